@@ -1,0 +1,30 @@
+"""Keras Playground: the entry point. Language, navigation, and a TensorFlow warm-up.
+
+TensorFlow takes 6-10 s to import, so it is imported in a background thread here and
+only ever on the pages that need it; the first page never waits for it.
+"""
+
+import streamlit as st
+
+from app_pages import shared
+
+st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
+shared.warm_tensorflow()
+shared.language_switch()
+
+PAGES = [
+    ("home", "app_pages/home.py", ":material/school:"),
+    ("datasets", "app_pages/datasets.py", ":material/dataset:"),
+    ("architecture", "app_pages/architecture.py", ":material/account_tree:"),
+    ("training", "app_pages/training.py", ":material/model_training:"),
+    ("runs", "app_pages/runs.py", ":material/history:"),
+    ("draw", "app_pages/draw.py", ":material/draw:"),
+    ("demos", "app_pages/demos.py", ":material/science:"),
+]
+navigation = st.navigation(
+    [
+        st.Page(path, title=shared.tr(f"nav.{name}"), icon=icon, url_path=name, default=name == "home")
+        for name, path, icon in PAGES
+    ]
+)
+navigation.run()

@@ -1,0 +1,104 @@
+"""Datasets page: pick a dataset and look at it before modelling it."""
+
+import streamlit as st
+
+from app_pages.shared import bind, dataset_label, lang, load_dataset, num, tr
+from lib import dataset_views as views
+from lib import datasets
+
+st.title(tr("ds.title"))
+offline = set(datasets.offline_available())
+
+
+def _option_label(name: str) -> str:
+    info = datasets.REGISTRY[name]
+    badge = tr("ds.offline_badge") if name in offline else tr("ds.needs_download", mb=info.download_mb)
+    return f"{dataset_label(name)} · {badge}"
+
+
+option_labels = {n: _option_label(n) for n in datasets.REGISTRY}
+name = st.selectbox(
+    tr("ds.pick"),
+    list(datasets.REGISTRY),
+    format_func=option_labels.__getitem__,
+    **bind("data.name", datasets.DEFAULT_DATASET),
+)
+info = datasets.REGISTRY[name]
+st.markdown(
+    tr(
+        "ds.summary",
+        kind=tr(f"ds.kind.{info.kind}"),
+        task=tr(f"ds.task.{info.task}"),
+        source=info.source,
+        license=info.license,
+    )
+)
+ds = load_dataset(name)
+if ds is None:
+    st.stop()
+metrics = st.columns(3)
+metrics[0].metric(tr("ds.train").capitalize(), num(len(ds.y_train)))
+metrics[1].metric(tr("ds.test").capitalize(), num(len(ds.y_test)))
+metrics[2].metric(
+    tr("ds.classes") if info.is_classification else tr("ds.target"),
+    info.num_classes if info.is_classification else tr("ds.task.regression"),
+)
+st.dataframe(views.overview_rows(ds, lang()), hide_index=True)
+
+with st.expander(tr("ds.settings"), expanded=True):
+    left, right = st.columns(2)
+    n_train = left.number_input(
+        tr("ds.train_samples"),
+        0,
+        info.train_size,
+        step=100,
+        help=tr("ds.train_samples_help"),
+        **bind("data.train_samples", 0),
+    )
+    val = right.slider(
+        tr("ds.val_fraction"), 0.0, 0.5, step=0.05, help=tr("ds.val_fraction_help"), **bind("data.val_fraction", 0.2)
+    )
+    used = n_train or info.train_size
+    st.caption(tr("ds.settings_note", n=num(used), v=num(int(used * val))))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _figures(name: str, language: str, shown: tuple[int, ...] = ()) -> dict:
+    ds = datasets.load(name)
+    if ds.info.kind == "image":
+        return views.image_figures(ds, language, list(shown))
+    if ds.info.kind == "text":
+        return views.text_figures(ds, language)
+    return views.tabular_figures(ds, language)
+
+
+if info.kind == "image":
+    labels = views.class_labels(name, lang())
+    shown = st.multiselect(
+        tr("ds.grid_classes"),
+        range(info.num_classes),
+        default=list(range(min(10, info.num_classes))),
+        format_func=labels.__getitem__,
+        key=f"datasets.shown.{name}",
+        max_selections=20,
+    )
+    figs = _figures(name, lang(), tuple(shown or [0]))
+    st.plotly_chart(figs["grid"], key="datasets.grid")
+    st.plotly_chart(figs["means"], key="datasets.means")
+    left, right = st.columns(2)
+    left.plotly_chart(figs["balance"], key="datasets.balance")
+    right.plotly_chart(figs["pixels"], key="datasets.pixels")
+elif info.kind == "text":
+    st.subheader(tr("ds.text_samples"))
+    for label, text in views.decoded_samples(ds, lang()):
+        st.markdown(f"**{tr('ds.label')}: {label}** — {text}")
+    figs = _figures(name, lang())
+    left, right = st.columns(2)
+    left.plotly_chart(figs["lengths"], key="datasets.lengths")
+    right.plotly_chart(figs["balance"], key="datasets.balance")
+else:
+    st.subheader(tr("ds.features"))
+    st.dataframe(views.feature_rows(ds, lang()), hide_index=True)
+    figs = _figures(name, lang())
+    st.plotly_chart(figs["target"], key="datasets.target")
+    st.plotly_chart(figs["correlation"], key="datasets.correlation")

@@ -1,0 +1,132 @@
+"""Streamlit glue shared by the pages: language, state kept across pages, dataset loading.
+
+Not a page itself (``app.py`` lists the pages). Logic stays in ``lib``; this file only
+turns it into widgets and messages.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import streamlit as st
+
+from lib import datasets
+from lib.i18n import LANGUAGES, choose_language, number, t, t_list
+
+LANG_KEY = "app.lang"
+
+
+def lang() -> str:
+    """The UI language of this session (``"pt"`` or ``"en"``)."""
+    if LANG_KEY not in st.session_state:
+        st.session_state[LANG_KEY] = choose_language(st.query_params.get("lang"), st.context.locale)
+    return st.session_state[LANG_KEY]
+
+
+def num(value: float, decimals: int = 0) -> str:
+    """Format a number for this session's language."""
+    return number(value, lang(), decimals)
+
+
+def tr(key: str, **values: object) -> str:
+    """Translate ``key`` into this session's language."""
+    return t(key, lang(), **values)
+
+
+def language_switch() -> None:
+    """The sidebar language switch; the choice is mirrored in the ``lang`` query parameter."""
+    lang()
+    st.sidebar.radio(
+        t("app.language", lang()), list(LANGUAGES), key=LANG_KEY, format_func=LANGUAGES.__getitem__, horizontal=True
+    )
+    st.query_params["lang"] = st.session_state[LANG_KEY]
+
+
+def _copy_widget(widget_key: str, key: str) -> None:
+    st.session_state[key] = st.session_state[widget_key]
+
+
+def bind(key: str, default: object) -> dict:
+    """Widget keyword arguments that keep its value in ``st.session_state[key]``.
+
+    Streamlit forgets a widget's value when a page without that widget runs; the value
+    lives under a plain key instead and the widget (``widget.<key>``) starts from it.
+    """
+    widget_key = f"widget.{key}"
+    st.session_state.setdefault(key, default)
+    if widget_key not in st.session_state:
+        st.session_state[widget_key] = st.session_state[key]
+    return {"key": widget_key, "on_change": _copy_widget, "args": (widget_key, key)}
+
+
+def set_value(key: str, value: object) -> None:
+    """Set a value kept by :func:`bind` (and its widget, if it is on the page)."""
+    st.session_state[key] = value
+    st.session_state[f"widget.{key}"] = value
+
+
+@st.cache_resource(show_spinner=False)
+def warm_tensorflow() -> threading.Thread:
+    """Import Keras in a background thread once per server, off the first page's path."""
+
+    def _import() -> None:
+        import keras  # noqa: F401
+
+    thread = threading.Thread(target=_import, name="warm-tensorflow", daemon=True)
+    thread.start()
+    return thread
+
+
+def dataset_name() -> str:
+    """The dataset chosen on the Datasets page (digits until one is chosen)."""
+    return st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+
+
+def dataset_label(name: str) -> str:
+    """The translated display name of a dataset."""
+    return tr(f"ds.name.{name}")
+
+
+def class_names(name: str) -> list[str]:
+    """Translated class names of a classification dataset."""
+    return t_list(f"classes.{name}", lang())
+
+
+def _use_dataset(name: str) -> None:
+    set_value("data.name", name)
+
+
+def _delete_and_retry(name: str) -> None:
+    datasets.delete_cache(name)
+
+
+def load_dataset(name: str) -> datasets.Dataset | None:
+    """Load ``name`` with a status box; on failure explain it, offer the way out, return None."""
+    try:
+        with st.spinner(tr("ds.loading", name=dataset_label(name))):
+            return datasets.load(name)
+    except datasets.DatasetError as err:
+        show_dataset_error(err)
+        return None
+
+
+def show_dataset_error(err: datasets.DatasetError) -> None:
+    """Explain a failed load in the user's language, with buttons for what can be done."""
+    offline = [n for n in datasets.offline_available() if n != err.name]
+    names = ", ".join(dataset_label(n) for n in offline)
+    st.error(tr(f"ds.err.{err.code}", name=dataset_label(err.name), detail=err.detail, offline=names))
+    cols = st.columns(max(1, len(offline)) + 1)
+    if err.code == "corrupt_cache":
+        cols[0].button(tr("ds.delete_retry"), key="data.delete_retry", on_click=_delete_and_retry, args=(err.name,))
+    else:
+        cols[0].button(tr("ds.retry"), key="data.retry")
+    for col, name in zip(cols[1:], offline):
+        col.button(
+            tr("ds.use_offline", name=dataset_label(name)), key=f"data.use.{name}", on_click=_use_dataset, args=(name,)
+        )
+
+
+def coming_next() -> None:
+    """The note shown by pages whose issue is not built yet (no fake content)."""
+    steps = " → ".join(tr(f"nav.{p}") for p in ("datasets", "architecture", "training", "runs", "draw"))
+    st.info(tr("app.coming_next", steps=steps))

@@ -1,0 +1,1 @@
+"""Keras Playground logic: plain Python, no Streamlit, so pytest can drive all of it."""

@@ -1,0 +1,108 @@
+"""Plotly figure builders: pure functions from arrays to figures, unit-testable."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+_MARGIN = dict(l=10, r=10, t=40, b=10)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=_MARGIN, template="plotly_white")
+    return fig
+
+
+def montage(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Tile ``rows * cols`` images (N, H, W[, C]) into one image with 1-pixel gaps."""
+    n, h, w = images.shape[:3]
+    channels = images.shape[3:] or ()
+    sheet = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1, *channels), np.nan, dtype="float32")
+    for i in range(min(n, rows * cols)):
+        r, c = divmod(i, cols)
+        sheet[r * (h + 1) : r * (h + 1) + h, c * (w + 1) : c * (w + 1) + w] = images[i]
+    return sheet
+
+
+def image_grid(
+    images_by_row: Sequence[np.ndarray], row_labels: Sequence[str], title: str, value_max: float
+) -> go.Figure:
+    """One row of images per class, labelled with the (translated) class name."""
+    cols = max(len(r) for r in images_by_row)
+    sample = next(r for r in images_by_row if len(r))
+    h = sample.shape[1]
+    padded = []
+    for images in images_by_row:
+        row = np.asarray(images, dtype="float32")
+        if len(row) < cols:
+            row = np.concatenate([row, np.full((cols - len(row), *sample.shape[1:]), np.nan, "float32")])
+        padded.append(row)
+    sheet = montage(np.concatenate(padded), len(padded), cols)
+    return _image_figure(sheet, title, value_max, [i * (h + 1) + h / 2 for i in range(len(row_labels))], row_labels)
+
+
+def _image_figure(
+    sheet: np.ndarray, title: str, value_max: float, tickvals: list[float], ticktext: Sequence[str]
+) -> go.Figure:
+    if sheet.ndim == 3:  # colour: go.Image wants 0-255 RGB
+        rgb = np.nan_to_num(sheet * (255.0 / value_max), nan=255.0).clip(0, 255).astype("uint8")
+        fig = go.Figure(go.Image(z=rgb))
+    else:
+        fig = go.Figure(go.Heatmap(z=sheet, colorscale="gray_r", zmin=0, zmax=value_max, showscale=False))
+        fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(tickvals=tickvals, ticktext=list(ticktext), scaleanchor="x", showgrid=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    return _layout(fig, title, height=max(220, 34 * len(ticktext) + 60))
+
+
+def mean_image_row(means: np.ndarray, labels: Sequence[str], title: str, value_max: float) -> go.Figure:
+    """The mean image of each class side by side, labelled under each image."""
+    sheet = montage(means, 1, len(means))
+    w = means.shape[2]
+    fig = _image_figure(sheet, title, value_max, [], [])
+    fig.update_xaxes(
+        showticklabels=True,
+        tickvals=[i * (w + 1) + w / 2 for i in range(len(labels))],
+        ticktext=list(labels),
+        tickangle=-45,
+    )
+    fig.update_layout(height=240)
+    return fig
+
+
+def class_balance(counts_by_split: dict[str, np.ndarray], labels: Sequence[str], title: str, y_title: str) -> go.Figure:
+    """Grouped bars: samples per class in each split."""
+    fig = go.Figure(
+        [go.Bar(name=split, x=list(labels), y=counts.tolist()) for split, counts in counts_by_split.items()]
+    )
+    fig.update_layout(barmode="group", yaxis_title=y_title)
+    return _layout(fig, title)
+
+
+def histogram(values: np.ndarray, title: str, x_title: str, y_title: str, bins: int = 50) -> go.Figure:
+    """A histogram of ``values`` (computed here so the figure stays small)."""
+    counts, edges = np.histogram(np.asarray(values, dtype="float64").reshape(-1), bins=bins)
+    centers = (edges[:-1] + edges[1:]) / 2
+    fig = go.Figure(go.Bar(x=centers.tolist(), y=counts.tolist(), width=float(edges[1] - edges[0])))
+    fig.update_layout(xaxis_title=x_title, yaxis_title=y_title, bargap=0.02)
+    return _layout(fig, title)
+
+
+def correlation_heatmap(matrix: np.ndarray, names: Sequence[str], title: str) -> go.Figure:
+    """A symmetric correlation heatmap in [-1, 1] with the values written in the cells."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            x=list(names),
+            y=list(names),
+            zmin=-1,
+            zmax=1,
+            colorscale="RdBu",
+            text=np.round(matrix, 2),
+            texttemplate="%{text}",
+        )
+    )
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, height=520)

@@ -1,0 +1,110 @@
+"""What the Datasets page shows, computed from a loaded dataset: tables and figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from lib import charts
+from lib.datasets import Dataset, class_counts, decode_text, mean_images, samples_per_class
+from lib.i18n import t, t_list
+
+GRID_PER_CLASS = 8
+PIXEL_SAMPLE = 2000
+
+
+def class_labels(name: str, lang: str) -> list[str]:
+    """Translated class names of a classification dataset."""
+    return t_list(f"classes.{name}", lang)
+
+
+def overview_rows(ds: Dataset, lang: str) -> list[dict[str, object]]:
+    """One row per split: samples, shape and dtype of inputs and labels."""
+    rows = []
+    for split, x, y in (("train", ds.x_train, ds.y_train), ("test", ds.x_test, ds.y_test)):
+        shape = x.shape if x.dtype != object else (len(x), "…")
+        rows.append(
+            {
+                t("ds.split", lang): t(f"ds.{split}", lang),
+                t("ds.samples", lang): len(x),
+                "x " + t("ds.shape", lang): str(tuple(shape)),
+                "x " + t("ds.dtype", lang): "int (token ids)" if x.dtype == object else str(x.dtype),
+                "y " + t("ds.dtype", lang): str(y.dtype),
+            }
+        )
+    return rows
+
+
+def image_figures(ds: Dataset, lang: str, shown: list[int]) -> dict[str, go.Figure]:
+    """Sample grid (classes in ``shown``), class balance, pixel histogram and mean images."""
+    info, labels = ds.info, class_labels(ds.info.name, lang)
+    picks = samples_per_class(ds.y_train, GRID_PER_CLASS, info.num_classes)
+    rows = [ds.x_train[picks[c]] for c in shown]
+    means = mean_images(ds.x_train, ds.y_train, info.num_classes)
+    return {
+        "grid": charts.image_grid(rows, [labels[c] for c in shown], t("ds.grid", lang), info.pixel_max),
+        "balance": _balance(ds, labels, lang),
+        "pixels": charts.histogram(
+            ds.x_train[:PIXEL_SAMPLE],
+            t("ds.pixels", lang),
+            t("ds.value", lang),
+            t("ds.frequency", lang),
+            bins=min(64, int(info.pixel_max) + 1),
+        ),
+        "means": charts.mean_image_row(means[shown], [labels[c] for c in shown], t("ds.means", lang), info.pixel_max),
+    }
+
+
+def _balance(ds: Dataset, labels: list[str], lang: str) -> go.Figure:
+    n = ds.info.num_classes
+    counts = {t("ds.train", lang): class_counts(ds.y_train, n), t("ds.test", lang): class_counts(ds.y_test, n)}
+    return charts.class_balance(counts, labels, t("ds.balance", lang), t("ds.count", lang))
+
+
+def text_figures(ds: Dataset, lang: str) -> dict[str, go.Figure]:
+    """Length histogram and label balance of a text dataset."""
+    lengths = np.array([len(s) for s in ds.x_train])
+    return {
+        "lengths": charts.histogram(lengths, t("ds.lengths", lang), t("ds.lengths", lang), t("ds.count", lang)),
+        "balance": _balance(ds, class_labels(ds.info.name, lang), lang),
+    }
+
+
+def decoded_samples(ds: Dataset, lang: str, count: int = 3, max_words: int = 120) -> list[tuple[str, str]]:
+    """The first ``count`` training texts decoded to words, with their translated label."""
+    labels = class_labels(ds.info.name, lang)
+    out = []
+    for tokens, y in zip(ds.x_train[:count], ds.y_train[:count]):
+        words = decode_text(tokens[: max_words + 1], ds.word_index or {})
+        out.append((labels[int(y)], words + (" …" if len(tokens) > max_words else "")))
+    return out
+
+
+def feature_rows(ds: Dataset, lang: str) -> list[dict[str, object]]:
+    """Each tabular feature with its description and summary statistics."""
+    names = t_list(f"features.{ds.info.name}", lang)
+    helps = t_list(f"features.{ds.info.name}.help", lang)
+    x = ds.x_train
+    return [
+        {
+            t("ds.feature", lang): n,
+            t("ds.description", lang): h,
+            "min": float(x[:, i].min()),
+            "mean": round(float(x[:, i].mean()), 3),
+            "std": round(float(x[:, i].std()), 3),
+            "max": float(x[:, i].max()),
+        }
+        for i, (n, h) in enumerate(zip(names, helps))
+    ]
+
+
+def tabular_figures(ds: Dataset, lang: str) -> dict[str, go.Figure]:
+    """Target histogram and the feature/target correlation heatmap."""
+    names = [*t_list(f"features.{ds.info.name}", lang), t("ds.target", lang)]
+    matrix = np.corrcoef(np.column_stack([ds.x_train, ds.y_train]).T)
+    return {
+        "target": charts.histogram(
+            ds.y_train, t("ds.target_hist", lang), t("ds.target_hist", lang), t("ds.count", lang), bins=30
+        ),
+        "correlation": charts.correlation_heatmap(matrix, names, t("ds.correlation", lang)),
+    }

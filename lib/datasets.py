@@ -1,0 +1,438 @@
+"""The dataset registry: the seven ``keras.datasets`` plus scikit-learn's bundled digits.
+
+Each entry declares what it is (kind, task, shapes, classes, source, cache files) and loads
+through the real Keras loader. Loading never raises anything but :class:`DatasetError`,
+whose ``code`` names a message in the translation catalogs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lib import keras_cache
+
+TEXT_NUM_WORDS = 10_000  # vocabulary kept for imdb/reuters (most frequent words)
+TEXT_MAXLEN = 200  # sequences are padded/truncated to this many tokens
+TEXT_INDEX_FROM = 3  # Keras reserves 0 (padding), 1 (start) and 2 (out of vocabulary)
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What a dataset is, declared once.
+
+    Attributes:
+        name: registry key, also the ``keras.datasets`` module name.
+        kind: ``"image"``, ``"text"`` or ``"tabular"``.
+        task: ``"classification"`` or ``"regression"``.
+        input_shape: shape of one sample as the model receives it.
+        num_classes: number of classes (0 for regression).
+        train_size, test_size: sample counts of the full dataset.
+        pixel_max: the value that maps to 1.0 when images are scaled (255, or 16 for digits).
+        source: citation line; license: license line.
+        cache_files: files ``get_file`` keeps under ``$KERAS_HOME/datasets``.
+        extracted: folders Keras extracts beside them (deleted with them on retry).
+        origin_host: download host, probed before a download is tried.
+        download_mb: download size, shown before downloading.
+
+    """
+
+    name: str
+    kind: str
+    task: str
+    input_shape: tuple[int, ...]
+    num_classes: int
+    train_size: int
+    test_size: int
+    source: str
+    license: str
+    pixel_max: float = 255.0
+    cache_files: tuple[str, ...] = ()
+    extracted: tuple[str, ...] = ()
+    origin_host: str | None = "storage.googleapis.com"
+    download_mb: float = 0.0
+
+    @property
+    def is_classification(self) -> bool:
+        """True for classification datasets."""
+        return self.task == "classification"
+
+    def cache_paths(self) -> list[Path]:
+        """Absolute paths of the cached files and extracted folders."""
+        base = keras_cache.datasets_dir()
+        return [base / f for f in self.cache_files + self.extracted]
+
+    def is_cached(self) -> bool:
+        """True when every file the loader needs is already on disk (no download)."""
+        if self.origin_host is None:
+            return True
+        base = keras_cache.datasets_dir()
+        return all((base / f).exists() for f in self.cache_files)
+
+
+@dataclass
+class Dataset:
+    """Loaded arrays as Keras returns them (images uint8, text as token-id lists)."""
+
+    info: DatasetInfo
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    word_index: dict[str, int] | None = field(default=None, repr=False)
+
+
+class DatasetError(Exception):
+    """A dataset could not be loaded; ``code`` keys the explanation in the catalogs."""
+
+    def __init__(self, code: str, name: str, detail: str = "", paths: list[Path] | None = None):
+        super().__init__(f"{code}: {name}: {detail}")
+        self.code = code
+        self.name = name
+        self.detail = detail
+        self.paths = paths or []
+
+
+def _keras_datasets():
+    import keras
+
+    return keras.datasets
+
+
+def _load_digits() -> Dataset:
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    bunch = load_digits()
+    images = bunch.images.astype("uint8")
+    x_train, x_test, y_train, y_test = train_test_split(
+        images, bunch.target.astype("uint8"), test_size=0.2, stratify=bunch.target, random_state=0
+    )
+    return Dataset(REGISTRY["digits"], x_train, y_train, x_test, y_test)
+
+
+def _load_images(name: str) -> Callable[[], Dataset]:
+    def load() -> Dataset:
+        if name == "fashion_mnist":
+            keras_cache.seed_fashion_mnist()
+        module = getattr(_keras_datasets(), name)
+        (x_train, y_train), (x_test, y_test) = module.load_data()
+        return Dataset(REGISTRY[name], x_train, y_train.reshape(-1), x_test, y_test.reshape(-1))
+
+    return load
+
+
+def _load_text(name: str) -> Callable[[], Dataset]:
+    def load() -> Dataset:
+        module = getattr(_keras_datasets(), name)
+        (x_train, y_train), (x_test, y_test) = module.load_data(num_words=TEXT_NUM_WORDS)
+        word_index = module.get_word_index()
+        return Dataset(REGISTRY[name], x_train, y_train, x_test, y_test, word_index)
+
+    return load
+
+
+def _load_boston() -> Dataset:
+    (x_train, y_train), (x_test, y_test) = _keras_datasets().boston_housing.load_data()
+    return Dataset(REGISTRY["boston_housing"], x_train, y_train, x_test, y_test)
+
+
+_KERAS_SOURCE = "keras.datasets"
+REGISTRY: dict[str, DatasetInfo] = {
+    info.name: info
+    for info in (
+        DatasetInfo(
+            "digits",
+            "image",
+            "classification",
+            (8, 8, 1),
+            10,
+            1437,
+            360,
+            "scikit-learn load_digits (UCI ML hand-written digits, 1,797 images)",
+            "CC BY 4.0 (UCI)",
+            pixel_max=16.0,
+            origin_host=None,
+        ),
+        DatasetInfo(
+            "mnist",
+            "image",
+            "classification",
+            (28, 28, 1),
+            10,
+            60000,
+            10000,
+            f"{_KERAS_SOURCE}.mnist (LeCun, Cortes & Burges)",
+            "CC BY-SA 3.0",
+            cache_files=("mnist.npz",),
+            download_mb=11,
+        ),
+        DatasetInfo(
+            "fashion_mnist",
+            "image",
+            "classification",
+            (28, 28, 1),
+            10,
+            60000,
+            10000,
+            f"{_KERAS_SOURCE}.fashion_mnist (Zalando Research)",
+            "MIT",
+            cache_files=tuple(f"fashion-mnist/{f}" for f in keras_cache.FASHION_FILES),
+            download_mb=30,
+        ),
+        DatasetInfo(
+            "cifar10",
+            "image",
+            "classification",
+            (32, 32, 3),
+            10,
+            50000,
+            10000,
+            f"{_KERAS_SOURCE}.cifar10 (Krizhevsky, 2009)",
+            "MIT-style (CIFAR)",
+            cache_files=("cifar-10-batches-py-target_archive",),
+            extracted=("cifar-10-batches-py-target",),
+            origin_host="www.cs.toronto.edu",
+            download_mb=163,
+        ),
+        DatasetInfo(
+            "cifar100",
+            "image",
+            "classification",
+            (32, 32, 3),
+            100,
+            50000,
+            10000,
+            f"{_KERAS_SOURCE}.cifar100 (Krizhevsky, 2009)",
+            "MIT-style (CIFAR)",
+            cache_files=("cifar-100-python-target_archive",),
+            extracted=("cifar-100-python-target",),
+            origin_host="www.cs.toronto.edu",
+            download_mb=161,
+        ),
+        DatasetInfo(
+            "imdb",
+            "text",
+            "classification",
+            (TEXT_MAXLEN,),
+            2,
+            25000,
+            25000,
+            f"{_KERAS_SOURCE}.imdb (Maas et al., 2011)",
+            "Research use (Stanford AI Lab)",
+            cache_files=("imdb.npz", "imdb_word_index.json"),
+            download_mb=18,
+        ),
+        DatasetInfo(
+            "reuters",
+            "text",
+            "classification",
+            (TEXT_MAXLEN,),
+            46,
+            8982,
+            2246,
+            f"{_KERAS_SOURCE}.reuters (Reuters-21578)",
+            "Research use (Reuters / UCI)",
+            cache_files=("reuters.npz", "reuters_word_index.json"),
+            download_mb=3,
+        ),
+        DatasetInfo(
+            "boston_housing",
+            "tabular",
+            "regression",
+            (13,),
+            0,
+            404,
+            102,
+            f"{_KERAS_SOURCE}.boston_housing (Harrison & Rubinfeld, 1978)",
+            "Public domain (StatLib); see the dataset's known ethical problems",
+            cache_files=("boston_housing.npz",),
+            download_mb=0.06,
+        ),
+    )
+}
+LOADERS: dict[str, Callable[[], Dataset]] = {
+    "digits": _load_digits,
+    "mnist": _load_images("mnist"),
+    "fashion_mnist": _load_images("fashion_mnist"),
+    "cifar10": _load_images("cifar10"),
+    "cifar100": _load_images("cifar100"),
+    "imdb": _load_text("imdb"),
+    "reuters": _load_text("reuters"),
+    "boston_housing": _load_boston,
+}
+DEFAULT_DATASET = "digits"
+
+_loaded: dict[str, Dataset] = {}
+_lock = threading.Lock()
+
+
+def offline_available() -> list[str]:
+    """Names of the datasets that load with no network right now."""
+    keras_cache.seed_fashion_mnist()
+    return [name for name, info in REGISTRY.items() if info.is_cached()]
+
+
+def load(name: str, probe_timeout: float = 3.0) -> Dataset:
+    """Load dataset ``name`` through its real loader, once per process.
+
+    Raises:
+        DatasetError: ``download_failed`` (no network, DNS failure, timeout),
+            ``corrupt_cache`` (a cached file could not be read; ``paths`` lists what to
+            delete before retrying) or ``load_failed`` (anything else).
+
+    """
+    with _lock:
+        if name in _loaded:
+            return _loaded[name]
+    info = REGISTRY[name]
+    if name == "fashion_mnist":
+        keras_cache.seed_fashion_mnist()
+    was_cached = info.is_cached()
+    if not was_cached and not keras_cache.can_reach(info.origin_host, timeout=probe_timeout):
+        raise DatasetError("download_failed", name, f"cannot reach {info.origin_host}")
+    try:
+        dataset = LOADERS[name]()
+    except Exception as exc:
+        raise _explain_failure(info, exc, was_cached) from exc
+    with _lock:
+        _loaded[name] = dataset
+    return dataset
+
+
+def _explain_failure(info: DatasetInfo, exc: Exception, was_cached: bool) -> DatasetError:
+    text = str(exc)
+    if "URL fetch failure" in text or isinstance(exc, (ConnectionError, TimeoutError)):
+        # A hash mismatch on a cached file also lands here: Keras re-downloads it.
+        return DatasetError("download_failed", info.name, text[:300])
+    if was_cached:
+        return DatasetError("corrupt_cache", info.name, text[:300], info.cache_paths())
+    return DatasetError("load_failed", info.name, text[:300])
+
+
+def forget(name: str) -> None:
+    """Drop ``name`` from the in-process cache (after its files were deleted)."""
+    with _lock:
+        _loaded.pop(name, None)
+
+
+def delete_cache(name: str) -> None:
+    """Delete the cached files of ``name`` so the next load downloads them again."""
+    keras_cache.remove_paths(REGISTRY[name].cache_paths())
+    forget(name)
+
+
+# --- preparing arrays for a model ----------------------------------------------------
+
+
+def pad_sequences(sequences: np.ndarray | list, maxlen: int = TEXT_MAXLEN) -> np.ndarray:
+    """Pad/truncate token lists to ``maxlen`` at the front, as ``keras.utils.pad_sequences``.
+
+    Pure numpy so the Draw/Datasets pages never import TensorFlow for it.
+    """
+    out = np.zeros((len(sequences), maxlen), dtype="int32")
+    for row, seq in enumerate(sequences):
+        tail = list(seq)[-maxlen:]
+        if tail:
+            out[row, maxlen - len(tail) :] = tail
+    return out
+
+
+def scale_images(images: np.ndarray, info: DatasetInfo) -> np.ndarray:
+    """Scale raw images to float32 in [0, 1] with a channel axis: the model's input."""
+    x = images.astype("float32") / info.pixel_max
+    return x[..., None] if x.ndim == 3 else x
+
+
+@dataclass
+class ModelData:
+    """Arrays ready for ``model.fit`` (labels still as integers or floats)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    feature_mean: np.ndarray | None = None
+    feature_std: np.ndarray | None = None
+
+
+def prepare(dataset: Dataset, train_samples: int | None = None, seed: int = 0) -> ModelData:
+    """Turn a loaded dataset into model inputs, optionally on a stratified subset.
+
+    Images are scaled to [0, 1]; text is padded to ``TEXT_MAXLEN``; tabular features are
+    standardised with the (subset's) training mean and standard deviation.
+    """
+    info = dataset.info
+    x_train, y_train = dataset.x_train, dataset.y_train
+    if train_samples and train_samples < len(y_train):
+        keep = subset_indices(y_train, train_samples, seed, stratify=info.is_classification)
+        x_train, y_train = x_train[keep], y_train[keep]
+    if info.kind == "image":
+        return ModelData(
+            scale_images(x_train, info),
+            y_train.astype("int32"),
+            scale_images(dataset.x_test, info),
+            dataset.y_test.astype("int32"),
+        )
+    if info.kind == "text":
+        return ModelData(
+            pad_sequences(x_train),
+            y_train.astype("int32"),
+            pad_sequences(dataset.x_test),
+            dataset.y_test.astype("int32"),
+        )
+    mean, std = x_train.mean(axis=0), x_train.std(axis=0) + 1e-7
+    return ModelData(
+        ((x_train - mean) / std).astype("float32"),
+        y_train.astype("float32"),
+        ((dataset.x_test - mean) / std).astype("float32"),
+        dataset.y_test.astype("float32"),
+        mean,
+        std,
+    )
+
+
+def subset_indices(y: np.ndarray, n: int, seed: int = 0, stratify: bool = True) -> np.ndarray:
+    """Indices of ``n`` samples of ``y``, keeping class proportions when ``stratify``."""
+    rng = np.random.default_rng(seed)
+    if not stratify:
+        return np.sort(rng.choice(len(y), size=n, replace=False))
+    classes, counts = np.unique(y, return_counts=True)
+    quota = np.floor(counts / counts.sum() * n).astype(int)
+    # Hand out the rounding remainder to the largest classes so the total is exactly n.
+    for i in np.argsort(-counts)[: n - quota.sum()]:
+        quota[i] += 1
+    picked = [rng.choice(np.flatnonzero(y == c), size=q, replace=False) for c, q in zip(classes, quota)]
+    return np.sort(np.concatenate(picked))
+
+
+# --- looking at the data ---------------------------------------------------------------
+
+
+def decode_text(tokens: list[int] | np.ndarray, word_index: dict[str, int]) -> str:
+    """Turn token ids back into words (ids are shifted by ``TEXT_INDEX_FROM`` in Keras)."""
+    reverse = {i + TEXT_INDEX_FROM: w for w, i in word_index.items()}
+    specials = {0: "", 1: "", 2: "<?>"}
+    words = (specials.get(int(t), reverse.get(int(t), "<?>")) for t in tokens)
+    return " ".join(w for w in words if w)
+
+
+def class_counts(y: np.ndarray, num_classes: int) -> np.ndarray:
+    """Number of samples of each class."""
+    return np.bincount(y.astype(int).reshape(-1), minlength=num_classes)
+
+
+def samples_per_class(y: np.ndarray, per_class: int, num_classes: int) -> dict[int, np.ndarray]:
+    """The first ``per_class`` sample indices of each class (a stable sample grid)."""
+    flat = y.astype(int).reshape(-1)
+    return {c: np.flatnonzero(flat == c)[:per_class] for c in range(num_classes)}
+
+
+def mean_images(x: np.ndarray, y: np.ndarray, num_classes: int, limit: int = 5000) -> np.ndarray:
+    """Mean image of each class over the first ``limit`` samples."""
+    x, flat = x[:limit].astype("float32"), y[:limit].astype(int).reshape(-1)
+    return np.stack([x[flat == c].mean(axis=0) if (flat == c).any() else x[0] * 0 for c in range(num_classes)])

@@ -1,0 +1,66 @@
+"""Translations: one JSON catalog per language in ``lib/locales``, the same keys in each.
+
+Catalog values are strings (``str.format`` templates) or lists of strings (class names).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+LANGUAGES: dict[str, str] = {"pt": "Português (Brasil)", "en": "English"}
+FALLBACK = "en"
+
+
+@cache
+def catalog(lang: str) -> dict[str, str | list[str]]:
+    """Return the catalog of ``lang`` (``"pt"`` or ``"en"``)."""
+    return json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def t(key: str, lang: str, **values: object) -> str:
+    """Translate ``key`` into ``lang``, formatting ``values`` into it.
+
+    A key missing from ``lang`` falls back to English, then to the key itself, so a gap
+    shows up as a visible key instead of a crash (the catalog test keeps gaps out).
+    """
+    text = catalog(lang).get(key, catalog(FALLBACK).get(key, key))
+    if not isinstance(text, str):
+        raise TypeError(f"Catalog key {key!r} holds a list; use t_list().")
+    return text.format(**values) if values else text
+
+
+def t_list(key: str, lang: str) -> list[str]:
+    """Return the list stored under ``key`` (e.g. class names) in ``lang``."""
+    value = catalog(lang).get(key, catalog(FALLBACK).get(key))
+    if not isinstance(value, list):
+        raise KeyError(f"Catalog key {key!r} is not a list.")
+    return value
+
+
+def pick(bilingual: Mapping[str, str], lang: str) -> str:
+    """Return the ``lang`` text of a ``{"en": ..., "pt": ...}`` pair kept beside code."""
+    return bilingual.get(lang) or bilingual[FALLBACK]
+
+
+def choose_language(query_value: str | None, browser_locale: str | None) -> str:
+    """Pick the UI language: the ``lang`` query parameter, else the browser's locale.
+
+    Portuguese for any ``pt*`` browser locale, English otherwise.
+    """
+    if query_value in LANGUAGES:
+        return query_value
+    if browser_locale and browser_locale.lower().startswith("pt"):
+        return "pt"
+    return FALLBACK
+
+
+def number(value: float, lang: str, decimals: int = 0) -> str:
+    """Format a number the way ``lang`` reads it (pt-BR: ``1.437,5``; en: ``1,437.5``)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "pt":
+        text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text

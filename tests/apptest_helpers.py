@@ -1,0 +1,40 @@
+"""Helpers for AppTest: open the real app on a page, in a language."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+TIMEOUT = 60  # pages that import TensorFlow need far more than AppTest's default 3 s
+
+
+def open_page(page: str | None = None, lang: str = "en") -> AppTest:
+    """Run ``app.py`` (navigation, language) and switch to ``app_pages/<page>.py``."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["lang"] = lang
+    at.run()
+    if page:
+        at.switch_page(page_path(page)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """All markdown, titles, captions, alerts and headers of the page, joined."""
+    parts = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "error"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    return "\n".join(parts)
+
+
+def plotly_specs(at: AppTest) -> list[str]:
+    """The figure JSON of every Plotly chart on the page."""
+    return [e.proto.spec for e in at.get("plotly_chart")]
+
+
+def page_path(page: str) -> str:
+    """Absolute path of ``app_pages/<page>.py`` (AppTest resolves relative paths oddly)."""
+    return str(Path(APP).parent / "app_pages" / f"{page}.py")

@@ -1,0 +1,53 @@
+"""Test set-up: a private KERAS_HOME (set before Keras is ever imported) and fixtures."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Keras reads KERAS_HOME once, at import: point it at an empty temp folder for the whole
+# session so no test reads or writes the user's real cache.
+KERAS_HOME = Path(tempfile.mkdtemp(prefix="kp-keras-home-"))
+os.environ["KERAS_HOME"] = str(KERAS_HOME)
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+RUNS_DIR = Path(tempfile.mkdtemp(prefix="kp-runs-"))
+os.environ["KP_RUNS_DIR"] = str(RUNS_DIR)
+
+from lib import datasets, keras_cache  # noqa: E402
+
+
+@pytest.fixture
+def datasets_dir() -> Path:
+    """An empty ``$KERAS_HOME/datasets`` for one test (emptied again after it)."""
+    path = keras_cache.datasets_dir()
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    for name in datasets.REGISTRY:
+        datasets.forget(name)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+    for name in datasets.REGISTRY:
+        datasets.forget(name)
+
+
+@pytest.fixture
+def skip_hash_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accept small fixtures under the real names: stub only Keras's file-hash check."""
+    from keras.src.utils import file_utils
+
+    monkeypatch.setattr(file_utils, "validate_file", lambda *args, **kwargs: True)
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every name lookup fail, as on a machine with no network."""
+    import socket
+
+    def fail(*args, **kwargs):
+        raise socket.gaierror(-2, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", fail)
