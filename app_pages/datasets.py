@@ -21,7 +21,7 @@ name = st.selectbox(
     tr("ds.pick"),
     list(datasets.REGISTRY),
     format_func=option_labels.__getitem__,
-    **bind("data.name", datasets.DEFAULT_DATASET),
+    **bind("data.name", datasets.DEFAULT_DATASET, list(datasets.REGISTRY)),
 )
 info = datasets.REGISTRY[name]
 st.markdown(

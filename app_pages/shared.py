@@ -34,10 +34,18 @@ def tr(key: str, **values: object) -> str:
 
 
 def language_switch() -> None:
-    """The sidebar language switch; the choice is mirrored in the ``lang`` query parameter."""
-    lang()
+    """The sidebar language switch; the choice is mirrored in the ``lang`` query parameter.
+
+    The language lives under a plain session key (see :func:`bind`): a rerun that resets
+    the radio's own state must not flip the whole UI to the radio's first option.
+    """
+    current = lang()
     st.sidebar.radio(
-        t("app.language", lang()), list(LANGUAGES), key=LANG_KEY, format_func=LANGUAGES.__getitem__, horizontal=True
+        t("app.language", current),
+        list(LANGUAGES),
+        format_func=LANGUAGES.__getitem__,
+        horizontal=True,
+        **bind(LANG_KEY, current, list(LANGUAGES)),
     )
     st.query_params["lang"] = st.session_state[LANG_KEY]
 
@@ -46,23 +54,27 @@ def _copy_widget(widget_key: str, key: str) -> None:
     st.session_state[key] = st.session_state[widget_key]
 
 
-def bind(key: str, default: object) -> dict:
+def bind(key: str, default: object, options: list | None = None) -> dict:
     """Widget keyword arguments that keep its value in ``st.session_state[key]``.
 
-    Streamlit forgets a widget's value when a page without that widget runs; the value
-    lives under a plain key instead and the widget (``widget.<key>``) starts from it.
+    Streamlit forgets a widget's value when a page without that widget runs, so the value
+    lives under a plain key and the widget (``widget.<key>``) copies changes into it. The
+    widget's own default (``index``/``value``) is the stored value: the browser may report
+    a widget's default back, so that default must never be a different choice.
     """
-    widget_key = f"widget.{key}"
-    st.session_state.setdefault(key, default)
-    if widget_key not in st.session_state:
-        st.session_state[widget_key] = st.session_state[key]
-    return {"key": widget_key, "on_change": _copy_widget, "args": (widget_key, key)}
+    value = st.session_state.setdefault(key, default)
+    kwargs = {"key": f"widget.{key}", "on_change": _copy_widget, "args": (f"widget.{key}", key)}
+    if options is not None:
+        kwargs["index"] = options.index(value) if value in options else 0
+    else:
+        kwargs["value"] = value
+    return kwargs
 
 
 def set_value(key: str, value: object) -> None:
-    """Set a value kept by :func:`bind` (and its widget, if it is on the page)."""
+    """Set a value kept by :func:`bind`; its widget is rebuilt from it on the next run."""
     st.session_state[key] = value
-    st.session_state[f"widget.{key}"] = value
+    st.session_state.pop(f"widget.{key}", None)
 
 
 @st.cache_resource(show_spinner=False)

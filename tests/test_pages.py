@@ -30,7 +30,7 @@ def test_home_lists_offline_datasets_in_portuguese():
 def test_language_switch_changes_the_ui():
     at = open_page("datasets", "en")
     assert "Datasets" in texts(at)
-    at.radio(key="app.lang").set_value("pt").run()
+    at.radio(key="widget.app.lang").set_value("pt").run()
     assert "Conjuntos de dados" in texts(at)
 
 

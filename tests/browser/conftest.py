@@ -104,18 +104,28 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, app_url):
+def page(browser, app_url, request):
     """A fresh browser page (1280×900), closed after the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     tab = context.new_page()
     tab.set_default_timeout(60_000)
     yield tab
+    screenshot(tab, f"last-{request.node.name}")  # what the page showed at the end (also on failure)
     context.close()
 
 
 def screenshot(tab, name: str) -> Path:
-    """Save a full-page screenshot under tests/output/ and return its path."""
+    """Save a screenshot of the whole page under tests/output/ and return its path.
+
+    Streamlit scrolls inside its main container, so the viewport is grown to the content
+    height first (a browser "full page" shot would stop at the window).
+    """
     OUTPUT.mkdir(parents=True, exist_ok=True)
     path = OUTPUT / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
+    size = tab.viewport_size
+    height = tab.evaluate("() => document.querySelector('[data-testid=stMain]')?.scrollHeight || 900")
+    tab.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
+    tab.wait_for_timeout(500)
+    tab.screenshot(path=str(path))
+    tab.set_viewport_size(size)
     return path

@@ -1,0 +1,163 @@
+"""Export a model and its training settings as a standalone Python script (keras + numpy).
+
+The script loads the dataset with the same preprocessing as the app (lib.datasets.prepare),
+builds the same model, compiles, fits and evaluates, then prints one ``RESULT`` JSON line.
+"""
+
+from __future__ import annotations
+
+from lib import datasets
+from lib.analysis import Analysis, Target
+from lib.builder import input_dtype, keras_config
+from lib.compile_registry import OPTIMIZERS, metric_code
+from lib.labels import encoding
+from lib.layers import REGISTRY
+from lib.spec import INPUT_ID, ModelSpec
+from lib.train_config import TrainSettings
+
+_HEADER = '''"""{title}: exported from Keras Playground.
+
+Trains the model on {dataset} with the settings chosen in the app. Run it as-is:
+    python {filename}                          # all the data
+    python {filename} --samples 500 --epochs 1 # a quick check
+"""
+
+import argparse
+import json
+
+import keras
+import numpy as np
+'''
+
+_MAIN = """
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default={epochs})
+    parser.add_argument("--samples", type=int, default={samples}, help="training samples to use (0 = all)")
+    args = parser.parse_args()
+    keras.utils.set_random_seed({seed})
+    (x_train, y_train), (x_test, y_test) = load_data()
+    if args.samples:
+        x_train, y_train = x_train[: args.samples], y_train[: args.samples]
+        x_test, y_test = x_test[: max(args.samples // 4, 10)], y_test[: max(args.samples // 4, 10)]
+{encode}
+    model = build_model()
+    model.compile(
+        optimizer=keras.optimizers.{optimizer}({optimizer_args}),
+        loss="{loss}",
+        metrics=[{metrics}],
+    )
+    model.summary()
+    model.fit(
+        x_train, y_train, epochs=args.epochs, batch_size={batch_size}, validation_split={validation_split},
+        shuffle={shuffle}, callbacks=[{callbacks}],
+    )
+    test = model.evaluate(x_test, y_test, return_dict=True, verbose=0)
+    shapes = {{layer.name: list(layer.output.shape[1:]) for layer in model.layers}}
+    print("RESULT " + json.dumps({{"params": model.count_params(), "shapes": shapes, "test": test}}))
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def _load_code(info: datasets.DatasetInfo) -> str:
+    if info.name == "digits":
+        body = (
+            "    from sklearn.datasets import load_digits\n"
+            "    from sklearn.model_selection import train_test_split\n\n"
+            "    digits = load_digits()\n"
+            "    x_train, x_test, y_train, y_test = train_test_split(\n"
+            "        digits.images, digits.target, test_size=0.2, stratify=digits.target, random_state=0\n"
+            "    )\n"
+        )
+    elif info.kind == "text":
+        body = (
+            f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{info.name}.load_data("
+            f"num_words={datasets.TEXT_NUM_WORDS})\n"
+            f"    x_train = keras.utils.pad_sequences(x_train, maxlen={datasets.TEXT_MAXLEN})\n"
+            f"    x_test = keras.utils.pad_sequences(x_test, maxlen={datasets.TEXT_MAXLEN})\n"
+        )
+        return "\n\ndef load_data():\n" + body + "    return (x_train, y_train), (x_test, y_test)\n"
+    elif info.kind == "tabular":
+        body = (
+            f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{info.name}.load_data()\n"
+            "    mean, std = x_train.mean(axis=0), x_train.std(axis=0) + 1e-7\n"
+            "    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std\n"
+        )
+        return "\n\ndef load_data():\n" + body + "    return (x_train, y_train), (x_test, y_test)\n"
+    else:
+        body = f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{info.name}.load_data()\n"
+    body += (
+        f"    # Pixels scaled to [0, 1] with a channel axis, as in the app.\n"
+        f'    x_train = x_train.astype("float32") / {info.pixel_max}\n'
+        f'    x_test = x_test.astype("float32") / {info.pixel_max}\n'
+        "    if x_train.ndim == 3:\n"
+        "        x_train, x_test = x_train[..., None], x_test[..., None]\n"
+        "    y_train, y_test = y_train.reshape(-1), y_test.reshape(-1)\n"
+    )
+    return "\n\ndef load_data():\n" + body + "    return (x_train, y_train), (x_test, y_test)\n"
+
+
+def _layer_code(class_name: str, config: dict, name: str) -> str:
+    layer = REGISTRY[class_name]
+    args = [f"{k}={v!r}" for k, v in keras_config(class_name, config).items()
+            if v != layer.defaults.get(k) or layer.param(k).required]  # fmt: skip
+    return f"keras.layers.{class_name}({', '.join([*args, f'name={name!r}'])})"
+
+
+def _model_code(spec: ModelSpec, analysis: Analysis) -> str:
+    lines = ["\n\ndef build_model():"]
+    shape = tuple(spec.input_shape)
+    inputs = f"keras.Input(shape={shape!r}, dtype={input_dtype(spec)!r}, name={INPUT_ID!r})"
+    if spec.mode == "sequential":
+        lines.append(f"    model = keras.Sequential(name={spec.name!r})")
+        lines.append(f"    model.add({inputs})")
+        lines += [f"    model.add({_layer_code(n.class_name, n.config, n.id)})" for n in spec.nodes]
+        lines.append("    return model")
+        return "\n".join(lines) + "\n"
+    lines.append(f"    {INPUT_ID} = {inputs}")
+    for index in analysis.order:
+        node = spec.nodes[index]
+        sources = spec.inputs_of(index)
+        arg = f"[{', '.join(sources)}]" if REGISTRY[node.class_name].merge else sources[0]
+        lines.append(f"    {node.id} = {_layer_code(node.class_name, node.config, node.id)}({arg})")
+    lines.append(f"    return keras.Model({INPUT_ID}, {analysis.output_id}, name={spec.name!r})")
+    return "\n".join(lines) + "\n"
+
+
+def _encode_code(how: str, num_classes: int) -> str:
+    if how == "onehot":
+        return (f"    y_train = keras.utils.to_categorical(y_train, {num_classes})\n"
+                f"    y_test = keras.utils.to_categorical(y_test, {num_classes})\n")  # fmt: skip
+    if how == "binary":
+        return '    y_train, y_test = y_train.astype("float32"), y_test.astype("float32")\n'
+    if how == "input":
+        return "    y_train, y_test = x_train, x_test  # an autoencoder learns to give back its input\n"
+    return ""
+
+
+def export_script(spec: ModelSpec, analysis: Analysis, dataset: str, target: Target, settings: TrainSettings,
+                  samples: int = 0, filename: str = "model.py") -> str:  # fmt: skip
+    """The whole runnable script as text."""
+    info = datasets.REGISTRY[dataset]
+    c, f = settings.compile, settings.fit
+    how = encoding(c.loss, target)
+    opt_params = {p.name for p in OPTIMIZERS[c.optimizer].params}
+    callbacks = []
+    if f.early_stopping:
+        callbacks.append(f"keras.callbacks.EarlyStopping(patience={f.patience}, restore_best_weights=True)")
+    if f.reduce_lr:
+        callbacks.append(f"keras.callbacks.ReduceLROnPlateau(patience={max(1, f.patience // 2)})")
+    callbacks.append("keras.callbacks.TerminateOnNaN()")
+    main = _MAIN.format(
+        epochs=f.epochs, samples=samples, seed=f.seed, encode=_encode_code(how, info.num_classes),
+        optimizer=c.optimizer, loss=c.loss,
+        optimizer_args=", ".join(f"{k}={v!r}" for k, v in c.optimizer_params.items() if k in opt_params),
+        metrics=", ".join(metric_code(m, how) for m in c.metrics), batch_size=f.batch_size,
+        validation_split=f.validation_split, shuffle=f.shuffle, callbacks=", ".join(callbacks),
+    )  # fmt: skip
+    header = _HEADER.format(title=spec.name, dataset=info.name, filename=filename)
+    return header + _load_code(info) + _model_code(spec, analysis) + main

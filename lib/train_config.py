@@ -1,0 +1,50 @@
+"""Compile and fit settings: plain dataclasses that round-trip through JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class CompileSettings:
+    """``model.compile`` arguments by registry name."""
+
+    optimizer: str = "Adam"
+    optimizer_params: dict[str, Any] = field(default_factory=lambda: {"learning_rate": 0.001})
+    loss: str = "sparse_categorical_crossentropy"
+    metrics: list[str] = field(default_factory=lambda: ["accuracy"])
+
+
+@dataclass
+class FitSettings:
+    """``model.fit`` arguments and callbacks."""
+
+    epochs: int = 5
+    batch_size: int = 128
+    validation_split: float = 0.2
+    shuffle: bool = True
+    seed: int = 0
+    early_stopping: bool = False
+    patience: int = 3
+    reduce_lr: bool = False
+
+
+@dataclass
+class TrainSettings:
+    """Everything besides the model and data that decides a run's result."""
+
+    compile: CompileSettings = field(default_factory=CompileSettings)
+    fit: FitSettings = field(default_factory=FitSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainSettings:
+        """Inverse of :meth:`to_dict` (unknown keys are ignored)."""
+        c, f = data.get("compile", {}), data.get("fit", {})
+        known_c = {k: v for k, v in c.items() if k in CompileSettings.__dataclass_fields__}
+        known_f = {k: v for k, v in f.items() if k in FitSettings.__dataclass_fields__}
+        return cls(CompileSettings(**known_c), FitSettings(**known_f))
