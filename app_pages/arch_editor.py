@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from app_pages.shared import lang, tr
+from app_pages.widgets import forget, param_widget
 from lib.i18n import pick
-from lib.layers import REGISTRY, Param, normalise_config
+from lib.layers import REGISTRY, normalise_config
 from lib.spec import INPUT_ID, ModelSpec, Node
 
 SPEC_KEY = "arch.spec"
@@ -17,35 +16,7 @@ WIDGET_PREFIX = "arch.p."
 
 def forget_widgets() -> None:
     """Drop every layer widget's state so widgets start again from the spec."""
-    for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
-        del st.session_state[key]
-
-
-def _parse_tuple(text: str) -> Any:
-    try:
-        return tuple(int(part) for part in text.replace("(", "").replace(")", "").split(",") if part.strip())
-    except ValueError:
-        return text  # analysis explains a value that is not a tuple
-
-
-def param_widget(container, node: Node, param: Param, value: Any) -> Any:
-    """One registry parameter as a widget; returns the value the user set."""
-    key = f"{WIDGET_PREFIX}{node.id}.{param.name}"
-    label, help_text = param.name, pick(param.help, lang())
-    if param.kind == "int_tuple":
-        if key not in st.session_state:
-            st.session_state[key] = ", ".join(map(str, value))
-        return _parse_tuple(container.text_input(label, key=key, help=help_text))
-    if key not in st.session_state:
-        st.session_state[key] = value
-    if param.kind == "choice":
-        return container.selectbox(label, param.choices, key=key, help=help_text)
-    if param.kind == "bool":
-        return container.checkbox(label, key=key, help=help_text)
-    if param.kind in ("int", "optional_int"):
-        return container.number_input(label, step=1, key=key, help=help_text, format="%d")
-    step = 0.05 if param.high is not None and param.high <= 1 else 0.1
-    return container.number_input(label, step=step, key=key, help=help_text, format="%g")
+    forget(WIDGET_PREFIX)
 
 
 def _move(index: int, delta: int) -> None:
@@ -88,12 +59,12 @@ def node_editor(spec: ModelSpec, index: int):
     config = normalise_config(layer, node.config)
     if layer.params:
         cols = box.columns(min(4, len(layer.params)))
-        node.config = {p.name: param_widget(cols[i % len(cols)], node, p, config[p.name])
-                       for i, p in enumerate(layer.params)}  # fmt: skip
+        node.config = {
+            p.name: param_widget(cols[i % len(cols)], f"{WIDGET_PREFIX}{node.id}.{p.name}", p, config[p.name])
+            for i, p in enumerate(layer.params)
+        }
     if spec.mode == "functional":
         options = [INPUT_ID, *(n.id for n in spec.nodes if n.id != node.id)]
-        key = f"{WIDGET_PREFIX}{node.id}.__inputs"
-        if key not in st.session_state:
-            st.session_state[key] = [s for s in node.inputs if s in options]
-        node.inputs = box.multiselect(tr("arch.inputs"), options, key=key)
+        chosen = [s for s in node.inputs if s in options]
+        node.inputs = box.multiselect(tr("arch.inputs"), options, chosen, key=f"{WIDGET_PREFIX}{node.id}.__inputs")
     return box.container()

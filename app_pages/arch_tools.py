@@ -28,6 +28,14 @@ def load_preset(preset_id: str, quiet: bool = False) -> None:
         st.session_state["arch.note"] = tr("arch.preset_loaded", name=pick(preset.title, lang()))
 
 
+def ensure_spec() -> ModelSpec:
+    """The session's model; the current dataset's first lesson network if there is none yet."""
+    if "arch.spec" not in st.session_state:
+        name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+        load_preset(next((p.id for p in PRESETS.values() if p.dataset == name), "digits_mlp"), quiet=True)
+    return st.session_state["arch.spec"]
+
+
 def _use_spec(spec: ModelSpec, target_kind: str | None = None) -> None:
     st.session_state["arch.spec"] = spec
     st.session_state["arch.mode"] = spec.mode
@@ -83,14 +91,19 @@ def _upload() -> None:
 def export_panel(spec: ModelSpec, analysis: Analysis, dataset: str, target: Target) -> None:
     """Download/upload JSON, the share link, and the runnable script."""
     st.subheader(tr("arch.export"))
-    st.download_button(tr("arch.download_json"), spec.to_json(), f"{spec.name}.json", "application/json",
-                       key="arch.download_json")  # fmt: skip
+    st.download_button(
+        tr("arch.download_json"), spec.to_json(), f"{spec.name}.json", "application/json", key="arch.download_json"
+    )
     st.file_uploader(tr("arch.upload_json"), type=["json"], key="arch.upload", on_change=_upload)
     if error := st.session_state.pop("arch.upload_error", None):
         st.error(error)
     base = (st.context.url or "").split("?")[0]
-    st.text_input(tr("arch.share"), f"{base}?lang={lang()}&model={to_link_token(spec)}", help=tr("arch.share_help"),
-                  key="arch.share_link")  # fmt: skip
+    st.text_input(
+        tr("arch.share"),
+        f"{base}?lang={lang()}&model={to_link_token(spec)}",
+        help=tr("arch.share_help"),
+        key="arch.share_link",
+    )
     if not analysis.ok:
         st.caption(tr("arch.fix_first"))
         return

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages import arch_editor as editor
-from app_pages.arch_tools import export_panel, keras_summary, load_link, load_preset, target_for
+from app_pages.arch_tools import ensure_spec, export_panel, keras_summary, load_link, load_preset, target_for
 from app_pages.shared import bind, dataset_label, lang, num, tr
 from lib import datasets
 from lib.analysis import analyse, bytes_text, message
@@ -17,8 +17,12 @@ st.title(tr("arch.title"))
 load_link()
 top = st.columns([2, 3, 1], vertical_alignment="bottom")
 dataset_labels = {n: dataset_label(n) for n in datasets.REGISTRY}
-name = top[0].selectbox(tr("ds.pick"), list(datasets.REGISTRY), format_func=dataset_labels.__getitem__,
-                        **bind("data.name", datasets.DEFAULT_DATASET, list(datasets.REGISTRY)))  # fmt: skip
+name = top[0].selectbox(
+    tr("ds.pick"),
+    list(datasets.REGISTRY),
+    format_func=dataset_labels.__getitem__,
+    **bind("data.name", datasets.DEFAULT_DATASET, list(datasets.REGISTRY)),
+)
 info = datasets.REGISTRY[name]
 titles = {p.id: pick(p.title, lang()) for p in PRESETS.values()}
 if "arch.preset" not in st.session_state:  # start on a lesson network for this dataset
@@ -26,21 +30,27 @@ if "arch.preset" not in st.session_state:  # start on a lesson network for this 
 preset_id = top[1].selectbox(tr("arch.preset"), list(PRESETS), format_func=titles.__getitem__, key="arch.preset")
 top[2].button(tr("arch.load_preset"), on_click=load_preset, args=(preset_id,), key="arch.load", type="primary")
 st.caption(tr("arch.preset_dataset", dataset=dataset_label(PRESETS[preset_id].dataset)))
-if "arch.spec" not in st.session_state:
-    load_preset(preset_id, quiet=True)
-spec: ModelSpec = st.session_state["arch.spec"]
+spec: ModelSpec = ensure_spec()
 spec.input_shape = info.input_shape
 target = target_for(info)
 if note := st.session_state.pop("arch.note", None):
     st.success(note)
-st.markdown(tr("arch.io", shape=str(info.input_shape), dataset=dataset_label(name),
-               target=tr(f"arch.target.{target.kind}", n=info.num_classes)))  # fmt: skip
+st.markdown(
+    tr(
+        "arch.io",
+        shape=str(info.input_shape),
+        dataset=dataset_label(name),
+        target=tr(f"arch.target.{target.kind}", n=info.num_classes),
+    )
+)
 
 edit, view = st.columns([3, 2], gap="large")
 with edit:
     mode_labels = {m: tr(f"arch.mode.{m}") for m in ("sequential", "functional")}
-    spec.mode = st.segmented_control(tr("arch.mode"), list(mode_labels), format_func=mode_labels.__getitem__,
-                                     key="arch.mode") or spec.mode  # fmt: skip
+    spec.mode = (
+        st.segmented_control(tr("arch.mode"), list(mode_labels), format_func=mode_labels.__getitem__, key="arch.mode")
+        or spec.mode
+    )
     st.subheader(tr("arch.layers"))
     if not spec.nodes:
         st.info(tr("arch.empty"))
@@ -71,9 +81,18 @@ with view:
     st.number_input(tr("arch.batch"), 1, 4096, 32, key="arch.batch")
     st.graphviz_chart(to_dot(spec, analysis))
 
-st.dataframe([{tr("arch.table.layer"): r.id, tr("arch.table.type"): r.class_name,
-               tr("arch.table.output"): str(r.output_shape or "—"), tr("arch.table.params"): r.params}
-              for r in analysis.rows], hide_index=True)  # fmt: skip
+st.dataframe(
+    [
+        {
+            tr("arch.table.layer"): r.id,
+            tr("arch.table.type"): r.class_name,
+            tr("arch.table.output"): str(r.output_shape or "—"),
+            tr("arch.table.params"): r.params,
+        }
+        for r in analysis.rows
+    ],
+    hide_index=True,
+)
 if analysis.ok:
     with st.expander(tr("arch.summary")):
         st.code(keras_summary(spec.to_json(), analysis), language=None)

@@ -142,3 +142,11 @@ def coming_next() -> None:
     """The note shown by pages whose issue is not built yet (no fake content)."""
     steps = " → ".join(tr(f"nav.{p}") for p in ("datasets", "architecture", "training", "runs", "draw"))
     st.info(tr("app.coming_next", steps=steps))
+
+
+@st.cache_resource(show_spinner=False)
+def manager():
+    """The server's one job manager (survives reruns, page changes and closed tabs)."""
+    from lib.jobs import JobManager
+
+    return JobManager()

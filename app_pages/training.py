@@ -1,8 +1,82 @@
-"""Training page (not built yet: says so, shows no fake content)."""
+"""Training page: compile and fit the Architecture page's model as a background job."""
 
 import streamlit as st
 
-from app_pages.shared import coming_next, tr
+from app_pages.arch_tools import ensure_spec
+from app_pages.shared import dataset_label, lang, manager, num, tr
+from app_pages.train_tools import settings_form, show_run
+from lib import datasets
+from lib.analysis import Target, analyse, message
+from lib.labels import encoding, pairing_problems
+from lib.layers import REGISTRY, normalise_config
+from lib.train_config import TrainSettings
+from lib.training import make_config
 
-st.title(tr("nav.training"))
-coming_next()
+st.title(tr("train.title"))
+spec = ensure_spec()
+name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+info = datasets.REGISTRY[name]
+kind = st.session_state.get("arch.target_kind")
+target = Target(
+    "input" if kind == "input" and info.kind == "image" else "classes" if info.is_classification else "value",
+    info.num_classes,
+)
+analysis = analyse(spec, target)
+samples = st.session_state.get("data.train_samples") or info.train_size
+val = st.session_state.get("data.val_fraction", 0.2)
+st.markdown(
+    tr(
+        "train.model_line",
+        name=spec.name,
+        params=num(analysis.total_params),
+        dataset=dataset_label(name),
+        samples=num(samples),
+        val=num(int(samples * val)),
+    )
+)
+if not analysis.ok:
+    st.error(tr("train.fix_model"))
+    for problem in analysis.problems:
+        st.error(message(problem, lang()))
+    st.stop()
+
+settings = settings_form(st.session_state.get("train.settings") or TrainSettings(), info.task)
+st.session_state["train.settings"] = settings
+how = encoding(settings.compile.loss, target)
+st.caption(tr(f"train.encoding.{how}", last=info.num_classes - 1, n=info.num_classes))
+last = spec.nodes[analysis.order[-1]] if analysis.order else None
+activation = normalise_config(REGISTRY[last.class_name], last.config).get("activation") if last else None
+problems = pairing_problems(settings.compile.loss, target, analysis.rows[-1].output_shape[-1], activation)
+for problem in problems:
+    (st.warning if problem.severity == "hint" else st.error)(tr(f"train.err.{problem.code}", **problem.values))
+blocked = any(p.severity == "error" for p in problems)
+config = make_config(spec, name, st.session_state.get("data.train_samples") or 0, target.kind, settings)
+
+
+def _start(force: bool) -> None:
+    # Submitted here, in the script body, with the settings read in this same run: a
+    # button callback would see the config of an earlier (possibly interrupted) run.
+    submitted = manager().submit(config, force=force)
+    st.session_state["train.run_id"] = submitted.run_id
+    st.session_state["train.cached"] = submitted.outcome == "cached"
+
+
+buttons = st.columns([1, 1, 4])
+if buttons[0].button(tr("train.start"), type="primary", disabled=blocked, key="train.start"):
+    _start(force=False)
+if st.session_state.get("train.cached"):
+    if buttons[1].button(tr("train.again"), key="train.again"):
+        _start(force=True)
+    else:
+        st.success(tr("train.cached"))
+
+
+@st.fragment(run_every=1.0)
+def live_view() -> None:
+    """Re-drawn every second from the job manager and the run store; never blocks."""
+    run_id = st.session_state.get("train.run_id")
+    if run_id and manager().store.exists(run_id):
+        show_run(run_id)
+
+
+live_view()

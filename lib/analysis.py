@@ -138,9 +138,21 @@ def _param_problems(node_id: str, class_name: str, config: dict) -> list[Problem
     for param in layer.params:
         reason = param.check(tuple(merged[param.name]) if param.kind == "int_tuple" else merged[param.name])
         if reason:
-            out.append(Problem("bad_param", node_id, {
-                "layer": class_name, "param": param.name, "value": merged[param.name], "reason": reason,
-                "low": param.low, "high": param.high, "choices": ", ".join(map(str, param.choices))}))  # fmt: skip
+            out.append(
+                Problem(
+                    "bad_param",
+                    node_id,
+                    {
+                        "layer": class_name,
+                        "param": param.name,
+                        "value": merged[param.name],
+                        "reason": reason,
+                        "low": param.low,
+                        "high": param.high,
+                        "choices": ", ".join(map(str, param.choices)),
+                    },
+                )
+            )
     return out
 
 
@@ -235,8 +247,13 @@ def _ancestors_classes(spec: ModelSpec, node_id: str) -> set[str]:
 def _output_problems(spec: ModelSpec, output_id: str, shape: Shape, target: Target) -> list[Problem]:
     expected = target.expected(spec.input_shape)
     last = next(n for n in spec.nodes if n.id == output_id)
-    values = {"layer": output_id, "shape": _fmt(shape), "expected": _fmt(expected), "got": shape[-1],
-              "classes": target.num_classes}  # fmt: skip
+    values = {
+        "layer": output_id,
+        "shape": _fmt(shape),
+        "expected": _fmt(expected),
+        "got": shape[-1],
+        "classes": target.num_classes,
+    }
     if target.kind == "input":
         return [] if shape == expected else [Problem("output_not_input", output_id, values)]
     if len(shape) > 1:

@@ -26,8 +26,9 @@ def build_model(spec: ModelSpec, analysis: Analysis):
     import keras
 
     inputs = keras.Input(shape=tuple(spec.input_shape), dtype=input_dtype(spec), name=INPUT_ID)
-    layers = {n.id: getattr(keras.layers, n.class_name)(name=n.id, **keras_config(n.class_name, n.config))
-              for n in spec.nodes}  # fmt: skip
+    layers = {
+        n.id: getattr(keras.layers, n.class_name)(name=n.id, **keras_config(n.class_name, n.config)) for n in spec.nodes
+    }
     if spec.mode == "sequential":
         return keras.Sequential([inputs, *(layers[n.id] for n in spec.nodes)], name=spec.name)
     tensors = {INPUT_ID: inputs}

@@ -106,3 +106,89 @@ def correlation_heatmap(matrix: np.ndarray, names: Sequence[str], title: str) ->
     )
     fig.update_yaxes(autorange="reversed")
     return _layout(fig, title, height=520)
+
+
+def training_curves(history: dict, batches: dict, metric: str, title: str, labels: dict[str, str]) -> go.Figure:
+    """One metric over epochs: training and validation, plus thinned per-batch loss."""
+    fig = go.Figure()
+    epochs = history.get("epoch", [])
+    values = history.get("metrics", {})
+    if metric == "loss" and batches.get("x"):
+        fig.add_trace(
+            go.Scatter(
+                x=batches["x"],
+                y=batches["loss"],
+                name=labels["batch"],
+                mode="lines",
+                line=dict(width=1, color="rgba(99,110,250,0.35)"),
+            )
+        )
+    for name, dash in ((metric, None), (f"val_{metric}", "dash")):
+        if name in values:
+            fig.add_trace(
+                go.Scatter(
+                    x=epochs,
+                    y=values[name],
+                    name=labels["val" if dash else "train"],
+                    mode="lines+markers",
+                    line=dict(dash=dash),
+                )
+            )
+    fig.update_layout(xaxis_title=labels["epoch"], yaxis_title=metric, legend=dict(orientation="h", y=-0.25))
+    return _layout(fig, title, height=340)
+
+
+def compare_curves(histories: dict[str, dict], metric: str, title: str, epoch_label: str) -> go.Figure:
+    """The same metric of several runs, overlaid (one line per run)."""
+    fig = go.Figure()
+    for name, history in histories.items():
+        values = history.get("metrics", {}).get(metric)
+        if values:
+            fig.add_trace(go.Scatter(x=history["epoch"], y=values, name=name, mode="lines+markers"))
+    fig.update_layout(xaxis_title=epoch_label, yaxis_title=metric, legend=dict(orientation="h", y=-0.25))
+    return _layout(fig, title, height=360)
+
+
+def confusion_heatmap(matrix: list[list[int]], labels: Sequence[str], title: str, axes: tuple[str, str]) -> go.Figure:
+    """Counts of true (rows) against predicted (columns) classes."""
+    fig = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            x=list(labels),
+            y=list(labels),
+            colorscale="Blues",
+            text=matrix,
+            texttemplate="%{text}" if len(labels) <= 20 else None,
+        )
+    )
+    fig.update_yaxes(autorange="reversed", title=axes[0])
+    fig.update_xaxes(title=axes[1])
+    return _layout(fig, title, height=max(360, 28 * len(labels) + 120))
+
+
+def predicted_vs_true(
+    true: Sequence[float], predicted: Sequence[float], title: str, axes: tuple[str, str]
+) -> go.Figure:
+    """Regression: each test sample as a point, with the ideal diagonal."""
+    low, high = min(*true, *predicted), max(*true, *predicted)
+    fig = go.Figure(
+        [
+            go.Scatter(x=list(true), y=list(predicted), mode="markers", name=axes[1]),
+            go.Scatter(x=[low, high], y=[low, high], mode="lines", line=dict(dash="dash"), name="y = x"),
+        ]
+    )
+    fig.update_layout(xaxis_title=axes[0], yaxis_title=axes[1], showlegend=False)
+    return _layout(fig, title, height=380)
+
+
+def probability_bars(probabilities: Sequence[float], labels: Sequence[str], title: str, highlight: int) -> go.Figure:
+    """Class probabilities in percent, the predicted class highlighted."""
+    values = [100 * float(p) for p in probabilities]
+    colors = ["#e4572e" if i == highlight else "#7f9cc9" for i in range(len(values))]
+    fig = go.Figure(
+        go.Bar(
+            x=list(labels), y=values, marker_color=colors, text=[f"{v:.1f}%" for v in values], textposition="outside"
+        )
+    )
+    fig.update_yaxes(range=[0, 110], title="%")
+    return _layout(fig, title, height=320)

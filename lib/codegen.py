@@ -103,8 +103,11 @@ def _load_code(info: datasets.DatasetInfo) -> str:
 
 def _layer_code(class_name: str, config: dict, name: str) -> str:
     layer = REGISTRY[class_name]
-    args = [f"{k}={v!r}" for k, v in keras_config(class_name, config).items()
-            if v != layer.defaults.get(k) or layer.param(k).required]  # fmt: skip
+    args = [
+        f"{k}={v!r}"
+        for k, v in keras_config(class_name, config).items()
+        if v != layer.defaults.get(k) or layer.param(k).required
+    ]
     return f"keras.layers.{class_name}({', '.join([*args, f'name={name!r}'])})"
 
 
@@ -130,8 +133,10 @@ def _model_code(spec: ModelSpec, analysis: Analysis) -> str:
 
 def _encode_code(how: str, num_classes: int) -> str:
     if how == "onehot":
-        return (f"    y_train = keras.utils.to_categorical(y_train, {num_classes})\n"
-                f"    y_test = keras.utils.to_categorical(y_test, {num_classes})\n")  # fmt: skip
+        return (
+            f"    y_train = keras.utils.to_categorical(y_train, {num_classes})\n"
+            f"    y_test = keras.utils.to_categorical(y_test, {num_classes})\n"
+        )
     if how == "binary":
         return '    y_train, y_test = y_train.astype("float32"), y_test.astype("float32")\n'
     if how == "input":
@@ -139,8 +144,15 @@ def _encode_code(how: str, num_classes: int) -> str:
     return ""
 
 
-def export_script(spec: ModelSpec, analysis: Analysis, dataset: str, target: Target, settings: TrainSettings,
-                  samples: int = 0, filename: str = "model.py") -> str:  # fmt: skip
+def export_script(
+    spec: ModelSpec,
+    analysis: Analysis,
+    dataset: str,
+    target: Target,
+    settings: TrainSettings,
+    samples: int = 0,
+    filename: str = "model.py",
+) -> str:
     """The whole runnable script as text."""
     info = datasets.REGISTRY[dataset]
     c, f = settings.compile, settings.fit
@@ -153,11 +165,18 @@ def export_script(spec: ModelSpec, analysis: Analysis, dataset: str, target: Tar
         callbacks.append(f"keras.callbacks.ReduceLROnPlateau(patience={max(1, f.patience // 2)})")
     callbacks.append("keras.callbacks.TerminateOnNaN()")
     main = _MAIN.format(
-        epochs=f.epochs, samples=samples, seed=f.seed, encode=_encode_code(how, info.num_classes),
-        optimizer=c.optimizer, loss=c.loss,
+        epochs=f.epochs,
+        samples=samples,
+        seed=f.seed,
+        encode=_encode_code(how, info.num_classes),
+        optimizer=c.optimizer,
+        loss=c.loss,
         optimizer_args=", ".join(f"{k}={v!r}" for k, v in c.optimizer_params.items() if k in opt_params),
-        metrics=", ".join(metric_code(m, how) for m in c.metrics), batch_size=f.batch_size,
-        validation_split=f.validation_split, shuffle=f.shuffle, callbacks=", ".join(callbacks),
-    )  # fmt: skip
+        metrics=", ".join(metric_code(m, how) for m in c.metrics),
+        batch_size=f.batch_size,
+        validation_split=f.validation_split,
+        shuffle=f.shuffle,
+        callbacks=", ".join(callbacks),
+    )
     header = _HEADER.format(title=spec.name, dataset=info.name, filename=filename)
     return header + _load_code(info) + _model_code(spec, analysis) + main

@@ -1,0 +1,106 @@
+"""Runs page parts: evaluation on the test set, and model import."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app_pages.shared import class_names, dataset_label, num, tr
+from lib import charts, datasets
+from lib.evaluation import evaluate
+from lib.model_import import ModelImportError, import_model
+from lib.runstore import RunStore
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _evaluate(run_id: str, model_mtime: float) -> dict:
+    from app_pages.shared import manager
+
+    return evaluate(manager().store, run_id)
+
+
+def evaluation_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) -> None:
+    """Test-set metrics, report, confusion matrix and mistakes (or residuals) of one run."""
+    st.subheader(tr("runs.evaluate"))
+    run_id = st.selectbox(tr("runs.eval_pick"), run_ids, format_func=labels.__getitem__, key="runs.eval")
+    path = store.best_model_path(run_id)
+    if path is None:
+        st.info(tr("runs.no_model"))
+        return
+    with st.spinner(tr("runs.evaluating")):
+        result = _evaluate(run_id, path.stat().st_mtime)
+    config = store.config(run_id)
+    if result["metrics"]:
+        cols = st.columns(len(result["metrics"]))
+        for col, (name, value) in zip(cols, result["metrics"].items()):
+            col.metric(name, num(value, 4))
+    if result["kind"] == "classes":
+        _classification(result, config["dataset"])
+    elif result["kind"] == "value":
+        true, pred = result["true"], result["predicted"]
+        left, right = st.columns(2)
+        left.plotly_chart(
+            charts.predicted_vs_true(
+                true, pred, tr("runs.scatter"), (tr("runs.true_value"), tr("runs.predicted_value"))
+            ),
+            key="runs.scatter",
+        )
+        right.plotly_chart(
+            charts.histogram(
+                np.subtract(pred, true), tr("runs.residuals"), tr("runs.residuals"), tr("ds.count"), bins=30
+            ),
+            key="runs.residuals",
+        )
+
+
+def _classification(result: dict, dataset: str) -> None:
+    names = class_names(dataset)
+    if "accuracy" not in result["metrics"]:
+        st.metric("accuracy", num(result["accuracy"], 4))
+    st.plotly_chart(
+        charts.confusion_heatmap(
+            result["confusion"], names, tr("runs.confusion"), (tr("runs.true"), tr("runs.predicted"))
+        ),
+        key="runs.confusion",
+    )
+    report = result["report"]
+    st.markdown(f"**{tr('runs.report')}**")
+    st.dataframe(
+        [
+            {"": names[int(k)] if k.isdigit() else k, **(v if isinstance(v, dict) else {"f1-score": v})}
+            for k, v in report.items()
+        ],
+        hide_index=True,
+    )
+    ds = datasets.load(dataset)
+    if ds.info.kind != "image" or not result["mistakes"]:
+        return
+    st.markdown(f"**{tr('runs.mistakes')}**")
+    cols = st.columns(8)
+    for i, m in enumerate(result["mistakes"]):
+        image = ds.x_test[m["index"]].astype("float32") / ds.info.pixel_max
+        caption = tr(
+            "runs.mistake",
+            true=names[m["true"]],
+            predicted=names[m["predicted"]],
+            p=num(100 * m["probabilities"][m["predicted"]], 1),
+        )
+        cols[i % 8].image(np.clip(image, 0, 1), caption=caption, width="stretch", clamp=True)
+
+
+def import_panel(store: RunStore) -> None:
+    """Upload a ``.keras`` model for a dataset; refused files get a reason."""
+    with st.expander(tr("runs.upload")):
+        names = list(datasets.REGISTRY)
+        labels = {n: dataset_label(n) for n in names}
+        dataset = st.selectbox(tr("runs.upload_dataset"), names, format_func=labels.__getitem__, key="runs.up_ds")
+        upload = st.file_uploader(tr("runs.upload"), type=["keras"], key="runs.upload")
+        if upload is None or st.session_state.get("runs.imported") == (upload.file_id, dataset):
+            return
+        try:
+            run_id = import_model(store, upload.getvalue(), dataset)
+        except ModelImportError as err:
+            st.error(tr(f"runs.upload_err.{err.code}", **{**err.values, "dataset": labels[dataset]}))
+            return
+        st.session_state["runs.imported"] = (upload.file_id, dataset)
+        st.success(tr("runs.upload_ok", name=store.config(run_id)["spec"]["name"], params="—"))

@@ -1,0 +1,135 @@
+"""Training page parts: the settings form and the live view of a run."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from app_pages.shared import bind, lang, manager, num, tr
+from app_pages.widgets import param_widget
+from lib import charts
+from lib.compile_registry import LOSSES, METRICS, OPTIMIZERS
+from lib.i18n import pick
+from lib.train_config import CompileSettings, FitSettings, TrainSettings
+
+W = "train.w."  # widget key prefix (forgotten when a preset brings new settings)
+
+
+def settings_form(current: TrainSettings, task: str) -> TrainSettings:
+    """Compile and fit widgets, each starting from ``current``; returns the new settings."""
+    c, f = current.compile, current.fit
+    left, right = st.columns(2, gap="large")
+    left.subheader(tr("train.compile"))
+    names = list(OPTIMIZERS)
+    optimizer = left.selectbox(
+        tr("train.optimizer"),
+        names,
+        index=names.index(c.optimizer),
+        key=W + "optimizer",
+        help=pick(OPTIMIZERS[c.optimizer].help, lang()),
+    )
+    cols = left.columns(3)
+    params = {}
+    for i, param in enumerate(OPTIMIZERS[optimizer].params):
+        value = c.optimizer_params.get(
+            param.name, OPTIMIZERS[optimizer].default_lr if param.name == "learning_rate" else param.default
+        )
+        params[param.name] = param_widget(cols[i % 3], f"{W}{optimizer}.{param.name}", param, value)
+    losses = list(LOSSES)
+    tasks = {n: tr(f"ds.task.{loss.task}") for n, loss in LOSSES.items()}
+    loss = left.selectbox(
+        tr("train.loss"),
+        losses,
+        index=losses.index(c.loss),
+        key=W + "loss",
+        format_func=lambda n: f"{n} · {tasks[n]}",
+        help=pick(LOSSES[c.loss].help, lang()),
+    )
+    options = [m for m, d in METRICS.items() if d["task"] == task]
+    metrics = left.multiselect(tr("train.metrics"), options, [m for m in c.metrics if m in options], key=W + "metrics")
+    right.subheader(tr("train.fit"))
+    a, b = right.columns(2)
+    fit = FitSettings(
+        epochs=int(a.number_input(tr("train.epochs"), 1, 500, f.epochs, key=W + "epochs")),
+        batch_size=int(b.number_input(tr("train.batch_size"), 1, 8192, f.batch_size, key=W + "batch")),
+        validation_split=float(
+            right.slider(
+                tr("ds.val_fraction"),
+                0.0,
+                0.5,
+                step=0.05,
+                help=tr("ds.val_fraction_help"),
+                **bind("data.val_fraction", f.validation_split),
+            )
+        ),
+        shuffle=a.checkbox(tr("train.shuffle"), f.shuffle, key=W + "shuffle"),
+        seed=int(b.number_input(tr("train.seed"), 0, 2**31 - 1, f.seed, key=W + "seed")),
+        early_stopping=right.checkbox(
+            tr("train.early_stopping"), f.early_stopping, key=W + "early", help=tr("train.early_stopping_help")
+        ),
+        patience=int(right.number_input(tr("train.patience"), 1, 50, f.patience, key=W + "patience")),
+        reduce_lr=right.checkbox(tr("train.reduce_lr"), f.reduce_lr, key=W + "reduce_lr"),
+    )
+    return TrainSettings(CompileSettings(optimizer, params, loss, metrics), fit)
+
+
+def _curve_labels() -> dict[str, str]:
+    return {k: tr(f"train.curve.{k}") for k in ("train", "val", "batch", "epoch")}
+
+
+def show_run(run_id: str, with_controls: bool = True) -> None:
+    """Status, progress, message and live curves of one run (read from the job and disk)."""
+    jobs = manager()
+    status = jobs.store.status(run_id)
+    st.markdown(
+        tr(
+            "train.status_line",
+            run=run_id,
+            state=tr(f"train.state.{status.state}"),
+            done=status.epochs_done,
+            epochs=status.epochs_target,
+            seconds=num(status.train_seconds, 1),
+            device=status.device or "—",
+        )
+    )
+    live = jobs.live(run_id)
+    if place := jobs.queue_position(run_id):
+        st.info(tr("train.queued", pos=place))
+    if live and "steps" in live:
+        done = (live["epoch"] - live["initial_epoch"]) * live["steps"] + live["batch"]
+        total = max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"])
+        eta = (total - done) * live["batch_size"] / max(live.get("sps", 1.0), 1e-6)
+        st.progress(
+            min(done / total, 1.0),
+            tr(
+                "train.progress",
+                epoch=live["epoch"] + 1,
+                epochs=live["epochs"],
+                batch=live["batch"],
+                steps=live["steps"],
+                sps=num(live.get("sps", 0)),
+                eta=num(eta),
+            ),
+        )
+    if status.message:
+        box = st.error if status.state == "failed" else st.info
+        box(tr(f"train.msg.{status.message}", detail=status.detail))
+    history, batches = jobs.store.history(run_id), jobs.store.batches(run_id)
+    names = [m for m in history.get("metrics", {}) if not m.startswith("val_") and m != "learning_rate"]
+    cols = st.columns(max(1, min(2, len(names))))
+    for i, metric in enumerate(names or ["loss"]):
+        fig = charts.training_curves(history, batches, metric, metric, _curve_labels())
+        cols[i % len(cols)].plotly_chart(fig, key=f"train.curve.{run_id}.{metric}.{time.monotonic_ns()}")
+    if with_controls:
+        _controls(run_id, status.state)
+
+
+def _controls(run_id: str, state: str) -> None:
+    jobs = manager()
+    if jobs.is_active(run_id):
+        st.button(tr("train.stop"), key="train.stop", on_click=jobs.stop, args=(run_id,))
+    elif state in ("stopped", "done", "interrupted", "failed") and jobs.store.model_path(run_id, "checkpoint").exists():
+        a, b = st.columns([1, 3], vertical_alignment="bottom")
+        more = a.number_input(tr("train.more_epochs"), 1, 200, 2, key="train.more")
+        b.button(tr("train.resume"), key="train.resume", on_click=jobs.resume, args=(run_id, int(more)))

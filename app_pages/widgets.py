@@ -1,0 +1,47 @@
+"""Registry-driven widgets: one ``Param`` declaration becomes one Streamlit widget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from app_pages.shared import lang
+from lib.i18n import pick
+from lib.layers import Param
+
+
+def forget(prefix: str) -> None:
+    """Drop the state of every widget whose key starts with ``prefix`` (rebuilt from data)."""
+    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+        del st.session_state[key]
+
+
+def _parse_tuple(text: str) -> Any:
+    try:
+        return tuple(int(part) for part in text.replace("(", "").replace(")", "").split(",") if part.strip())
+    except ValueError:
+        return text  # the analysis explains a value that is not a list of numbers
+
+
+def param_widget(container, key: str, param: Param, value: Any) -> Any:
+    """Show ``param`` with ``value`` as the widget's default; return what the user set.
+
+    The default is always the current value (never pre-set state): the browser may send a
+    widget's default back, so it must be the value the app holds.
+    """
+    label, help_text = param.name, pick(param.help, lang())
+    if param.kind == "int_tuple":
+        text = value if isinstance(value, str) else ", ".join(map(str, value))
+        return _parse_tuple(container.text_input(label, text, key=key, help=help_text))
+    if param.kind == "choice":
+        index = param.choices.index(value) if value in param.choices else 0
+        return container.selectbox(label, param.choices, index=index, key=key, help=help_text)
+    if param.kind == "bool":
+        return container.checkbox(label, bool(value), key=key, help=help_text)
+    if param.kind in ("int", "optional_int"):
+        return container.number_input(label, value=value, step=1, key=key, help=help_text, format="%d")
+    step = 0.05 if param.high is not None and param.high <= 1 else 0.1
+    if param.name == "learning_rate":
+        step = 0.0001
+    return container.number_input(label, value=float(value), step=step, key=key, help=help_text, format="%g")

@@ -1,0 +1,233 @@
+"""One training run, start to finish: data, model, compile, fit with live progress.
+
+Runs in a job-manager thread, never in a Streamlit script run. Every outcome ends in a
+status on disk (done, stopped or failed with a message code); nothing escapes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from lib import datasets
+from lib.analysis import Target, analyse
+from lib.builder import build_model
+from lib.compile_registry import OPTIMIZERS, metric_object
+from lib.labels import encode, encoding, pairing_problems
+from lib.runstore import RunStore
+from lib.spec import ModelSpec, from_dict
+from lib.train_config import TrainSettings
+
+MAX_BATCH_POINTS = 400  # per-batch curve points kept per run
+
+
+def make_config(spec: ModelSpec, dataset: str, train_samples: int, target_kind: str, settings: TrainSettings) -> dict:
+    """Everything that decides a run's result, as JSON-ready data (its hash names the run)."""
+    return {
+        "version": 1,
+        "spec": spec.to_dict(),
+        "dataset": dataset,
+        "train_samples": int(train_samples or 0),
+        "target": target_kind,
+        "settings": settings.to_dict(),
+    }
+
+
+def device_name() -> str:
+    """``GPU`` when the Keras backend sees one, else ``CPU``."""
+    import keras
+
+    backend = keras.config.backend()
+    try:
+        if backend == "tensorflow":
+            import tensorflow as tf
+
+            return "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+        if backend == "jax":
+            import jax
+
+            return "GPU" if jax.default_backend() == "gpu" else "CPU"
+        if backend == "torch":
+            import torch
+
+            return "GPU" if torch.cuda.is_available() else "CPU"
+    except Exception:  # noqa: BLE001 - a device probe must never stop training
+        return "CPU"
+    return "CPU"
+
+
+def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The inputs and encoded targets a run trains and is evaluated on."""
+    info = datasets.REGISTRY[config["dataset"]]
+    settings = TrainSettings.from_dict(config["settings"])
+    data = datasets.prepare(datasets.load(info.name), config["train_samples"] or None, settings.fit.seed)
+    how = encoding(settings.compile.loss, Target(config["target"], info.num_classes))
+    if how == "input":
+        return data.x_train, data.x_train, data.x_test, data.x_test
+    return (
+        data.x_train,
+        encode(data.y_train, how, info.num_classes),
+        data.x_test,
+        encode(data.y_test, how, info.num_classes),
+    )
+
+
+def compile_model(model, settings: TrainSettings, how: str) -> None:
+    """Compile with the optimizer, loss and metrics named in ``settings``."""
+    import keras
+
+    opt = OPTIMIZERS[settings.compile.optimizer]
+    allowed = {p.name for p in opt.params}
+    optimizer = getattr(keras.optimizers, opt.name)(
+        **{k: v for k, v in settings.compile.optimizer_params.items() if k in allowed}
+    )
+    metrics = [metric_object(m, how) for m in settings.compile.metrics]
+    model.compile(optimizer=optimizer, loss=settings.compile.loss, metrics=metrics)
+
+
+def _progress_callback(store: RunStore, run_id: str, stop: threading.Event, live: dict[str, Any]):
+    import keras
+
+    class Progress(keras.callbacks.Callback):
+        """Streams progress to ``live`` and the run store; honours stop requests."""
+
+        def on_train_begin(self, logs=None):
+            self.steps = self.params.get("steps") or 1
+            total = self.steps * max(1, self.params.get("epochs", 1) - live.get("initial_epoch", 0))
+            self.every = max(1, math.ceil(total / MAX_BATCH_POINTS))
+            self.batches = store.batches(run_id)
+            self.history = store.history(run_id)
+            self.started = time.monotonic()
+            self.seen = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            live.update(epoch=epoch, batch=0, steps=self.steps)
+            self.epoch_start = time.monotonic()
+
+        def on_train_batch_end(self, batch, logs=None):
+            logs = logs or {}
+            loss = float(logs.get("loss", float("nan")))
+            if not math.isfinite(loss):
+                live["nan"] = True
+            self.seen += live["batch_size"]
+            elapsed = time.monotonic() - self.started
+            live.update(batch=batch + 1, loss=loss, sps=self.seen / max(elapsed, 1e-6))
+            if batch % self.every == 0:
+                self.batches["x"].append(live["epoch"] + (batch + 1) / self.steps)
+                self.batches["loss"].append(loss if math.isfinite(loss) else None)
+            if stop.is_set():
+                self.model.stop_training = True
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.history["epoch"].append(epoch + 1)
+            for name, raw in (logs or {}).items():
+                value = float(raw)
+                self.history["metrics"].setdefault(name, []).append(value if math.isfinite(value) else None)
+            store.write_history(run_id, self.history)
+            store.write_batches(run_id, self.batches)
+            _save_atomic(self.model, store.model_path(run_id, "checkpoint"))
+            train_seconds = live.get("previous_seconds", 0.0) + time.monotonic() - self.started
+            store.update_status(
+                run_id, epochs_done=epoch + 1, train_seconds=train_seconds, samples_per_second=live.get("sps", 0.0)
+            )
+            store.log(run_id, f"epoch {epoch + 1}: " + ", ".join(f"{k}={v:.4g}" for k, v in (logs or {}).items()))
+
+    return Progress()
+
+
+def _save_atomic(model, path) -> None:
+    tmp = path.with_name(path.stem + ".part.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
+
+
+def _callbacks(settings: TrainSettings, progress) -> list:
+    import keras
+
+    f = settings.fit
+    callbacks = [progress, keras.callbacks.TerminateOnNaN()]
+    if f.early_stopping:
+        callbacks.append(keras.callbacks.EarlyStopping(patience=f.patience, restore_best_weights=True))
+    if f.reduce_lr:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(patience=max(1, f.patience // 2)))
+    return callbacks
+
+
+def run_training(
+    store: RunStore, run_id: str, stop: threading.Event, live: dict[str, Any], more_epochs: int = 0
+) -> str:
+    """Train run ``run_id`` (or resume it for ``more_epochs``); return its final state."""
+    try:
+        state, message, detail = _fit(store, run_id, stop, live, more_epochs)
+    except datasets.DatasetError as err:
+        state, message, detail = "failed", f"dataset_{err.code}", err.name
+    except MemoryError:
+        state, message, detail = "failed", "oom", ""
+    except Exception as exc:  # noqa: BLE001 - a job's failure must never reach the app
+        oom = "ResourceExhausted" in type(exc).__name__ or "out of memory" in str(exc).lower()
+        state, message, detail = "failed", "oom" if oom else "exception", f"{type(exc).__name__}: {exc}"[:400]
+    store.update_status(run_id, state=state, message=message, detail=detail)
+    store.log(run_id, f"{state} {message} {detail}".strip())
+    return state
+
+
+def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> tuple[str, str, str]:
+    import keras
+
+    config = store.config(run_id)
+    settings = TrainSettings.from_dict(config["settings"])
+    info = datasets.REGISTRY[config["dataset"]]
+    target = Target(config["target"], info.num_classes)
+    spec = from_dict(config["spec"])
+    analysis = analyse(spec, target, settings.fit.batch_size)
+    out = analysis.rows[-1] if analysis.rows else None
+    if not analysis.ok or any(
+        p.severity == "error"
+        for p in pairing_problems(
+            settings.compile.loss, target, out.output_shape[-1] if out and out.output_shape else None, None
+        )
+    ):
+        return "failed", "invalid_model", ""
+    status = store.update_status(run_id, state="running", device=device_name(), message="", detail="")
+    x_train, y_train, _, _ = training_arrays(config)
+    how = encoding(settings.compile.loss, target)
+    keras.utils.set_random_seed(settings.fit.seed)
+    initial = status.epochs_done if more_epochs else 0
+    if more_epochs:
+        model = keras.saving.load_model(store.model_path(run_id, "checkpoint"))
+    else:
+        model = build_model(spec, analysis)
+        compile_model(model, settings, how)
+    epochs = initial + (more_epochs or settings.fit.epochs)
+    store.update_status(run_id, epochs_target=epochs)
+    live.update(
+        initial_epoch=initial,
+        epochs=epochs,
+        batch_size=settings.fit.batch_size,
+        nan=False,
+        previous_seconds=status.train_seconds if more_epochs else 0.0,
+    )
+    progress = _progress_callback(store, run_id, stop, live)
+    model.fit(
+        x_train,
+        y_train,
+        epochs=epochs,
+        initial_epoch=initial,
+        batch_size=settings.fit.batch_size,
+        validation_split=settings.fit.validation_split,
+        shuffle=settings.fit.shuffle,
+        callbacks=_callbacks(settings, progress),
+        verbose=0,
+    )
+    if live.get("nan"):
+        return "failed", "nan", ""
+    _save_atomic(model, store.model_path(run_id, "model"))
+    if stop.is_set():
+        return "stopped", "stopped_by_user", ""
+    done = store.status(run_id).epochs_done
+    return "done", "early_stopping" if done < epochs else "", ""

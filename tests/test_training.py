@@ -1,0 +1,215 @@
+"""Run store, job manager, training jobs, label encoding, evaluation and model import."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from lib import labels
+from lib.analysis import Target
+from lib.evaluation import evaluate
+from lib.jobs import JobManager
+from lib.model_import import ModelImportError, import_model
+from lib.presets import PRESETS
+from lib.runstore import RunStore, Status, atomic_write, config_hash
+from lib.spec import sequential
+from lib.train_config import TrainSettings
+from lib.training import make_config
+
+
+def _digits_config(epochs: int = 2, samples: int = 300, **compile_changes) -> dict:
+    settings: TrainSettings = PRESETS["digits_mlp"].settings()
+    settings.fit.epochs = epochs
+    for key, value in compile_changes.items():
+        setattr(settings.compile, key, value)
+    return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", samples, "classes", settings)
+
+
+def _wait(manager: JobManager, run_id: str, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while manager.is_active(run_id):
+        assert time.monotonic() < deadline, "job did not finish"
+        time.sleep(0.1)
+    return manager.store.status(run_id).state
+
+
+@pytest.fixture
+def store(tmp_path) -> RunStore:
+    return RunStore(tmp_path / "runs")
+
+
+def test_config_hash_is_stable_and_sensitive():
+    a, b = _digits_config(), _digits_config()
+    assert config_hash(a) == config_hash(b)
+    assert config_hash(a) == config_hash(json.loads(json.dumps(a)))  # survives a JSON round trip
+    assert config_hash(_digits_config(epochs=3)) != config_hash(a)
+
+
+def test_atomic_write_never_leaves_a_partial_file(tmp_path, monkeypatch):
+    target = tmp_path / "status.json"
+    atomic_write(target, "old")
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("os.replace", crash)
+    with pytest.raises(OSError):
+        atomic_write(target, "new")
+    assert target.read_text() == "old"
+
+
+def test_status_transitions_and_interrupted_runs(store):
+    run_id = store.create(_digits_config())
+    assert store.status(run_id).state == "queued"
+    store.update_status(run_id, state="running", epochs_done=1)
+    assert RunStore(store.root).mark_interrupted() == [run_id]  # a new server finds it orphaned
+    status = store.status(run_id)
+    assert status.state == "interrupted" and status.epochs_done == 1 and status.message == "interrupted"
+    (store.path(run_id) / "status.json").write_text("{broken")
+    assert store.status(run_id).state == "failed"
+
+
+def test_train_cache_resume(store):
+    manager = JobManager(store, workers=1)
+    config = _digits_config(epochs=2)
+    first = manager.submit(config)
+    assert first.outcome == "queued"
+    assert _wait(manager, first.run_id) == "done"
+    history = store.history(first.run_id)
+    assert history["epoch"] == [1, 2] and {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history["metrics"])
+    assert store.batches(first.run_id)["x"] and store.model_path(first.run_id).exists()
+    assert manager.submit(config).outcome == "cached"
+    assert manager.resume(first.run_id, 2)
+    assert _wait(manager, first.run_id) == "done"
+    assert store.history(first.run_id)["epoch"] == [1, 2, 3, 4]
+    assert manager.submit(config, force=True).outcome == "queued"
+    _wait(manager, first.run_id)
+
+
+def test_queue_positions_and_stopping_a_queued_job(store):
+    gate = threading.Event()
+
+    def slow_trainer(store_, run_id, stop, live, more):
+        live["running"] = True
+        gate.wait(10)
+        store_.update_status(run_id, state="done")
+
+    manager = JobManager(store, workers=1, trainer=slow_trainer)
+    first = manager.submit(_digits_config(epochs=1))
+    second = manager.submit(_digits_config(epochs=2))
+    third = manager.submit(_digits_config(epochs=3))
+    time.sleep(0.2)
+    assert manager.queue_position(first.run_id) is None  # running
+    assert manager.queue_position(second.run_id) == 1 and manager.queue_position(third.run_id) == 2
+    manager.stop(second.run_id)
+    assert store.status(second.run_id).state == "stopped" and manager.queue_position(third.run_id) == 1
+    assert manager.submit(_digits_config(epochs=1)).outcome == "active"
+    gate.set()
+    _wait(manager, third.run_id)
+
+
+def test_stopping_a_running_job_keeps_its_weights(store):
+    manager = JobManager(store, workers=1)
+    run = manager.submit(_digits_config(epochs=200, samples=0))
+    deadline = time.monotonic() + 60
+    while store.status(run.run_id).epochs_done < 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    manager.stop(run.run_id)
+    assert _wait(manager, run.run_id) == "stopped"
+    status = store.status(run.run_id)
+    assert 1 <= status.epochs_done < 200 and store.model_path(run.run_id).exists()
+
+
+def test_nan_loss_fails_the_run_with_an_explanation(store, datasets_dir, skip_hash_check):
+    from tests import keras_fixtures
+
+    keras_fixtures.write_boston(datasets_dir)
+    preset = PRESETS["boston_mlp"]
+    settings = preset.settings()
+    settings.compile.optimizer, settings.compile.optimizer_params = "SGD", {"learning_rate": 10.0}
+    manager = JobManager(store, workers=1)
+    run = manager.submit(make_config(preset.spec((13,)), "boston_housing", 0, "value", settings))
+    assert _wait(manager, run.run_id) == "failed"
+    assert store.status(run.run_id).message == "nan"
+    assert store.status(run.run_id).epochs_done < settings.fit.epochs  # stopped early, by TerminateOnNaN
+
+
+def test_an_exception_in_a_job_is_contained(store, monkeypatch):
+    import lib.training
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(lib.training, "build_model", explode)
+    manager = JobManager(store, workers=1)
+    bad = manager.submit(_digits_config(epochs=1))
+    assert _wait(manager, bad.run_id) == "failed"
+    status = store.status(bad.run_id)
+    assert status.message == "exception" and "boom" in status.detail
+    monkeypatch.undo()
+    good = manager.submit(_digits_config(epochs=1, samples=200))  # the worker is still alive
+    assert _wait(manager, good.run_id) == "done"
+
+
+def test_label_encoding_follows_the_loss():
+    ten, two = Target("classes", 10), Target("classes", 2)
+    assert labels.encoding("sparse_categorical_crossentropy", ten) == "sparse"
+    assert labels.encoding("categorical_crossentropy", ten) == "onehot"
+    assert labels.encoding("mean_squared_error", ten) == "onehot"
+    assert labels.encoding("binary_crossentropy", two) == "binary"
+    assert labels.encoding("mean_squared_error", Target("value")) == "value"
+    np.testing.assert_array_equal(labels.encode(np.array([2, 0]), "onehot", 3), [[0, 0, 1], [1, 0, 0]])
+    assert labels.pairing_problems("hinge", Target("value"), 1, "linear")[0].code == "loss_needs_classes"
+    assert labels.pairing_problems("sparse_categorical_crossentropy", ten, 10, "relu")[0].code == (
+        "crossentropy_needs_probabilities"
+    )
+    assert labels.pairing_problems("binary_crossentropy", two, 2, "softmax")[0].code == "binary_needs_one_unit"
+    assert labels.pairing_problems("mean_squared_error", ten, 10, "softmax")[0].severity == "hint"
+
+
+def test_evaluation_of_a_classifier_and_a_regressor(store, datasets_dir, skip_hash_check):
+    from tests import keras_fixtures
+
+    manager = JobManager(store, workers=1)
+    run = manager.submit(_digits_config(epochs=2))
+    _wait(manager, run.run_id)
+    result = evaluate(store, run.run_id)
+    assert 0 <= result["accuracy"] <= 1 and len(result["confusion"]) == 10
+    assert sum(map(sum, result["confusion"])) == 360
+    assert all(m["true"] != m["predicted"] for m in result["mistakes"])
+    assert evaluate(store, run.run_id) == result  # cached beside the model
+
+    keras_fixtures.write_boston(datasets_dir)
+    preset = PRESETS["boston_mlp"]
+    settings = preset.settings()
+    settings.fit.epochs = 2
+    reg = manager.submit(make_config(preset.spec((13,)), "boston_housing", 0, "value", settings))
+    assert _wait(manager, reg.run_id) == "done"
+    result = evaluate(store, reg.run_id)
+    assert len(result["true"]) == len(result["predicted"]) == 10 and "mae" in result["metrics"]
+
+
+def test_model_import_is_checked(store):
+    import keras
+
+    with pytest.raises(ModelImportError) as err:
+        import_model(store, b"not a zip file", "digits")
+    assert err.value.code == "bad"
+    model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")])
+    path = store.root / "m.keras"
+    model.save(path)
+    with pytest.raises(ModelImportError) as err:
+        import_model(store, path.read_bytes(), "mnist")
+    assert err.value.code == "shape"
+    run_id = import_model(store, path.read_bytes(), "digits")
+    assert store.status(run_id).state == "done" and "accuracy" in evaluate(store, run_id)
+
+
+def test_status_defaults():
+    assert Status().state == "queued"
+    assert sequential((4,), ("Dense", {"units": 2})).nodes[0].id == "dense_1"

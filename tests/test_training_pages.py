@@ -1,0 +1,54 @@
+"""Training and Runs pages through AppTest: train, see it finish, get it cached, evaluate."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.apptest_helpers import open_page, page_path, plotly_specs, texts
+
+
+def _train_until_done(at, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while "· **done** ·" not in texts(at):
+        assert time.monotonic() < deadline, texts(at)
+        time.sleep(0.5)
+        at.run()
+
+
+def test_train_see_curves_then_get_the_cached_run_and_evaluate_it():
+    at = open_page("training", "en")
+    assert "Labels go to the loss as class ids (0 to 9)." in texts(at)
+    at.number_input(key="train.w.epochs").set_value(2).run()
+    at.number_input(key="train.w.seed").set_value(7).run()
+    at.button(key="train.start").click().run()
+    assert not at.exception
+    _train_until_done(at)
+    curves = [json.loads(s) for s in plotly_specs(at)]
+    loss = next(c for c in curves if c["layout"]["title"]["text"] == "loss")
+    assert [t["name"] for t in loss["data"]] == ["per batch", "training", "validation"]
+    assert loss["data"][1]["x"] == [1, 2]
+
+    at.button(key="train.start").click().run()
+    assert "already trained" in texts(at)
+
+    at.switch_page(page_path("runs")).run()
+    assert not at.exception
+    assert at.dataframe[0].value.shape[0] >= 1
+    shown = texts(at)
+    assert "Evaluation on the test set" in shown
+    confusion = next(json.loads(s) for s in plotly_specs(at) if "Confusion matrix" in s)
+    assert sum(map(sum, confusion["data"][0]["z"])) == 360
+
+
+def test_impossible_loss_is_explained_in_portuguese():
+    at = open_page("training", "pt")
+    at.selectbox(key="train.w.loss").set_value("mean_absolute_error").run()
+    assert "one-hot" in texts(at)
+    at.selectbox(key="train.w.loss").set_value("binary_crossentropy").run()
+    assert "uma coluna por classe" in texts(at)
+    at.switch_page(page_path("architecture")).run()
+    at.selectbox(key="arch.preset").set_value("boston_mlp").run()
+    at.button(key="arch.load").click().run()
+    at.switch_page(page_path("training")).run()
+    assert not at.exception
