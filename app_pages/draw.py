@@ -1,8 +1,79 @@
-"""Draw page (not built yet: says so, shows no fake content)."""
+"""Draw page: draw a digit or garment; the trained model predicts it, stroke by stroke."""
 
 import streamlit as st
+from streamlit_drawable_canvas import st_canvas
 
-from app_pages.shared import coming_next, tr
+from app_pages.shared import class_names, dataset_label, manager, num, tr
+from lib import charts, datasets
+from lib.drawing import PictureError, prepare_drawing, read_picture
+from lib.predict import Predictor, drawable_runs
+from lib.run_views import best_validation
 
-st.title(tr("nav.draw"))
-coming_next()
+st.title(tr("draw.title"))
+store = manager().store
+runs = drawable_runs(store)
+if not runs:
+    st.info(tr("draw.no_runs"))
+    st.page_link("app_pages/training.py", label=tr("nav.training"), icon=":material/model_training:")
+    st.stop()
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def predictor(run_id: str, model_mtime: float) -> Predictor:
+    """The run's model, loaded once per saved file (never per stroke)."""
+    from lib.evaluation import load_run_model
+
+    return Predictor(load_run_model(store, run_id))
+
+
+def _label(run_id: str) -> str:
+    config = store.config(run_id)
+    metric, value = best_validation(store.history(run_id))
+    score = f"{metric} {num(value, 3)}" if value is not None else run_id
+    return tr("draw.model_label", model=config["spec"]["name"], dataset=dataset_label(config["dataset"]), metric=score)
+
+
+run_labels = {r: _label(r) for r in runs}
+run_id = st.selectbox(tr("draw.model"), runs, format_func=run_labels.__getitem__, key="draw.run")
+info = datasets.REGISTRY[store.config(run_id)["dataset"]]
+model = predictor(run_id, store.best_model_path(run_id).stat().st_mtime)
+st.caption(tr("draw.intro", what=tr("draw.what.garment" if info.name == "fashion_mnist" else "draw.what.digit")))
+
+left, middle, right = st.columns([5, 3, 4], gap="medium")
+sources = {"canvas": tr("draw.source.canvas"), "upload": tr("draw.source.upload")}
+source = left.segmented_control(tr("draw.source"), list(sources), format_func=sources.__getitem__,
+                                default="canvas", key="draw.source") or "canvas"  # fmt: skip
+image = None
+if source == "canvas":
+    width = left.slider(tr("draw.stroke"), 4, 40, 18, key="draw.stroke")
+    st.session_state.setdefault("draw.clears", 0)
+    with left:
+        canvas = st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000", height=280,
+                           width=280, drawing_mode="freedraw", return_image_data=True,
+                           key=f"draw.canvas.{st.session_state['draw.clears']}")  # fmt: skip
+    if left.button(tr("draw.clear"), key="draw.clear"):
+        st.session_state["draw.clears"] += 1
+        st.rerun()
+    image = canvas.image_data  # RGBA pixels; None before the first stroke
+else:
+    upload = left.file_uploader(tr("draw.upload"), type=["png", "jpg", "jpeg"], key="draw.upload")
+    if upload is not None:
+        try:
+            image = read_picture(upload.getvalue())
+        except PictureError as err:
+            left.error(tr(f"draw.err.{err.code}"))
+
+prepared = prepare_drawing(image, info) if image is not None else None
+if prepared is None:
+    middle.info(tr("draw.empty"))
+    st.stop()
+side = info.input_shape[0]
+middle.markdown(f"**{tr('draw.seen', side=side)}**", help=tr("draw.seen_help"))
+middle.plotly_chart(charts.model_view(prepared.view, ""), key="draw.view")
+probabilities = model.probabilities(prepared.x)
+names = class_names(info.name)
+top = int(probabilities.argmax())
+right.markdown(tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
+right.plotly_chart(charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")
+if (maps := model.feature_maps(prepared.x)) is not None:
+    st.plotly_chart(charts.feature_maps(maps, tr("draw.features", layer=model.conv_name)), key="draw.features")

@@ -192,3 +192,26 @@ def probability_bars(probabilities: Sequence[float], labels: Sequence[str], titl
     )
     fig.update_yaxes(range=[0, 110], title="%")
     return _layout(fig, title, height=320)
+
+
+def feature_maps(maps: np.ndarray, title: str, limit: int = 32) -> go.Figure:
+    """The first ``limit`` channels of a (height, width, channels) activation, tiled."""
+    channels = min(limit, maps.shape[-1])
+    cols = min(8, channels)
+    rows = -(-channels // cols)
+    tiles = np.moveaxis(maps[..., :channels], -1, 0)
+    peak = np.abs(tiles).reshape(channels, -1).max(axis=1).clip(min=1e-6)
+    sheet = montage(tiles / peak[:, None, None], rows, cols)
+    fig = go.Figure(go.Heatmap(z=sheet, colorscale="Viridis", zmin=0, zmax=1, showscale=False))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    return _layout(fig, title, height=90 * rows + 60)
+
+
+def model_view(image: np.ndarray, title: str) -> go.Figure:
+    """The exact pixels the model receives, one square per pixel, values shown on hover."""
+    fig = go.Figure(go.Heatmap(z=image, colorscale="gray", zmin=0, zmax=1, showscale=False,
+                               hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>"))  # fmt: skip
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    return _layout(fig, title, height=300)

@@ -1,0 +1,48 @@
+"""The whole path in a real browser: train through the UI, draw with the mouse, get an answer."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.browser.conftest import screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _draw_stroke(page) -> None:
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + 40
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 21):
+        page.mouse.move(x + (step % 3), y + step * 10, steps=2)
+    page.mouse.up()
+
+
+def test_train_then_draw_then_predict(page, app_url):
+    page.goto(f"{app_url}/?lang=en")  # open the default page first, then navigate (see STACK.md)
+    page.get_by_role("link", name="Training").first.click()
+    epochs = page.get_by_label("Epochs", exact=True)
+    epochs.fill("2")
+    epochs.press("Enter")
+    page.get_by_label("Random seed").fill("11")
+    page.get_by_label("Random seed").press("Enter")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("· done ·").wait_for(timeout=120_000)
+
+    page.get_by_role("link", name="Draw").first.click()
+    page.get_by_text("The canvas is empty").wait_for()
+    _draw_stroke(page)
+    started = time.monotonic()
+    page.get_by_text("The model says").wait_for(timeout=30_000)
+    print(f"prediction shown {time.monotonic() - started:.2f} s after mouse-up")
+    chart = page.locator(".js-plotly-plot").filter(has_text="Probabilities").first
+    chart.wait_for()
+    values = chart.evaluate("el => el.data[0].y")
+    values = list(values.values()) if isinstance(values, dict) else values
+    assert len(values) == 10 and abs(sum(values) - 100) <= 1
+    screenshot(page, "draw-en")
