@@ -61,10 +61,9 @@ with edit:
             slots[problem.node_id].error(message(problem, lang()))
     add = st.columns([2, 1], vertical_alignment="bottom")
     family = {layer.name: tr(f"arch.family.{layer.family}") for layer in LAYER_TYPES}
+    add_labels = {name: f"{name} · {label}" for name, label in family.items()}
     ordered = sorted(family, key=lambda n: (FAMILIES.index(next(x.family for x in LAYER_TYPES if x.name == n)), n))
-    choice = add[0].selectbox(
-        tr("arch.add_type"), ordered, format_func=lambda n: f"{n} · {family[n]}", key="arch.add_type"
-    )
+    choice = add[0].selectbox(tr("arch.add_type"), ordered, format_func=add_labels.__getitem__, key="arch.add_type")
     add[1].button(tr("arch.add"), on_click=editor.add_layer, args=(choice,), key="arch.add")
 
 with view:

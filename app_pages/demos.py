@@ -1,8 +1,20 @@
-"""Demos page (not built yet: says so, shows no fake content)."""
+"""Demos page: live explainers a teacher can project, and small experiments."""
 
 import streamlit as st
 
-from app_pages.shared import coming_next, tr
+from app_pages import demo_experiments as experiments
+from app_pages import demo_explainers as explainers
+from app_pages.shared import tr
 
-st.title(tr("nav.demos"))
-coming_next()
+st.title(tr("demo.title"))
+DEMOS = {
+    "conv": explainers.convolution,
+    "pool": explainers.pooling,
+    "act": explainers.activations,
+    "dropout": explainers.dropout_demo,
+    "augment": experiments.augmentation,
+    "autoencoder": experiments.autoencoder,
+}
+for tab, show in zip(st.tabs([tr(f"demo.tab.{name}") for name in DEMOS]), DEMOS.values()):
+    with tab:
+        show()

@@ -37,13 +37,13 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
         )
         params[param.name] = param_widget(cols[i % 3], f"{W}{optimizer}.{param.name}", param, value)
     losses = list(LOSSES)
-    tasks = {n: tr(f"ds.task.{loss.task}") for n, loss in LOSSES.items()}
+    loss_labels = {n: f"{n} · {tr(f'ds.task.{loss.task}')}" for n, loss in LOSSES.items()}
     loss = left.selectbox(
         tr("train.loss"),
         losses,
         index=losses.index(c.loss),
         key=W + "loss",
-        format_func=lambda n: f"{n} · {tasks[n]}",
+        format_func=loss_labels.__getitem__,
         help=pick(LOSSES[c.loss].help, lang()),
     )
     options = [m for m, d in METRICS.items() if d["task"] == task]

@@ -215,3 +215,33 @@ def model_view(image: np.ndarray, title: str) -> go.Figure:
     fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
     fig.update_xaxes(showticklabels=False, showgrid=False)
     return _layout(fig, title, height=300)
+
+
+def matrix(
+    values: np.ndarray, title: str, box: tuple[int, int, int] | None = None, colorscale: str = "Blues"
+) -> go.Figure:
+    """A small matrix with its numbers written in; ``box`` = (top, left, size) outlines a window."""
+    text = np.vectorize(lambda v: f"{v:.3g}")(values) if values.size <= 100 else None
+    fig = go.Figure(go.Heatmap(z=values, colorscale=colorscale, showscale=False, text=text,
+                               texttemplate="%{text}" if text is not None else None))  # fmt: skip
+    if box is not None:
+        top, left, size = box
+        fig.add_shape(type="rect", x0=left - 0.5, y0=top - 0.5, x1=left + size - 0.5, y1=top + size - 0.5,
+                      line=dict(color="#e4572e", width=3))  # fmt: skip
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    return _layout(fig, title, height=300)
+
+
+def function_plot(x: np.ndarray, curves: dict[str, np.ndarray], title: str) -> go.Figure:
+    """Several functions of ``x`` on one plot."""
+    fig = go.Figure([go.Scatter(x=x, y=y, name=name, mode="lines") for name, y in curves.items()])
+    fig.update_layout(xaxis_title="x", legend=dict(orientation="h", y=-0.2))
+    return _layout(fig, title, height=380)
+
+
+def latent_scatter(codes: np.ndarray, labels: np.ndarray, names: Sequence[str], title: str) -> go.Figure:
+    """2-D codes coloured by class."""
+    fig = go.Figure([go.Scatter(x=codes[labels == c, 0], y=codes[labels == c, 1], mode="markers", name=names[c],
+                                marker=dict(size=5)) for c in np.unique(labels)])  # fmt: skip
+    return _layout(fig, title, height=460)

@@ -38,3 +38,10 @@ def plotly_specs(at: AppTest) -> list[str]:
 def page_path(page: str) -> str:
     """Absolute path of ``app_pages/<page>.py`` (AppTest resolves relative paths oddly)."""
     return str(Path(APP).parent / "app_pages" / f"{page}.py")
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    """The decoded title of every Plotly chart on the page."""
+    import json
+
+    return [json.loads(spec)["layout"].get("title", {}).get("text", "") for spec in plotly_specs(at)]

@@ -1,0 +1,124 @@
+"""Demos that train: augmentation (with/without) and the autoencoder, as ordinary runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from app_pages.shared import class_names, manager, tr
+from lib import charts, datasets
+from lib.demos import experiments
+
+
+def _dataset() -> datasets.DatasetInfo | None:
+    info = datasets.REGISTRY[st.session_state.get("data.name", datasets.DEFAULT_DATASET)]
+    if info.kind != "image":
+        st.info(tr("demo.needs_images"))
+        return None
+    return info
+
+
+def _settings() -> dict:
+    flips = ["", "horizontal", "vertical", "horizontal_and_vertical"]
+    flip_labels = {f: tr(f"demo.flip.{f or 'none'}") for f in flips}
+    cols = st.columns(5)
+    return {
+        "mode": cols[0].selectbox(
+            tr("demo.flip"), flips, index=1, format_func=flip_labels.__getitem__, key="demo.aug.flip"
+        ),
+        "rotation": cols[1].slider(tr("demo.rotation"), 0.0, 0.5, 0.1, 0.05, key="demo.aug.rot"),
+        "zoom": cols[2].slider(tr("demo.zoom"), 0.0, 0.5, 0.1, 0.05, key="demo.aug.zoom"),
+        "translation": cols[3].slider(tr("demo.translation"), 0.0, 0.5, 0.1, 0.05, key="demo.aug.shift"),
+        "contrast": cols[4].slider(tr("demo.contrast"), 0.0, 0.9, 0.2, 0.05, key="demo.aug.contrast"),
+    }
+
+
+def augmentation() -> None:
+    """Sliders for Keras's augmentation layers, a grid of random versions, and the experiment."""
+    info = _dataset()
+    if info is None:
+        return
+    settings = _settings()
+    st.session_state.setdefault("demo.aug.seed", 0)
+    if st.button(tr("demo.aug_new"), key="demo.aug.new"):
+        st.session_state["demo.aug.seed"] += 1
+    ds = datasets.load(info.name)
+    images = datasets.scale_images(ds.x_train[:4], info)
+    copies = experiments.augment(images, settings, 6, st.session_state["demo.aug.seed"])
+    rows = [np.concatenate([images[i : i + 1], copies[i]]) for i in range(len(images))]
+    names = class_names(info.name)
+    st.plotly_chart(
+        charts.image_grid(rows, [names[int(y)] for y in ds.y_train[:4]], tr("demo.aug_grid", n=6), 1.0),
+        key="demo.aug.grid",
+    )
+    st.subheader(tr("demo.experiment"))
+    a, b, c = st.columns([2, 2, 1], vertical_alignment="bottom")
+    samples = a.number_input(tr("demo.exp_samples"), 100, 5000, 300, 100, key="demo.aug.samples")
+    epochs = b.number_input(tr("demo.exp_epochs"), 2, 50, 15, key="demo.aug.epochs")
+    configs = experiments.augmentation_configs(
+        info.name, info.input_shape, info.num_classes, settings, int(samples), int(epochs)
+    )
+    if c.button(tr("demo.exp_run"), type="primary", key="demo.aug.run"):
+        st.session_state["demo.aug.runs"] = {k: manager().submit(v).run_id for k, v in configs.items()}
+    st.caption(tr("demo.exp_note"))
+    _experiment_view()
+
+
+@st.fragment(run_every=1.5)
+def _experiment_view() -> None:
+    runs = st.session_state.get("demo.aug.runs")
+    if not runs:
+        return
+    store = manager().store
+    histories = {tr(f"demo.{kind}"): store.history(run_id) for kind, run_id in runs.items()}
+    states = ", ".join(f"{tr(f'demo.{k}')}: {tr(f'train.state.{store.status(r).state}')}" for k, r in runs.items())
+    st.caption(states)
+    st.plotly_chart(
+        charts.compare_curves(histories, "val_accuracy", tr("demo.exp_chart"), tr("train.curve.epoch")),
+        key="demo.aug.compare",
+    )
+
+
+def autoencoder() -> None:
+    """Train a 2-D autoencoder as a run; show reconstructions (with noise) and the latent space."""
+    info = _dataset()
+    if info is None:
+        return
+    st.caption(tr("demo.ae_intro"))
+    samples = 0 if info.train_size < 5000 else 10000
+    config = experiments.autoencoder_config(info.name, info.input_shape, samples, 20 if info.name == "digits" else 8)
+    if st.button(tr("demo.ae_train"), type="primary", key="demo.ae.train"):
+        st.session_state["demo.ae.run"] = manager().submit(config).run_id
+    _autoencoder_view(info)
+
+
+@st.fragment(run_every=2.0)
+def _autoencoder_view(info: datasets.DatasetInfo) -> None:
+    run_id = st.session_state.get("demo.ae.run")
+    if not run_id:
+        return
+    store = manager().store
+    state = store.status(run_id).state
+    if state != "done":
+        st.info(tr("demo.waiting", state=tr(f"train.state.{state}")))
+        return
+    model = _model(run_id, store.model_path(run_id).stat().st_mtime)
+    ds = datasets.load(info.name)
+    noise = st.slider(tr("demo.noise"), 0.0, 0.6, 0.0, 0.05, key="demo.ae.noise")
+    originals = datasets.scale_images(ds.x_test[:8], info)
+    noisy, rebuilt = experiments.reconstruct(model, originals, noise)
+    rows = [originals, noisy, rebuilt]
+    labels = [tr("demo.ae_original"), tr("demo.ae_noisy"), tr("demo.ae_rebuilt")]
+    st.plotly_chart(charts.image_grid(rows, labels, tr("demo.ae_rows"), 1.0), key="demo.ae.grid")
+    codes = experiments.latent_codes(model, datasets.scale_images(ds.x_test[:1000], info))
+    st.plotly_chart(
+        charts.latent_scatter(codes, ds.y_test[:1000].astype(int), class_names(info.name), tr("demo.latent")),
+        key="demo.ae.latent",
+    )
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _model(run_id: str, mtime: float):
+    from lib.evaluation import load_run_model
+
+    return load_run_model(manager().store, run_id)

@@ -1,0 +1,1 @@
+"""Numeric helpers for the Demos page (explainers and small experiments)."""

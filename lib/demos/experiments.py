@@ -1,0 +1,112 @@
+"""Demo experiments built from the app's own parts: specs, the job manager, the run store.
+
+Augmentation (the same small CNN with and without augmentation layers) and the autoencoder
+are ordinary runs: no second training path.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lib.spec import ModelSpec, sequential
+from lib.train_config import CompileSettings, FitSettings, TrainSettings
+from lib.training import make_config
+
+AUGMENT_DEFAULTS = {"mode": "horizontal", "rotation": 0.1, "zoom": 0.1, "translation": 0.1, "contrast": 0.2}
+
+
+def augmentation_layers(settings: dict) -> list[tuple[str, dict]]:
+    """The registry's augmentation layers for ``settings`` (a zero strength leaves one out)."""
+    layers = []
+    if settings.get("mode"):
+        layers.append(("RandomFlip", {"mode": settings["mode"]}))
+    for name, key, arg in (
+        ("RandomRotation", "rotation", "factor"),
+        ("RandomZoom", "zoom", "height_factor"),
+        ("RandomContrast", "contrast", "factor"),
+    ):
+        if settings.get(key):
+            layers.append((name, {arg: float(settings[key])}))
+    if settings.get("translation"):
+        t = float(settings["translation"])
+        layers.append(("RandomTranslation", {"height_factor": t, "width_factor": t}))
+    return layers
+
+
+def augment(images: np.ndarray, settings: dict, copies: int, seed: int = 0) -> np.ndarray:
+    """``copies`` random augmentations of each image (N, H, W, C) → (N, copies, H, W, C)."""
+    import keras
+
+    from lib.builder import keras_config
+
+    keras.utils.set_random_seed(seed)
+    pipeline = keras.Sequential(
+        [getattr(keras.layers, n)(**keras_config(n, c)) for n, c in augmentation_layers(settings)]
+    )
+    batch = np.repeat(images.astype("float32"), copies, axis=0)
+    out = np.asarray(pipeline(batch, training=True)) if pipeline.layers else batch
+    return np.clip(out, 0.0, 1.0).reshape(len(images), copies, *images.shape[1:])
+
+
+def small_cnn(input_shape: tuple[int, ...], classes: int, augmentation: list[tuple[str, dict]]) -> ModelSpec:
+    """The experiment's CNN; ``augmentation`` layers (if any) come first and act only in training."""
+    return sequential(
+        input_shape,
+        *augmentation,
+        ("Conv2D", {"filters": 16, "kernel_size": 3, "padding": "same", "activation": "relu"}),
+        ("MaxPooling2D", {"pool_size": 2}),
+        ("Conv2D", {"filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu"}),
+        ("MaxPooling2D", {"pool_size": 2}),
+        ("Flatten", {}),
+        ("Dropout", {"rate": 0.3}),
+        ("Dense", {"units": classes, "activation": "softmax"}),
+        name="small_cnn",
+    )
+
+
+def augmentation_configs(
+    dataset: str, input_shape: tuple[int, ...], classes: int, settings: dict, samples: int, epochs: int
+) -> dict[str, dict]:
+    """Run configs for the same CNN without and with augmentation, on a small subset."""
+    train = TrainSettings(CompileSettings(), FitSettings(epochs=epochs, batch_size=32, validation_split=0.3))
+    return {
+        "plain": make_config(small_cnn(input_shape, classes, []), dataset, samples, "classes", train),
+        "augmented": make_config(
+            small_cnn(input_shape, classes, augmentation_layers(settings)), dataset, samples, "classes", train
+        ),
+    }
+
+
+def autoencoder_config(dataset: str, input_shape: tuple[int, ...], samples: int, epochs: int) -> dict:
+    """A dense autoencoder with a 2-D bottleneck named ``latent`` (so it can be plotted)."""
+    h, w, c = input_shape
+    spec = sequential(
+        input_shape,
+        ("Flatten", {}),
+        ("Dense", {"units": 128, "activation": "relu"}),
+        ("Dense", {"units": 2, "activation": "linear"}),
+        ("Dense", {"units": 128, "activation": "relu"}),
+        ("Dense", {"units": h * w * c, "activation": "sigmoid"}),
+        ("Reshape", {"target_shape": (h, w, c)}),
+        name="autoencoder_2d",
+    )
+    spec.nodes[2].id = "latent"
+    train = TrainSettings(
+        CompileSettings(loss="binary_crossentropy", metrics=[]),
+        FitSettings(epochs=epochs, batch_size=64, validation_split=0.1),
+    )
+    return make_config(spec, dataset, samples, "input", train)
+
+
+def reconstruct(model, images: np.ndarray, noise: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy inputs (Gaussian, std ``noise``, clipped to [0, 1]) and the model's reconstructions."""
+    noisy = np.clip(images + np.random.default_rng(seed).normal(0, noise, images.shape), 0, 1).astype("float32")
+    return noisy, np.asarray(model(noisy, training=False))
+
+
+def latent_codes(model, images: np.ndarray) -> np.ndarray:
+    """The 2-D codes of ``images`` at the ``latent`` layer."""
+    import keras
+
+    encoder = keras.Model(model.inputs[0], model.get_layer("latent").output)
+    return np.asarray(encoder(images, training=False))

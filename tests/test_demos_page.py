@@ -1,0 +1,74 @@
+"""Every demo through AppTest: it shows its picture and reacts to its controls."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+
+from tests.apptest_helpers import chart_titles, open_page, plotly_specs, texts
+
+
+def _spec(at, title: str) -> dict:
+    return next(json.loads(s) for s in plotly_specs(at) if title in json.loads(s)["layout"]["title"]["text"])
+
+
+def test_convolution_step_and_sizes():
+    at = open_page("demos", "en")
+    assert "⌊(5 − 3) / 1⌋ + 1 = **3**" in texts(at)
+    assert "= **4**" in texts(at)  # the lesson's top-left cell
+    at.radio(key="demo.conv.padding").set_value("same").run()
+    assert "⌈5 / 1⌉ = **5**" in texts(at)
+    at.slider(key="demo.conv.stride").set_value(2).run()
+    assert "⌈5 / 2⌉ = **3**" in texts(at)
+    assert "Output 3×3" in chart_titles(at)
+
+
+def test_pooling_activations_and_dropout_in_portuguese():
+    at = open_page("demos", "pt")
+    assert "máximo 2×2" in chart_titles(at)  # pooling the 5×5 input with a 2×2 window, stride 2
+    at.text_input(key="demo.act.logits").set_value("2, 1, 0.1").run()
+    probs = _spec(at, "Softmax com temperatura")
+    assert abs(sum(probs["data"][0]["y"]) - 100) < 1e-6
+    at.text_input(key="demo.act.logits").set_value("a, b").run()
+    assert "Digite números" in "\n".join(e.value for e in at.error)
+    at.toggle(key="demo.act.d").set_value(True).run()
+    plot = _spec(at, "Funções de ativação")
+    assert "relu′" in [trace["name"] for trace in plot["data"]]
+    at.slider(key="demo.drop.rate").set_value(0.25).run()
+    assert "1/(1 − p) = 1,33" in texts(at)
+
+
+def test_augmentation_grid_and_experiment_runs():
+    at = open_page("demos", "en")
+    grid = _spec(at, "random versions")
+    assert len(grid["layout"]["yaxis"]["ticktext"]) == 4
+    at.number_input(key="demo.aug.samples").set_value(200).run()
+    at.number_input(key="demo.aug.epochs").set_value(2).run()
+    at.button(key="demo.aug.run").click().run()
+    runs = at.session_state["demo.aug.runs"]
+    assert set(runs) == {"plain", "augmented"} and runs["plain"] != runs["augmented"]
+    deadline = time.monotonic() + 120
+    while "with augmentation: done" not in texts(at) or "without augmentation: done" not in texts(at):
+        assert time.monotonic() < deadline, texts(at)
+        time.sleep(1)
+        at.run()
+    compare = _spec(at, "Validation accuracy")
+    assert {t["name"] for t in compare["data"]} == {"without augmentation", "with augmentation"}
+
+
+def test_autoencoder_trains_and_shows_reconstructions_and_latent_space():
+    at = open_page("demos", "en")
+    at.button(key="demo.ae.train").click().run()
+    deadline = time.monotonic() + 180
+    while not any("Latent space" in t for t in chart_titles(at)):
+        assert time.monotonic() < deadline, texts(at)
+        time.sleep(1)
+        at.run()
+    latent = _spec(at, "Latent space")
+    assert len(latent["data"]) == 10
+    at.slider(key="demo.ae.noise").set_value(0.3).run()
+    grid = _spec(at, "original, input with noise")
+    assert grid["layout"]["yaxis"]["ticktext"] == ["original", "with noise", "rebuilt"]
+    assert np.isfinite(len(grid["data"]))
