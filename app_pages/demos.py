@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages import demo_experiments as experiments
 from app_pages import demo_explainers as explainers
+from app_pages import demo_transfer
 from app_pages.shared import tr
 
 st.title(tr("demo.title"))
@@ -14,6 +15,7 @@ DEMOS = {
     "dropout": explainers.dropout_demo,
     "augment": experiments.augmentation,
     "autoencoder": experiments.autoencoder,
+    "transfer": demo_transfer.transfer,
 }
 for tab, show in zip(st.tabs([tr(f"demo.tab.{name}") for name in DEMOS]), DEMOS.values()):
     with tab:

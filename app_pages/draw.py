@@ -8,6 +8,7 @@ from lib import charts, datasets
 from lib.drawing import PictureError, prepare_drawing, read_picture
 from lib.predict import Predictor, drawable_runs
 from lib.run_views import best_validation
+from lib.training import class_ids
 
 st.title(tr("draw.title"))
 store = manager().store
@@ -41,16 +42,27 @@ st.caption(tr("draw.intro", what=tr("draw.what.garment" if info.name == "fashion
 
 left, middle, right = st.columns([5, 3, 4], gap="medium")
 sources = {"canvas": tr("draw.source.canvas"), "upload": tr("draw.source.upload")}
-source = left.segmented_control(tr("draw.source"), list(sources), format_func=sources.__getitem__,
-                                default="canvas", key="draw.source") or "canvas"  # fmt: skip
+source = (
+    left.segmented_control(
+        tr("draw.source"), list(sources), format_func=sources.__getitem__, default="canvas", key="draw.source"
+    )
+    or "canvas"
+)
 image = None
 if source == "canvas":
     width = left.slider(tr("draw.stroke"), 4, 40, 18, key="draw.stroke")
     st.session_state.setdefault("draw.clears", 0)
     with left:
-        canvas = st_canvas(stroke_width=width, stroke_color="#FFFFFF", background_color="#000000", height=280,
-                           width=280, drawing_mode="freedraw", return_image_data=True,
-                           key=f"draw.canvas.{st.session_state['draw.clears']}")  # fmt: skip
+        canvas = st_canvas(
+            stroke_width=width,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            height=280,
+            width=280,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=f"draw.canvas.{st.session_state['draw.clears']}",
+        )
     if left.button(tr("draw.clear"), key="draw.clear"):
         st.session_state["draw.clears"] += 1
         st.rerun()
@@ -71,7 +83,8 @@ side = info.input_shape[0]
 middle.markdown(f"**{tr('draw.seen', side=side)}**", help=tr("draw.seen_help"))
 middle.plotly_chart(charts.model_view(prepared.view, ""), key="draw.view")
 probabilities = model.probabilities(prepared.x)
-names = class_names(info.name)
+every = class_names(info.name)
+names = [every[c] for c in class_ids(store.config(run_id))]
 top = int(probabilities.argmax())
 right.markdown(tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
 right.plotly_chart(charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")

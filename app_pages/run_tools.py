@@ -10,6 +10,7 @@ from lib import charts, datasets
 from lib.evaluation import evaluate
 from lib.model_import import ModelImportError, import_model
 from lib.runstore import RunStore
+from lib.training import class_ids, training_arrays
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -35,7 +36,7 @@ def evaluation_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]
         for col, (name, value) in zip(cols, result["metrics"].items()):
             col.metric(name, num(value, 4))
     if result["kind"] == "classes":
-        _classification(result, config["dataset"])
+        _classification(result, config)
     elif result["kind"] == "value":
         true, pred = result["true"], result["predicted"]
         left, right = st.columns(2)
@@ -53,8 +54,9 @@ def evaluation_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]
         )
 
 
-def _classification(result: dict, dataset: str) -> None:
-    names = class_names(dataset)
+def _classification(result: dict, config: dict) -> None:
+    every = class_names(config["dataset"])
+    names = [every[c] for c in class_ids(config)]
     if "accuracy" not in result["metrics"]:
         st.metric("accuracy", num(result["accuracy"], 4))
     st.plotly_chart(
@@ -72,13 +74,14 @@ def _classification(result: dict, dataset: str) -> None:
         ],
         hide_index=True,
     )
-    ds = datasets.load(dataset)
-    if ds.info.kind != "image" or not result["mistakes"]:
+    if datasets.REGISTRY[config["dataset"]].kind != "image" or not result["mistakes"]:
         return
+    x_test = training_arrays(config)[2]  # the run's own test images, scaled as the model saw them
     st.markdown(f"**{tr('runs.mistakes')}**")
     cols = st.columns(8)
     for i, m in enumerate(result["mistakes"]):
-        image = ds.x_test[m["index"]].astype("float32") / ds.info.pixel_max
+        image = x_test[m["index"]]
+        image = image[..., 0] if image.shape[-1] == 1 else image
         caption = tr(
             "runs.mistake",
             true=names[m["true"]],

@@ -210,8 +210,16 @@ def feature_maps(maps: np.ndarray, title: str, limit: int = 32) -> go.Figure:
 
 def model_view(image: np.ndarray, title: str) -> go.Figure:
     """The exact pixels the model receives, one square per pixel, values shown on hover."""
-    fig = go.Figure(go.Heatmap(z=image, colorscale="gray", zmin=0, zmax=1, showscale=False,
-                               hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>"))  # fmt: skip
+    fig = go.Figure(
+        go.Heatmap(
+            z=image,
+            colorscale="gray",
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
+        )
+    )
     fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
     fig.update_xaxes(showticklabels=False, showgrid=False)
     return _layout(fig, title, height=300)
@@ -222,12 +230,25 @@ def matrix(
 ) -> go.Figure:
     """A small matrix with its numbers written in; ``box`` = (top, left, size) outlines a window."""
     text = np.vectorize(lambda v: f"{v:.3g}")(values) if values.size <= 100 else None
-    fig = go.Figure(go.Heatmap(z=values, colorscale=colorscale, showscale=False, text=text,
-                               texttemplate="%{text}" if text is not None else None))  # fmt: skip
+    fig = go.Figure(
+        go.Heatmap(
+            z=values,
+            colorscale=colorscale,
+            showscale=False,
+            text=text,
+            texttemplate="%{text}" if text is not None else None,
+        )
+    )
     if box is not None:
         top, left, size = box
-        fig.add_shape(type="rect", x0=left - 0.5, y0=top - 0.5, x1=left + size - 0.5, y1=top + size - 0.5,
-                      line=dict(color="#e4572e", width=3))  # fmt: skip
+        fig.add_shape(
+            type="rect",
+            x0=left - 0.5,
+            y0=top - 0.5,
+            x1=left + size - 0.5,
+            y1=top + size - 0.5,
+            line=dict(color="#e4572e", width=3),
+        )
     fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
     fig.update_xaxes(showticklabels=False, showgrid=False)
     return _layout(fig, title, height=300)
@@ -242,6 +263,12 @@ def function_plot(x: np.ndarray, curves: dict[str, np.ndarray], title: str) -> g
 
 def latent_scatter(codes: np.ndarray, labels: np.ndarray, names: Sequence[str], title: str) -> go.Figure:
     """2-D codes coloured by class."""
-    fig = go.Figure([go.Scatter(x=codes[labels == c, 0], y=codes[labels == c, 1], mode="markers", name=names[c],
-                                marker=dict(size=5)) for c in np.unique(labels)])  # fmt: skip
+    fig = go.Figure(
+        [
+            go.Scatter(
+                x=codes[labels == c, 0], y=codes[labels == c, 1], mode="markers", name=names[c], marker=dict(size=5)
+            )
+            for c in np.unique(labels)
+        ]
+    )
     return _layout(fig, title, height=460)

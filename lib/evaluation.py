@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib import datasets
 from lib.runstore import RunStore, read_json, write_json
-from lib.training import training_arrays
+from lib.training import class_ids, test_labels, training_arrays
 
 MISTAKES_SHOWN = 24
 
@@ -37,7 +36,6 @@ def evaluate(store: RunStore, run_id: str) -> dict:
     if cached and cached.get("model_mtime") == stamp:
         return cached
     config = store.config(run_id)
-    info = datasets.REGISTRY[config["dataset"]]
     _, _, x_test, y_test = training_arrays(config)
     model = load_run_model(store, run_id)
     metrics = {}
@@ -46,20 +44,20 @@ def evaluate(store: RunStore, run_id: str) -> dict:
     result = {"model_mtime": stamp, "kind": config["target"], "metrics": metrics}
     outputs = model.predict(x_test, batch_size=512, verbose=0)
     if config["target"] == "classes":
-        result.update(_classification(outputs, datasets.load(info.name).y_test.reshape(-1).astype(int), info))
+        result.update(_classification(outputs, test_labels(config), len(class_ids(config))))
     elif config["target"] == "value":
         result.update(true=np.asarray(y_test).reshape(-1).tolist(), predicted=outputs.reshape(-1).tolist())
     write_json(cache, result)
     return result
 
 
-def _classification(outputs: np.ndarray, y_true: np.ndarray, info: datasets.DatasetInfo) -> dict:
+def _classification(outputs: np.ndarray, y_true: np.ndarray, num_classes: int) -> dict:
     from sklearn.metrics import classification_report, confusion_matrix
 
     if outputs.shape[-1] == 1:
         outputs = np.column_stack([1 - outputs[:, 0], outputs[:, 0]])
     y_pred = outputs.argmax(axis=-1)
-    labels = list(range(info.num_classes))
+    labels = list(range(num_classes))
     wrong = np.flatnonzero(y_pred != y_true)[:MISTAKES_SHOWN]
     return {
         "accuracy": float((y_pred == y_true).mean()),

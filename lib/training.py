@@ -61,20 +61,60 @@ def device_name() -> str:
     return "CPU"
 
 
+def class_ids(config: dict) -> list[int]:
+    """The dataset classes a run uses, in label order (a run may keep only some classes)."""
+    return list(config.get("classes") or range(datasets.REGISTRY[config["dataset"]].num_classes))
+
+
+def run_target(config: dict) -> Target:
+    """What the run's model outputs (scores for its classes, a value, or the input)."""
+    return Target(config["target"], len(class_ids(config)))
+
+
+def _keep_classes(x: np.ndarray, y: np.ndarray, classes: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    keep = np.isin(y, classes)
+    remap = np.zeros(int(y.max()) + 1, dtype="int32")
+    remap[classes] = np.arange(len(classes))
+    return x[keep], remap[y[keep].astype(int)]
+
+
+def test_labels(config: dict) -> np.ndarray:
+    """The test set's class ids as the run numbers them (0..k-1)."""
+    y = datasets.load(config["dataset"]).y_test.reshape(-1).astype(int)
+    return _keep_classes(y, y, class_ids(config))[1] if config.get("classes") else y
+
+
 def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The inputs and encoded targets a run trains and is evaluated on."""
     info = datasets.REGISTRY[config["dataset"]]
     settings = TrainSettings.from_dict(config["settings"])
-    data = datasets.prepare(datasets.load(info.name), config["train_samples"] or None, settings.fit.seed)
-    how = encoding(settings.compile.loss, Target(config["target"], info.num_classes))
+    seed = settings.fit.seed
+    if config.get("classes"):  # keep some classes, then take the subset among them
+        data = datasets.prepare(datasets.load(info.name), None, seed)
+        data.x_train, data.y_train = _keep_classes(data.x_train, data.y_train, config["classes"])
+        data.x_test, data.y_test = _keep_classes(data.x_test, data.y_test, config["classes"])
+        if config["train_samples"] and config["train_samples"] < len(data.y_train):
+            keep = datasets.subset_indices(data.y_train, config["train_samples"], seed)
+            data.x_train, data.y_train = data.x_train[keep], data.y_train[keep]
+    else:
+        data = datasets.prepare(datasets.load(info.name), config["train_samples"] or None, seed)
+    target = run_target(config)
+    how = encoding(settings.compile.loss, target)
     if how == "input":
         return data.x_train, data.x_train, data.x_test, data.x_test
-    return (
-        data.x_train,
-        encode(data.y_train, how, info.num_classes),
-        data.x_test,
-        encode(data.y_test, how, info.num_classes),
-    )
+    n = target.num_classes
+    return data.x_train, encode(data.y_train, how, n), data.x_test, encode(data.y_test, how, n)
+
+
+def _initialise_from(model, store: RunStore, init: dict) -> None:
+    """Copy named layers' weights from another run's model; freeze them if asked (transfer)."""
+    import keras
+
+    base = keras.saving.load_model(store.best_model_path(init["run"]), safe_mode=True)
+    for name in init["layers"]:
+        layer = model.get_layer(name)
+        layer.set_weights(base.get_layer(name).get_weights())
+        layer.trainable = not init.get("freeze", False)
 
 
 def compile_model(model, settings: TrainSettings, how: str) -> None:
@@ -181,8 +221,7 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
 
     config = store.config(run_id)
     settings = TrainSettings.from_dict(config["settings"])
-    info = datasets.REGISTRY[config["dataset"]]
-    target = Target(config["target"], info.num_classes)
+    target = run_target(config)
     spec = from_dict(config["spec"])
     analysis = analyse(spec, target, settings.fit.batch_size)
     out = analysis.rows[-1] if analysis.rows else None
@@ -202,6 +241,8 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
         model = keras.saving.load_model(store.model_path(run_id, "checkpoint"))
     else:
         model = build_model(spec, analysis)
+        if config.get("init_from"):
+            _initialise_from(model, store, config["init_from"])
         compile_model(model, settings, how)
     epochs = initial + (more_epochs or settings.fit.epochs)
     store.update_status(run_id, epochs_target=epochs)

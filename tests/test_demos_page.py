@@ -72,3 +72,27 @@ def test_autoencoder_trains_and_shows_reconstructions_and_latent_space():
     grid = _spec(at, "original, input with noise")
     assert grid["layout"]["yaxis"]["ticktext"] == ["original", "with noise", "rebuilt"]
     assert np.isfinite(len(grid["data"]))
+
+
+def test_transfer_learning_runs_task_a_then_three_task_b_runs(datasets_dir):
+    from tests import keras_fixtures
+
+    keras_fixtures.write_fashion(datasets_dir, n_train=600, n_test=100)
+    at = open_page("demos", "en")
+    assert "MobileNetV2" in texts(at)
+    at.number_input(key="demo.tl.samples").set_value(50).run()
+    at.number_input(key="demo.tl.epochs").set_value(3).run()
+    at.button(key="demo.tl.run").click().run()
+    deadline = time.monotonic() + 240
+    while "Task B test accuracy" not in texts(at):
+        assert time.monotonic() < deadline, texts(at)
+        time.sleep(1)
+        at.run()
+    table = at.dataframe[-1].value
+    assert table.shape[0] == 3
+    runs = at.session_state["demo.tl"]["runs"]
+    from app_pages.shared import manager
+
+    config = manager().store.config(runs["frozen"])
+    assert config["classes"] == [5, 6, 7, 8, 9] and config["init_from"]["freeze"] is True
+    assert config["init_from"]["run"] == runs["base"]

@@ -110,3 +110,51 @@ def latent_codes(model, images: np.ndarray) -> np.ndarray:
 
     encoder = keras.Model(model.inputs[0], model.get_layer("latent").output)
     return np.asarray(encoder(images, training=False))
+
+
+TRANSFER_LAYERS = ("conv_1", "conv_2")  # the convolutional base handed from task A to task B
+
+
+def transfer_spec(input_shape: tuple[int, ...], classes: int) -> ModelSpec:
+    """A small CNN whose convolutional base has fixed names, so another run can reuse it."""
+    spec = small_cnn(input_shape, classes, [])
+    for node, name in zip(spec.nodes, ("conv_1", "pool_1", "conv_2", "pool_2", "flatten", "dropout", "head")):
+        node.id = name
+    spec.name = "transfer_cnn"
+    return spec
+
+
+def transfer_configs(
+    dataset: str,
+    input_shape: tuple[int, ...],
+    num_classes: int,
+    samples: int,
+    epochs: int,
+    base_run: str | None = None,
+    base_samples: int = 0,
+    base_epochs: int = 0,
+) -> dict[str, dict]:
+    """Run configs for task A and, once A has a model, the three task-B runs.
+
+    Task A: the first half of the classes, all samples. Task B: ``samples`` images of the
+    other half, trained from scratch, on A's frozen base, and fine-tuning A's base.
+    """
+    half = num_classes // 2
+    task_a, task_b = list(range(half)), list(range(half, num_classes))
+    fit = FitSettings(epochs=base_epochs or epochs, batch_size=32, validation_split=0.2)
+    base = make_config(
+        transfer_spec(input_shape, len(task_a)), dataset, base_samples, "classes", TrainSettings(fit=fit)
+    )
+    base["classes"] = task_a
+    configs = {"base": base}
+    if base_run is None:
+        return configs
+    few = FitSettings(epochs=epochs, batch_size=8, validation_split=0.2)  # few samples: small batches
+    for kind, init, lr in (("scratch", None, 0.001), ("frozen", True, 0.001), ("finetune", False, 0.0003)):
+        train = TrainSettings(CompileSettings(optimizer_params={"learning_rate": lr}), few)
+        config = make_config(transfer_spec(input_shape, len(task_b)), dataset, samples, "classes", train)
+        config["classes"] = task_b
+        if init is not None:
+            config["init_from"] = {"run": base_run, "layers": list(TRANSFER_LAYERS), "freeze": init}
+        configs[kind] = config
+    return configs

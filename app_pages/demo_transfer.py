@@ -1,0 +1,98 @@
+"""Demo: transfer learning as four ordinary runs (task A, then three ways to learn task B)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.shared import class_names, dataset_label, manager, num, tr
+from lib import charts, datasets, keras_cache
+from lib.demos.experiments import transfer_configs
+from lib.evaluation import evaluate
+
+WAYS = ("scratch", "frozen", "finetune")
+
+
+def _dataset() -> datasets.DatasetInfo:
+    """Fashion-MNIST when it is available offline (it shows the effect best), else the chosen image set."""
+    if datasets.REGISTRY["fashion_mnist"].is_cached() or keras_cache.seed_fashion_mnist():
+        return datasets.REGISTRY["fashion_mnist"]
+    chosen = datasets.REGISTRY[st.session_state.get("data.name", datasets.DEFAULT_DATASET)]
+    return chosen if chosen.kind == "image" else datasets.REGISTRY[datasets.DEFAULT_DATASET]
+
+
+def transfer() -> None:
+    """Settings, the run chain, and the comparison."""
+    info = _dataset()
+    names = class_names(info.name)
+    half = info.num_classes // 2
+    st.markdown(
+        tr("demo.tl_intro", dataset=dataset_label(info.name), a=", ".join(names[:half]), b=", ".join(names[half:]))
+    )
+    if info.input_shape[0] < 16:
+        st.caption(tr("demo.tl_small_images"))
+    a, b, c = st.columns([2, 2, 1], vertical_alignment="bottom")
+    samples = int(a.number_input(tr("demo.tl_samples"), 20, 2000, 100, 10, key="demo.tl.samples"))
+    epochs = int(b.number_input(tr("demo.tl_epochs"), 2, 100, 20, key="demo.tl.epochs"))
+    base_samples = 8000 if info.train_size > 8000 else 0
+    plan = {
+        "dataset": info.name,
+        "shape": info.input_shape,
+        "classes": info.num_classes,
+        "samples": samples,
+        "epochs": epochs,
+        "base_samples": base_samples,
+        "base_epochs": 4 if base_samples else epochs,
+    }
+    if c.button(tr("demo.tl_run"), type="primary", key="demo.tl.run"):
+        configs = transfer_configs(
+            info.name,
+            info.input_shape,
+            info.num_classes,
+            samples,
+            epochs,
+            base_samples=base_samples,
+            base_epochs=plan["base_epochs"],
+        )
+        st.session_state["demo.tl"] = {"plan": plan, "runs": {"base": manager().submit(configs["base"]).run_id}}
+    _mobilenet_note()
+    _progress()
+
+
+def _mobilenet_note() -> None:
+    found = sorted((keras_cache.keras_home() / "models").glob("mobilenet_v2*"))
+    st.caption(tr("demo.mobilenet_present", file=found[0].name) if found else tr("demo.mobilenet_missing"))
+
+
+@st.fragment(run_every=1.5)
+def _progress() -> None:
+    state = st.session_state.get("demo.tl")
+    if not state:
+        return
+    store, runs, plan = manager().store, state["runs"], state["plan"]
+    if "scratch" not in runs and store.status(runs["base"]).state == "done":
+        configs = transfer_configs(
+            plan["dataset"],
+            plan["shape"],
+            plan["classes"],
+            plan["samples"],
+            plan["epochs"],
+            base_run=runs["base"],
+            base_samples=plan["base_samples"],
+            base_epochs=plan["base_epochs"],
+        )
+        runs.update({way: manager().submit(configs[way]).run_id for way in WAYS})
+    labels = {"base": tr("demo.tl_base"), **{way: tr(f"demo.tl.{way}") for way in WAYS}}
+    st.caption(" · ".join(f"{labels[k]}: {tr(f'train.state.{store.status(r).state}')}" for k, r in runs.items()))
+    histories = {labels[way]: store.history(runs[way]) for way in WAYS if way in runs}
+    if histories:
+        st.plotly_chart(
+            charts.compare_curves(histories, "val_accuracy", tr("demo.tl_chart"), tr("train.curve.epoch")),
+            key="demo.tl.chart",
+        )
+    if all(way in runs and store.status(runs[way]).state == "done" for way in WAYS):
+        rows = [
+            {tr("demo.tl_way"): labels[way], tr("demo.tl_accuracy"): num(evaluate(store, runs[way])["accuracy"], 3)}
+            for way in WAYS
+        ]
+        st.markdown(f"**{tr('demo.tl_table')}**")
+        st.dataframe(rows, hide_index=True)
