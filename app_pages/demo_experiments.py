@@ -122,3 +122,49 @@ def _model(run_id: str, mtime: float):
     from lib.evaluation import load_run_model
 
     return load_run_model(manager().store, run_id)
+
+
+def gan() -> None:
+    """Train a small GAN as a run; watch its losses and its fixed-noise samples per epoch."""
+    info = _dataset()
+    if info is None:
+        return
+    from lib.demos.gan import gan_config
+
+    st.caption(tr("demo.gan_intro", dataset=info.name))
+    a, b = st.columns([3, 1], vertical_alignment="bottom")
+    epochs = int(
+        a.number_input(tr("demo.gan_epochs"), 1, 200, 30 if info.name == "digits" else 10, key="demo.gan.epochs")
+    )
+    if b.button(tr("demo.gan_train"), type="primary", key="demo.gan.train"):
+        samples = 0 if info.train_size < 5000 else 10000
+        st.session_state["demo.gan.run"] = manager().submit(gan_config(info.name, samples, epochs)).run_id
+    _gan_view()
+
+
+@st.fragment(run_every=1.5)
+def _gan_view() -> None:
+    from lib.demos.gan import samples
+
+    run_id = st.session_state.get("demo.gan.run")
+    if not run_id:
+        return
+    store = manager().store
+    st.caption(f"`{run_id}` · {tr(f'train.state.{store.status(run_id).state}')}")
+    history = store.history(run_id)
+    metrics = history.get("metrics", {})
+    if history.get("epoch"):
+        curves = {tr("demo.gan_d"): np.array(metrics["d_loss"]), tr("demo.gan_g"): np.array(metrics["g_loss"])}
+        st.plotly_chart(
+            charts.function_plot(np.array(history["epoch"]), curves, tr("demo.gan_losses")), key="demo.gan.loss"
+        )
+    grids = samples(store, run_id)
+    if grids is None:
+        return
+    epoch = len(grids)
+    if len(grids) > 1:
+        epoch = st.slider(tr("demo.gan_epoch"), 1, len(grids), len(grids), key="demo.gan.epoch")
+    rows = [grids[epoch - 1][i * 8 : (i + 1) * 8] for i in range(2)]
+    st.plotly_chart(
+        charts.image_grid(rows, ["1–8", "9–16"], tr("demo.gan_grid", epoch=epoch), 1.0), key="demo.gan.grid"
+    )

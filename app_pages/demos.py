@@ -16,6 +16,7 @@ DEMOS = {
     "augment": experiments.augmentation,
     "autoencoder": experiments.autoencoder,
     "transfer": demo_transfer.transfer,
+    "gan": experiments.gan,
 }
 for tab, show in zip(st.tabs([tr(f"demo.tab.{name}") for name in DEMOS]), DEMOS.values()):
     with tab:

@@ -14,7 +14,8 @@ def drawable_runs(store: RunStore) -> list[str]:
     found = []
     for run_id in store.list():
         config = store.config(run_id)
-        if config.get("dataset") in DRAWABLE and config.get("target") == "classes" and store.best_model_path(run_id):
+        usable = config.get("dataset") in DRAWABLE and config.get("target") == "classes"
+        if usable and store.best_model_path(run_id):
             metric, value = best_validation(store.history(run_id))
             score = value if metric.endswith("accuracy") and value is not None else -1.0
             found.append((score, run_id))

@@ -220,6 +220,10 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
     import keras
 
     config = store.config(run_id)
+    if config.get("kind") == "gan":  # a run kind with its own loop; same store, same manager
+        from lib.demos.gan import fit_gan
+
+        return fit_gan(store, run_id, stop, live)
     settings = TrainSettings.from_dict(config["settings"])
     target = run_target(config)
     spec = from_dict(config["spec"])

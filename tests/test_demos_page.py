@@ -96,3 +96,18 @@ def test_transfer_learning_runs_task_a_then_three_task_b_runs(datasets_dir):
     config = manager().store.config(runs["frozen"])
     assert config["classes"] == [5, 6, 7, 8, 9] and config["init_from"]["freeze"] is True
     assert config["init_from"]["run"] == runs["base"]
+
+
+def test_gan_trains_as_a_run_with_losses_and_samples_per_epoch():
+    at = open_page("demos", "en")
+    at.number_input(key="demo.gan.epochs").set_value(3).run()
+    at.button(key="demo.gan.train").click().run()
+    deadline = time.monotonic() + 120
+    while "The same 16 noise vectors after epoch 3" not in chart_titles(at):
+        assert time.monotonic() < deadline, texts(at)
+        time.sleep(1)
+        at.run()
+    losses = _spec(at, "Losses")
+    assert {t["name"] for t in losses["data"]} == {"discriminator", "generator"}
+    at.slider(key="demo.gan.epoch").set_value(1).run()
+    assert "The same 16 noise vectors after epoch 1" in chart_titles(at)

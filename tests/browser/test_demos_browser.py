@@ -17,5 +17,10 @@ def test_each_demo_shows_its_chart(page, app_url):
         panel = page.get_by_role("tabpanel", name=name)
         panel.locator(".js-plotly-plot .main-svg").first.wait_for()
         screenshot(page, f"demo-{name.lower()}")
-    page.get_by_role("tab", name="Autoencoder").click()
-    page.get_by_role("button", name="Train the autoencoder").wait_for()
+    for name, button in (
+        ("Autoencoder", "Train the autoencoder"),
+        ("Transfer learning", "Run the comparison"),
+        ("GAN", "Train the GAN"),
+    ):
+        page.get_by_role("tab", name=name).click()
+        page.get_by_role("button", name=button).wait_for()

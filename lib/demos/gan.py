@@ -1,0 +1,134 @@
+"""A small MLP GAN trained as a job: the public ``train_on_batch`` API only (any backend).
+
+The discriminator is compiled and traced while trainable; then frozen inside the combined
+model, whose steps train only the generator (checked in tests/test_demos_training.py).
+After each epoch the generator draws the same fixed noise: ``samples.npy`` keeps them all.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import numpy as np
+
+from lib import datasets
+from lib.runstore import RunStore, atomic_write
+from lib.train_config import CompileSettings, FitSettings, TrainSettings
+
+LATENT = 32
+GRID = 16  # fixed-noise samples drawn after each epoch
+
+
+def gan_config(dataset: str, samples: int, epochs: int) -> dict:
+    """The run config of a GAN on ``dataset`` (a run kind of its own, same store and manager)."""
+    settings = TrainSettings(
+        CompileSettings(optimizer_params={"learning_rate": 0.0002, "beta_1": 0.5}, metrics=[]),
+        FitSettings(epochs=epochs, batch_size=64, validation_split=0.0),
+    )
+    return {
+        "version": 1,
+        "kind": "gan",
+        "spec": {"name": "mlp_gan"},
+        "dataset": dataset,
+        "train_samples": samples,
+        "target": "gan",
+        "latent": LATENT,
+        "settings": settings.to_dict(),
+    }
+
+
+def _models(shape: tuple[int, ...], lr: float, beta_1: float):
+    import keras
+
+    h, w, c = shape
+    generator = keras.Sequential(
+        [
+            keras.Input((LATENT,)),
+            keras.layers.Dense(128, activation="leaky_relu"),
+            keras.layers.Dense(256, activation="leaky_relu"),
+            keras.layers.Dense(h * w * c, activation="sigmoid"),
+            keras.layers.Reshape(shape),
+        ],
+        name="generator",
+    )
+    discriminator = keras.Sequential(
+        [
+            keras.Input(shape),
+            keras.layers.Flatten(),
+            keras.layers.Dense(256, activation="leaky_relu"),
+            keras.layers.Dropout(0.3),
+            keras.layers.Dense(128, activation="leaky_relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ],
+        name="discriminator",
+    )
+    discriminator.compile(optimizer=keras.optimizers.Adam(lr, beta_1=beta_1), loss="binary_crossentropy")
+    return generator, discriminator
+
+
+def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict) -> tuple[str, str, str]:
+    """Train the GAN of ``run_id``; write losses, samples and the generator; return the outcome."""
+    import keras
+
+    config = store.config(run_id)
+    info = datasets.REGISTRY[config["dataset"]]
+    settings = TrainSettings.from_dict(config["settings"])
+    fit, params = settings.fit, settings.compile.optimizer_params
+    keras.utils.set_random_seed(fit.seed)
+    x = datasets.prepare(datasets.load(info.name), config["train_samples"] or None, fit.seed).x_train
+    generator, discriminator = _models(info.input_shape, params["learning_rate"], params["beta_1"])
+    rng = np.random.default_rng(fit.seed)
+    batch = min(fit.batch_size, len(x))
+    ones, zeros = np.ones((batch, 1), "float32"), np.zeros((batch, 1), "float32")
+    discriminator.train_on_batch(x[:batch], ones)  # traced while trainable, then frozen below
+    discriminator.trainable = False
+    combined = keras.Sequential([generator, discriminator], name="gan")
+    combined.compile(
+        optimizer=keras.optimizers.Adam(params["learning_rate"], beta_1=params["beta_1"]), loss="binary_crossentropy"
+    )
+    fixed = rng.normal(size=(GRID, LATENT)).astype("float32")
+    steps = max(1, len(x) // batch)
+    history, samples, started = {"epoch": [], "metrics": {"d_loss": [], "g_loss": []}}, [], time.monotonic()
+    store.update_status(run_id, state="running", device="CPU/GPU", epochs_target=fit.epochs)
+    live.update(initial_epoch=0, epochs=fit.epochs, batch_size=batch, steps=steps)
+    for epoch in range(fit.epochs):
+        d_losses, g_losses = [], []
+        order = rng.permutation(len(x))
+        for step in range(steps):
+            real = x[order[step * batch : (step + 1) * batch]]
+            fake = np.asarray(generator(rng.normal(size=(batch, LATENT)).astype("float32"), training=False))
+            d_losses.append(
+                (float(discriminator.train_on_batch(real, ones)) + float(discriminator.train_on_batch(fake, zeros))) / 2
+            )
+            g_losses.append(float(combined.train_on_batch(rng.normal(size=(batch, LATENT)).astype("float32"), ones)))
+            live.update(
+                epoch=epoch, batch=step + 1, sps=(epoch * steps + step + 1) * batch / (time.monotonic() - started)
+            )
+            if stop.is_set():
+                break
+        history["epoch"].append(epoch + 1)
+        history["metrics"]["d_loss"].append(float(np.mean(d_losses)))
+        history["metrics"]["g_loss"].append(float(np.mean(g_losses)))
+        samples.append(np.asarray(generator(fixed, training=False))[..., 0])
+        buffer = io.BytesIO()
+        np.save(buffer, np.stack(samples))
+        atomic_write(store.path(run_id) / "samples.npy", buffer.getvalue())
+        store.write_history(run_id, history)
+        store.update_status(
+            run_id, epochs_done=epoch + 1, train_seconds=time.monotonic() - started, samples_per_second=live["sps"]
+        )
+        if stop.is_set():
+            break
+    generator.save(store.model_path(run_id, "model"))
+    return ("stopped", "stopped_by_user", "") if stop.is_set() else ("done", "", "")
+
+
+def samples(store: RunStore, run_id: str) -> np.ndarray | None:
+    """The fixed-noise samples of every finished epoch: (epochs, 16, height, width)."""
+    path = store.path(run_id) / "samples.npy"
+    try:
+        return np.load(path)
+    except (OSError, ValueError):
+        return None
