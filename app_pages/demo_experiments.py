@@ -5,9 +5,20 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import class_names, manager, tr
-from lib import charts, datasets
+from app_pages.shared import class_names, dataset_label, live_view, manager, tr
+from lib import charts, datasets, keras_cache
 from lib.demos import experiments
+
+
+def preferred_images() -> datasets.DatasetInfo:
+    """The image dataset for the demos that need many images (transfer learning, the GAN).
+
+    Fashion-MNIST when it is available offline, else the chosen image dataset, else digits.
+    """
+    if datasets.REGISTRY["fashion_mnist"].is_cached() or keras_cache.seed_fashion_mnist():
+        return datasets.REGISTRY["fashion_mnist"]
+    chosen = datasets.REGISTRY[st.session_state.get("data.name", datasets.DEFAULT_DATASET)]
+    return chosen if chosen.kind == "image" else datasets.REGISTRY[datasets.DEFAULT_DATASET]
 
 
 def _dataset() -> datasets.DatasetInfo | None:
@@ -61,10 +72,13 @@ def augmentation() -> None:
     if c.button(tr("demo.exp_run"), type="primary", key="demo.aug.run"):
         st.session_state["demo.aug.runs"] = {k: manager().submit(v).run_id for k, v in configs.items()}
     st.caption(tr("demo.exp_note"))
-    _experiment_view()
+    live_view(_experiment_view, lambda: _any_active(st.session_state.get("demo.aug.runs", {}).values()))
 
 
-@st.fragment(run_every=1.5)
+def _any_active(run_ids) -> bool:
+    return any(manager().is_active(r) for r in run_ids)
+
+
 def _experiment_view() -> None:
     runs = st.session_state.get("demo.aug.runs")
     if not runs:
@@ -89,10 +103,9 @@ def autoencoder() -> None:
     config = experiments.autoencoder_config(info.name, info.input_shape, samples, 20 if info.name == "digits" else 8)
     if st.button(tr("demo.ae_train"), type="primary", key="demo.ae.train"):
         st.session_state["demo.ae.run"] = manager().submit(config).run_id
-    _autoencoder_view(info)
+    live_view(lambda: _autoencoder_view(info), lambda: _any_active([st.session_state.get("demo.ae.run", "")]))
 
 
-@st.fragment(run_every=2.0)
 def _autoencoder_view(info: datasets.DatasetInfo) -> None:
     run_id = st.session_state.get("demo.ae.run")
     if not run_id:
@@ -126,12 +139,11 @@ def _model(run_id: str, mtime: float):
 
 def gan() -> None:
     """Train a small GAN as a run; watch its losses and its fixed-noise samples per epoch."""
-    info = _dataset()
-    if info is None:
-        return
     from lib.demos.gan import gan_config
 
-    st.caption(tr("demo.gan_intro", dataset=info.name))
+    info = preferred_images()
+
+    st.caption(tr("demo.gan_intro", dataset=dataset_label(info.name)))
     a, b = st.columns([3, 1], vertical_alignment="bottom")
     epochs = int(
         a.number_input(tr("demo.gan_epochs"), 1, 200, 30 if info.name == "digits" else 10, key="demo.gan.epochs")
@@ -139,10 +151,9 @@ def gan() -> None:
     if b.button(tr("demo.gan_train"), type="primary", key="demo.gan.train"):
         samples = 0 if info.train_size < 5000 else 10000
         st.session_state["demo.gan.run"] = manager().submit(gan_config(info.name, samples, epochs)).run_id
-    _gan_view()
+    live_view(_gan_view, lambda: _any_active([st.session_state.get("demo.gan.run", "")]), 3.0)
 
 
-@st.fragment(run_every=1.5)
 def _gan_view() -> None:
     from lib.demos.gan import samples
 
@@ -150,13 +161,17 @@ def _gan_view() -> None:
     if not run_id:
         return
     store = manager().store
-    st.caption(f"`{run_id}` · {tr(f'train.state.{store.status(run_id).state}')}")
+    status = store.status(run_id)
+    st.caption(f"`{run_id}` · {tr(f'train.state.{status.state}')}")
+    if status.message:
+        (st.error if status.state == "failed" else st.info)(tr(f"train.msg.{status.message}", detail=status.detail))
     history = store.history(run_id)
     metrics = history.get("metrics", {})
     if history.get("epoch"):
         curves = {tr("demo.gan_d"): np.array(metrics["d_loss"]), tr("demo.gan_g"): np.array(metrics["g_loss"])}
         st.plotly_chart(
-            charts.function_plot(np.array(history["epoch"]), curves, tr("demo.gan_losses")), key="demo.gan.loss"
+            charts.function_plot(np.array(history["epoch"]), curves, tr("demo.gan_losses"), tr("train.curve.epoch")),
+            key="demo.gan.loss",
         )
     grids = samples(store, run_id)
     if grids is None:

@@ -4,25 +4,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.shared import class_names, dataset_label, manager, num, tr
-from lib import charts, datasets, keras_cache
+from app_pages.demo_experiments import preferred_images
+from app_pages.shared import class_names, dataset_label, live_view, manager, num, tr
+from lib import charts, keras_cache
 from lib.demos.experiments import transfer_configs
 from lib.evaluation import evaluate
 
 WAYS = ("scratch", "frozen", "finetune")
 
 
-def _dataset() -> datasets.DatasetInfo:
-    """Fashion-MNIST when it is available offline (it shows the effect best), else the chosen image set."""
-    if datasets.REGISTRY["fashion_mnist"].is_cached() or keras_cache.seed_fashion_mnist():
-        return datasets.REGISTRY["fashion_mnist"]
-    chosen = datasets.REGISTRY[st.session_state.get("data.name", datasets.DEFAULT_DATASET)]
-    return chosen if chosen.kind == "image" else datasets.REGISTRY[datasets.DEFAULT_DATASET]
-
-
 def transfer() -> None:
     """Settings, the run chain, and the comparison."""
-    info = _dataset()
+    info = preferred_images()
     names = class_names(info.name)
     half = info.num_classes // 2
     st.markdown(
@@ -55,7 +48,18 @@ def transfer() -> None:
         )
         st.session_state["demo.tl"] = {"plan": plan, "runs": {"base": manager().submit(configs["base"]).run_id}}
     _mobilenet_note()
-    _progress()
+    live_view(_progress, _chain_busy)
+
+
+def _chain_busy() -> bool:
+    """True until all four runs exist and none of them is queued or running."""
+    state = st.session_state.get("demo.tl")
+    if not state:
+        return False
+    runs = state["runs"]
+    if len(runs) < 4:  # task B starts once task A is done; a failed task A ends the chain
+        return manager().store.status(runs["base"]).state in ("queued", "running", "done")
+    return any(manager().is_active(r) for r in runs.values())
 
 
 def _mobilenet_note() -> None:
@@ -63,7 +67,6 @@ def _mobilenet_note() -> None:
     st.caption(tr("demo.mobilenet_present", file=found[0].name) if found else tr("demo.mobilenet_missing"))
 
 
-@st.fragment(run_every=1.5)
 def _progress() -> None:
     state = st.session_state.get("demo.tl")
     if not state:

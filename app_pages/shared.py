@@ -150,3 +150,21 @@ def manager():
     from lib.jobs import JobManager
 
     return JobManager()
+
+
+def live_view(render, busy, seconds: float = 2.0) -> None:
+    """Show ``render()`` and refresh it every ``seconds`` only while ``busy()`` is true.
+
+    Polling re-sends every chart to the browser, which costs CPU that training needs (on
+    one machine, a chart-heavy page polled each second slowed a GAN 4x). When the work
+    ends, one full rerun turns the polling off.
+    """
+    polling = busy()
+
+    @st.fragment(run_every=seconds if polling else None)
+    def _view() -> None:
+        render()
+        if polling and not busy():
+            st.rerun(scope="app")
+
+    _view()

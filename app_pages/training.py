@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages.arch_tools import ensure_spec
-from app_pages.shared import dataset_label, lang, manager, num, tr
+from app_pages.shared import dataset_label, lang, live_view, manager, num, tr
 from app_pages.train_tools import settings_form, show_run
 from lib import datasets
 from lib.analysis import Target, analyse, message
@@ -71,12 +71,11 @@ if st.session_state.get("train.cached"):
         st.success(tr("train.cached"))
 
 
-@st.fragment(run_every=1.0)
-def live_view() -> None:
-    """Re-drawn every second from the job manager and the run store; never blocks."""
+def _current_run() -> None:
+    """The current run, re-drawn from the job manager and the run store; never blocks."""
     run_id = st.session_state.get("train.run_id")
     if run_id and manager().store.exists(run_id):
         show_run(run_id)
 
 
-live_view()
+live_view(_current_run, lambda: manager().is_active(st.session_state.get("train.run_id", "")), 1.0)

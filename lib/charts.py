@@ -254,10 +254,10 @@ def matrix(
     return _layout(fig, title, height=300)
 
 
-def function_plot(x: np.ndarray, curves: dict[str, np.ndarray], title: str) -> go.Figure:
+def function_plot(x: np.ndarray, curves: dict[str, np.ndarray], title: str, x_title: str = "x") -> go.Figure:
     """Several functions of ``x`` on one plot."""
     fig = go.Figure([go.Scatter(x=x, y=y, name=name, mode="lines") for name, y in curves.items()])
-    fig.update_layout(xaxis_title="x", legend=dict(orientation="h", y=-0.2))
+    fig.update_layout(xaxis_title=x_title, legend=dict(orientation="h", y=-0.2))
     return _layout(fig, title, height=380)
 
 

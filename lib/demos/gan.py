@@ -39,6 +39,11 @@ def gan_config(dataset: str, samples: int, epochs: int) -> dict:
     }
 
 
+def _loss(value) -> float:
+    """The loss from ``train_on_batch`` (a scalar, or ``[loss, *metrics]``)."""
+    return float(np.asarray(value, dtype="float64").reshape(-1)[0])
+
+
 def _models(shape: tuple[int, ...], lr: float, beta_1: float):
     import keras
 
@@ -72,6 +77,8 @@ def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict) -> 
     """Train the GAN of ``run_id``; write losses, samples and the generator; return the outcome."""
     import keras
 
+    from lib.training import device_name
+
     config = store.config(run_id)
     info = datasets.REGISTRY[config["dataset"]]
     settings = TrainSettings.from_dict(config["settings"])
@@ -82,7 +89,10 @@ def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict) -> 
     rng = np.random.default_rng(fit.seed)
     batch = min(fit.batch_size, len(x))
     ones, zeros = np.ones((batch, 1), "float32"), np.zeros((batch, 1), "float32")
-    discriminator.train_on_batch(x[:batch], ones)  # traced while trainable, then frozen below
+    # One-sided label smoothing: the discriminator aims at 0.9 for real images, which keeps
+    # it from becoming overconfident and helps against mode collapse.
+    real_targets = np.full((batch, 1), 0.9, "float32")
+    discriminator.train_on_batch(x[:batch], real_targets)  # traced while trainable, then frozen below
     discriminator.trainable = False
     combined = keras.Sequential([generator, discriminator], name="gan")
     combined.compile(
@@ -91,7 +101,7 @@ def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict) -> 
     fixed = rng.normal(size=(GRID, LATENT)).astype("float32")
     steps = max(1, len(x) // batch)
     history, samples, started = {"epoch": [], "metrics": {"d_loss": [], "g_loss": []}}, [], time.monotonic()
-    store.update_status(run_id, state="running", device="CPU/GPU", epochs_target=fit.epochs)
+    store.update_status(run_id, state="running", device=device_name(), epochs_target=fit.epochs)
     live.update(initial_epoch=0, epochs=fit.epochs, batch_size=batch, steps=steps)
     for epoch in range(fit.epochs):
         d_losses, g_losses = [], []
@@ -99,10 +109,10 @@ def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict) -> 
         for step in range(steps):
             real = x[order[step * batch : (step + 1) * batch]]
             fake = np.asarray(generator(rng.normal(size=(batch, LATENT)).astype("float32"), training=False))
-            d_losses.append(
-                (float(discriminator.train_on_batch(real, ones)) + float(discriminator.train_on_batch(fake, zeros))) / 2
-            )
-            g_losses.append(float(combined.train_on_batch(rng.normal(size=(batch, LATENT)).astype("float32"), ones)))
+            d_real = _loss(discriminator.train_on_batch(real, real_targets))
+            d_losses.append((d_real + _loss(discriminator.train_on_batch(fake, zeros))) / 2)
+            noise = rng.normal(size=(batch, LATENT)).astype("float32")
+            g_losses.append(_loss(combined.train_on_batch(noise, ones)))
             live.update(
                 epoch=epoch, batch=step + 1, sps=(epoch * steps + step + 1) * batch / (time.monotonic() - started)
             )
