@@ -1,7 +1,7 @@
 """Keras Playground: the entry point. Language, navigation, and a TensorFlow warm-up.
 
-TensorFlow takes 6-10 s to import, so it is imported in a background thread here and
-only ever on the pages that need it; the first page never waits for it.
+TensorFlow takes 6-10 s to import, so it is imported in a background thread, started
+once the first page has been sent, and otherwise only on the pages that need it.
 """
 
 import streamlit as st
@@ -9,7 +9,6 @@ import streamlit as st
 from app_pages import shared
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
-shared.warm_tensorflow()
 shared.language_switch()
 
 PAGES = [
@@ -28,3 +27,4 @@ navigation = st.navigation(
     ]
 )
 navigation.run()
+shared.warm_up()  # after the page: see shared.warm_up

@@ -7,6 +7,7 @@ turns it into widgets and messages.
 from __future__ import annotations
 
 import threading
+import time
 
 import streamlit as st
 
@@ -77,14 +78,26 @@ def set_value(key: str, value: object) -> None:
     st.session_state.pop(f"widget.{key}", None)
 
 
+WARM_UP_DELAY_S = 1.0
+
+
 @st.cache_resource(show_spinner=False)
-def warm_tensorflow() -> threading.Thread:
-    """Import Keras in a background thread once per server, off the first page's path."""
+def warm_up() -> threading.Thread:
+    """Import the heavy libraries in a background thread, once per server.
+
+    Started after the first page has been sent and a little later still: importing
+    TensorFlow holds the interpreter for seconds, and done first it doubled the time to
+    a usable first page. Plotly and scikit-learn come first (the Datasets page needs them),
+    then Keras (the Architecture and Training pages).
+    """
 
     def _import() -> None:
+        time.sleep(WARM_UP_DELAY_S)
         import keras  # noqa: F401
+        import plotly.graph_objects  # noqa: F401
+        import sklearn.datasets  # noqa: F401
 
-    thread = threading.Thread(target=_import, name="warm-tensorflow", daemon=True)
+    thread = threading.Thread(target=_import, name="warm-up", daemon=True)
     thread.start()
     return thread
 

@@ -45,3 +45,14 @@ def chart_titles(at: AppTest) -> list[str]:
     import json
 
     return [json.loads(spec)["layout"].get("title", {}).get("text", "") for spec in plotly_specs(at)]
+
+
+def rerun_until(at: AppTest, done, timeout: float = 180) -> None:
+    """Rerun the page until ``done(at)`` holds (background jobs finish between reruns)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not done(at):
+        assert time.monotonic() < deadline, texts(at)
+        time.sleep(0.5)
+        at.run()

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 
-from tests.apptest_helpers import chart_titles, open_page, plotly_specs, texts
+from tests.apptest_helpers import chart_titles, open_page, plotly_specs, rerun_until, texts
 
 
 def _spec(at, title: str) -> dict:
@@ -49,11 +48,7 @@ def test_augmentation_grid_and_experiment_runs():
     at.button(key="demo.aug.run").click().run()
     runs = at.session_state["demo.aug.runs"]
     assert set(runs) == {"plain", "augmented"} and runs["plain"] != runs["augmented"]
-    deadline = time.monotonic() + 120
-    while "with augmentation: done" not in texts(at) or "without augmentation: done" not in texts(at):
-        assert time.monotonic() < deadline, texts(at)
-        time.sleep(1)
-        at.run()
+    rerun_until(at, lambda a: "with augmentation: done" in texts(a) and "without augmentation: done" in texts(a))
     compare = _spec(at, "Validation accuracy")
     assert {t["name"] for t in compare["data"]} == {"without augmentation", "with augmentation"}
 
@@ -61,11 +56,7 @@ def test_augmentation_grid_and_experiment_runs():
 def test_autoencoder_trains_and_shows_reconstructions_and_latent_space():
     at = open_page("demos", "en")
     at.button(key="demo.ae.train").click().run()
-    deadline = time.monotonic() + 180
-    while not any("Latent space" in t for t in chart_titles(at)):
-        assert time.monotonic() < deadline, texts(at)
-        time.sleep(1)
-        at.run()
+    rerun_until(at, lambda a: any("Latent space" in t for t in chart_titles(a)))
     latent = _spec(at, "Latent space")
     assert len(latent["data"]) == 10
     at.slider(key="demo.ae.noise").set_value(0.3).run()
@@ -83,11 +74,7 @@ def test_transfer_learning_runs_task_a_then_three_task_b_runs(datasets_dir):
     at.number_input(key="demo.tl.samples").set_value(50).run()
     at.number_input(key="demo.tl.epochs").set_value(3).run()
     at.button(key="demo.tl.run").click().run()
-    deadline = time.monotonic() + 240
-    while "Task B test accuracy" not in texts(at):
-        assert time.monotonic() < deadline, texts(at)
-        time.sleep(1)
-        at.run()
+    rerun_until(at, lambda a: "Task B test accuracy" in texts(a), timeout=240)
     table = at.dataframe[-1].value
     assert table.shape[0] == 3
     runs = at.session_state["demo.tl"]["runs"]
@@ -102,11 +89,7 @@ def test_gan_trains_as_a_run_with_losses_and_samples_per_epoch():
     at = open_page("demos", "en")
     at.number_input(key="demo.gan.epochs").set_value(3).run()
     at.button(key="demo.gan.train").click().run()
-    deadline = time.monotonic() + 120
-    while "The same 16 noise vectors after epoch 3" not in chart_titles(at):
-        assert time.monotonic() < deadline, texts(at)
-        time.sleep(1)
-        at.run()
+    rerun_until(at, lambda a: "The same 16 noise vectors after epoch 3" in chart_titles(a))
     losses = _spec(at, "Losses")
     assert {t["name"] for t in losses["data"]} == {"discriminator", "generator"}
     at.slider(key="demo.gan.epoch").set_value(1).run()

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 
-from tests.apptest_helpers import open_page, page_path, plotly_specs, texts
+from tests.apptest_helpers import open_page, page_path, plotly_specs, rerun_until, texts
 
 
-def _train_until_done(at, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while "· **done** ·" not in texts(at):
-        assert time.monotonic() < deadline, texts(at)
-        time.sleep(0.5)
-        at.run()
+def _train_until_done(at) -> None:
+    rerun_until(at, lambda a: "· **done** ·" in texts(a))
 
 
 def test_train_see_curves_then_get_the_cached_run_and_evaluate_it():

@@ -129,3 +129,13 @@ def screenshot(tab, name: str) -> Path:
     tab.screenshot(path=str(path))
     tab.set_viewport_size(size)
     return path
+
+
+def train_from_training_page(tab, epochs: int, seed: int) -> None:
+    """On the Training page: set epochs and seed, press Train, wait until the run is done."""
+    for label, value in (("Epochs", epochs), ("Random seed", seed)):
+        field = tab.get_by_label(label, exact=True)
+        field.fill(str(value))
+        field.press("Enter")
+    tab.get_by_role("button", name="Train", exact=True).click()
+    tab.get_by_text("· done ·").wait_for(timeout=120_000)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, train_from_training_page
 
 pytestmark = pytest.mark.browser
 
@@ -26,13 +26,7 @@ def _draw_stroke(page) -> None:
 def test_train_then_draw_then_predict(page, app_url):
     page.goto(f"{app_url}/?lang=en")  # open the default page first, then navigate (see STACK.md)
     page.get_by_role("link", name="Training").first.click()
-    epochs = page.get_by_label("Epochs", exact=True)
-    epochs.fill("2")
-    epochs.press("Enter")
-    page.get_by_label("Random seed").fill("11")
-    page.get_by_label("Random seed").press("Enter")
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("· done ·").wait_for(timeout=120_000)
+    train_from_training_page(page, epochs=2, seed=11)
 
     page.get_by_role("link", name="Draw").first.click()
     page.get_by_text("The canvas is empty").wait_for()

@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, train_from_training_page
 
 pytestmark = pytest.mark.browser
 
 
 def test_train_two_epochs_then_runs_page_then_cached(page, app_url):
     page.goto(f"{app_url}/training?lang=en")
-    epochs = page.get_by_label("Epochs", exact=True)
-    epochs.fill("2")
-    epochs.press("Enter")
-    page.get_by_label("Random seed").fill("3")
-    page.get_by_label("Random seed").press("Enter")
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("training").first.wait_for()
-    page.locator(".js-plotly-plot").first.wait_for()  # curves appear while it trains
-    page.get_by_text("· done ·").wait_for(timeout=120_000)
+    train_from_training_page(page, epochs=2, seed=3)
     page.get_by_text("2/2 epochs").first.wait_for()
-    assert page.locator(".js-plotly-plot").count() >= 2
+    # The curves gain one point per finished epoch (Plotly redraws just after the status line).
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].some(el => (el.data || [])"
+        ".some(t => t.name === 'training' && t.x.length === 2))",
+        timeout=15_000,
+    )
     screenshot(page, "training-en")
 
     page.get_by_role("link", name="Runs").first.click()
