@@ -119,3 +119,13 @@ def test_registry_declares_every_keras_dataset():
             assert hasattr(keras.datasets, name)
         assert info.kind in {"image", "text", "tabular"}
         assert (info.num_classes > 0) == info.is_classification
+
+
+def test_image_grid_draws_channel_last_grayscale_as_a_heatmap():
+    from lib import charts
+
+    rows = [np.random.default_rng(0).random((3, 8, 8, 1)), np.random.default_rng(1).random((3, 8, 8, 1))]
+    fig = charts.image_grid(rows, ["a", "b"], "t", 1.0)
+    assert fig.data[0].type == "heatmap" and np.asarray(fig.data[0].z).shape == (17, 26)
+    color = charts.image_grid([np.random.default_rng(2).random((2, 4, 4, 3))], ["c"], "t", 1.0)
+    assert color.data[0].type == "image"

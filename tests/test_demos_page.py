@@ -43,6 +43,7 @@ def test_augmentation_grid_and_experiment_runs():
     at = open_page("demos", "en")
     grid = _spec(at, "random versions")
     assert len(grid["layout"]["yaxis"]["ticktext"]) == 4
+    assert grid["data"][0]["type"] == "heatmap"  # grayscale images drawn as a heatmap (not an empty colour image)
     at.number_input(key="demo.aug.samples").set_value(200).run()
     at.number_input(key="demo.aug.epochs").set_value(2).run()
     at.button(key="demo.aug.run").click().run()
@@ -62,6 +63,7 @@ def test_autoencoder_trains_and_shows_reconstructions_and_latent_space():
     at.slider(key="demo.ae.noise").set_value(0.3).run()
     grid = _spec(at, "original, input with noise")
     assert grid["layout"]["yaxis"]["ticktext"] == ["original", "with noise", "rebuilt"]
+    assert grid["data"][0]["type"] == "heatmap"
     assert np.isfinite(len(grid["data"]))
 
 
