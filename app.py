@@ -26,5 +26,7 @@ navigation = st.navigation(
         for name, path, icon in PAGES
     ]
 )
-navigation.run()
-shared.warm_up()  # after the page: see shared.warm_up
+try:
+    navigation.run()
+finally:  # also after a page that ends with st.stop()
+    shared.warm_up()  # after the page: see shared.warm_up

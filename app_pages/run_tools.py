@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import streamlit as st
 
@@ -57,6 +59,13 @@ def evaluation_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]
         )
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _mistake_images(config_json: str, indices: tuple[int, ...]) -> list[np.ndarray]:
+    """The run's own test images at ``indices``, scaled as the model saw them (once per run)."""
+    x_test = training_arrays(json.loads(config_json))[2]
+    return [x_test[i][..., 0] if x_test.shape[-1] == 1 else x_test[i] for i in indices]
+
+
 def _classification(result: dict, config: dict) -> None:
     every = class_names(config["dataset"])
     names = [every[c] for c in class_ids(config)]
@@ -79,12 +88,10 @@ def _classification(result: dict, config: dict) -> None:
     )
     if datasets.REGISTRY[config["dataset"]].kind != "image" or not result["mistakes"]:
         return
-    x_test = training_arrays(config)[2]  # the run's own test images, scaled as the model saw them
+    images = _mistake_images(json.dumps(config, sort_keys=True), tuple(m["index"] for m in result["mistakes"]))
     st.markdown(f"**{tr('runs.mistakes')}**")
     cols = st.columns(8)
-    for i, m in enumerate(result["mistakes"]):
-        image = x_test[m["index"]]
-        image = image[..., 0] if image.shape[-1] == 1 else image
+    for i, (m, image) in enumerate(zip(result["mistakes"], images)):
         caption = tr(
             "runs.mistake",
             true=names[m["true"]],

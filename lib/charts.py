@@ -26,13 +26,16 @@ def montage(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
     return sheet
 
 
+def _drop_gray_channel(images: np.ndarray) -> np.ndarray:
+    return images[..., 0] if images.ndim == 4 and images.shape[-1] == 1 else images
+
+
 def image_grid(
     images_by_row: Sequence[np.ndarray], row_labels: Sequence[str], title: str, value_max: float
 ) -> go.Figure:
     """One row of images per class, labelled with the (translated) class name."""
     # A trailing channel axis of 1 (model inputs) is grayscale, not a colour image.
-    images_by_row = [np.asarray(r)[..., 0] if np.asarray(r).ndim == 4 and np.asarray(r).shape[-1] == 1 else r
-                     for r in images_by_row]  # fmt: skip
+    images_by_row = [_drop_gray_channel(np.asarray(r)) for r in images_by_row]  # fmt: skip
     cols = max(len(r) for r in images_by_row)
     sample = next(r for r in images_by_row if len(r))
     h = sample.shape[1]

@@ -34,6 +34,8 @@ def test_train_see_curves_then_get_the_cached_run_and_evaluate_it():
     assert "Evaluation on the test set" in shown
     confusion = next(json.loads(s) for s in plotly_specs(at) if "Confusion matrix" in s)
     assert sum(map(sum, confusion["data"][0]["z"])) == 360
+    wrong = 360 - sum(confusion["data"][0]["z"][i][i] for i in range(10))
+    assert "Mistakes" in shown and len(at.get("image")) == min(wrong, 24)  # the gallery of misclassified images
 
 
 def test_impossible_loss_is_explained_in_portuguese():
