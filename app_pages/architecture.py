@@ -75,7 +75,7 @@ with view:
     metrics = st.columns(2)
     metrics[0].metric(tr("arch.total"), num(analysis.total_params))
     metrics[1].metric(tr("arch.trainable"), num(analysis.trainable_params))
-    metrics[0].metric(tr("arch.memory", batch=analysis.batch_size), bytes_text(analysis.train_bytes, lang()))
+    metrics[0].metric(tr("arch.memory"), bytes_text(analysis.train_bytes, lang()))
     metrics[1].metric(tr("arch.weights"), bytes_text(analysis.weight_bytes, lang()))
     st.number_input(tr("arch.batch"), 1, 4096, 32, key="arch.batch")
     st.graphviz_chart(to_dot(spec, analysis))

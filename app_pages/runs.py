@@ -45,7 +45,7 @@ if chosen:
         else:
             st.caption(tr("runs.same"))
     for run_id in chosen:
-        cols = st.columns([2, 1, 1])
+        cols = st.columns(3)
         cols[0].markdown(f"`{run_id}`")
         if path := store.best_model_path(run_id):
             cols[1].download_button(
