@@ -9,7 +9,7 @@ from app_pages.shared import dataset_label, lang, set_value, tr
 from lib import datasets
 from lib.analysis import Analysis, Target
 from lib.builder import build_model, summary_text
-from lib.codegen import export_script
+from lib.codegen import export_script, script_filename
 from lib.i18n import pick
 from lib.presets import PRESETS
 from lib.spec import ModelSpec, SpecError, from_json, from_link_token, to_link_token
@@ -108,6 +108,7 @@ def export_panel(spec: ModelSpec, analysis: Analysis, dataset: str, target: Targ
         st.caption(tr("arch.fix_first"))
         return
     settings = st.session_state.get("train.settings") or TrainSettings()
-    script = export_script(spec, analysis, dataset, target, settings, filename=f"{spec.name}.py")
-    st.download_button(tr("arch.download_script"), script, f"{spec.name}.py", "text/x-python", key="arch.script")
+    filename = script_filename(spec.name)
+    script = export_script(spec, analysis, dataset, target, settings, filename=filename)
+    st.download_button(tr("arch.download_script"), script, filename, "text/x-python", key="arch.script")
     st.caption(dataset_label(dataset))

@@ -12,7 +12,7 @@ from lib import charts, datasets
 from lib.evaluation import evaluate
 from lib.model_import import ModelImportError, import_model
 from lib.runstore import RunStore
-from lib.training import class_ids, training_arrays
+from lib.training import class_ids, clean_detail, training_arrays
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -33,8 +33,15 @@ def evaluation_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]
     if path is None:
         st.info(tr("runs.no_model"))
         return
-    with st.spinner(tr("runs.evaluating")):
-        result = _evaluate(run_id, path.stat().st_mtime)
+    try:
+        with st.spinner(tr("runs.evaluating")):
+            result = _evaluate(run_id, path.stat().st_mtime)
+    except datasets.DatasetError as err:
+        st.error(tr(f"train.msg.dataset_{err.code}", detail=dataset_label(err.name)))
+        return
+    except Exception as exc:  # noqa: BLE001 - a model that fits no evaluation must not break the page
+        st.error(tr("runs.eval_failed", detail=clean_detail(f"{type(exc).__name__}: {exc}", 200)))
+        return
     config = store.config(run_id)
     if result["metrics"]:
         cols = st.columns(len(result["metrics"]))
@@ -108,12 +115,38 @@ def import_panel(store: RunStore) -> None:
         labels = {n: dataset_label(n) for n in names}
         dataset = st.selectbox(tr("runs.upload_dataset"), names, format_func=labels.__getitem__, key="runs.up_ds")
         upload = st.file_uploader(tr("runs.upload"), type=["keras"], key="runs.upload")
-        if upload is None or st.session_state.get("runs.imported") == (upload.file_id, dataset):
+        if upload is None:
             return
-        try:
-            run_id = import_model(store, upload.getvalue(), dataset)
-        except ModelImportError as err:
-            st.error(tr(f"runs.upload_err.{err.code}", **{**err.values, "dataset": labels[dataset]}))
-            return
-        st.session_state["runs.imported"] = (upload.file_id, dataset)
-        st.success(tr("runs.upload_ok", name=store.config(run_id)["spec"]["name"], params="—"))
+        # Each file is checked once: its verdict is kept, not recomputed on every rerun.
+        done = st.session_state.get("runs.import_result")
+        if not done or done[0] != (upload.file_id, dataset):
+            try:
+                done = ((upload.file_id, dataset), "ok", {"run": import_model(store, upload.getvalue(), dataset)})
+            except ModelImportError as err:
+                done = ((upload.file_id, dataset), err.code, err.values)
+            st.session_state["runs.import_result"] = done
+        _, code, values = done
+        if code != "ok":
+            st.error(tr(f"runs.upload_err.{code}", **{**values, "dataset": labels[dataset]}))
+        elif store.exists(values["run"]):
+            st.success(tr("runs.upload_ok", name=store.config(values["run"])["spec"]["name"], params="—"))
+
+
+def _delete_damaged(run_id: str) -> None:
+    from app_pages.shared import manager
+
+    if not manager().is_active(run_id):
+        manager().store.delete(run_id)
+
+
+def damaged_panel(store: RunStore) -> None:
+    """Run folders that cannot be read: named with the reason, each with a delete button."""
+    damaged = store.damaged()
+    if not damaged:
+        return
+    with st.expander(tr("runs.damaged", n=len(damaged)), expanded=True):
+        for run_id, reason in damaged:
+            left, right = st.columns([4, 1], vertical_alignment="center")
+            left.markdown(f"`{run_id}` · {tr(f'runs.damage.{reason}')}")
+            right.button(tr("runs.delete_damaged"), key=f"runs.del_damaged.{run_id}", on_click=_delete_damaged,
+                         args=(run_id,))  # fmt: skip

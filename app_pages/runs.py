@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from app_pages.run_tools import evaluation_panel, import_panel
+from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel
 from app_pages.shared import dataset_label, manager, tr
 from lib import charts
 from lib.run_views import config_differences, final_metrics, row
@@ -12,6 +12,7 @@ from lib.run_views import config_differences, final_metrics, row
 st.title(tr("runs.title"))
 store = manager().store
 import_panel(store)
+damaged_panel(store)
 run_ids = store.list()
 if not run_ids:
     st.info(tr("runs.empty"))
@@ -48,8 +49,9 @@ if chosen:
         cols = st.columns(3)
         cols[0].markdown(f"`{run_id}`")
         if path := store.best_model_path(run_id):
+            # Read only when clicked (a callable), never per rerun and session: models can be large.
             cols[1].download_button(
-                tr("runs.download_model"), path.read_bytes(), f"{run_id}.keras", key=f"runs.dl_model.{run_id}"
+                tr("runs.download_model"), path.read_bytes, f"{run_id}.keras", key=f"runs.dl_model.{run_id}"
             )
         cols[2].download_button(
             tr("runs.download_config"),

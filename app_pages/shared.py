@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 
 import streamlit as st
 
@@ -22,6 +23,16 @@ def lang() -> str:
     if LANG_KEY not in st.session_state:
         st.session_state[LANG_KEY] = choose_language(st.query_params.get("lang"), st.context.locale)
     return st.session_state[LANG_KEY]
+
+
+def session_id() -> str:
+    """The browser session's id: the owner of the jobs it starts (see ``JobManager.stop``)."""
+    return st.session_state.setdefault("app.session", uuid.uuid4().hex)
+
+
+def config_messages(problems: list) -> list[str]:
+    """Translated reasons why a run config was refused (``lib.config_check.ConfigProblem``)."""
+    return [tr(f"train.cfg.{p.code}", **p.values) for p in problems]
 
 
 def num(value: float, decimals: int = 0) -> str:

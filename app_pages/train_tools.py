@@ -6,10 +6,10 @@ import time
 
 import streamlit as st
 
-from app_pages.shared import bind, lang, manager, num, tr
+from app_pages.shared import bind, lang, manager, num, session_id, tr
 from app_pages.widgets import param_widget
 from lib import charts
-from lib.compile_registry import LOSSES, METRICS, OPTIMIZERS
+from lib.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
 from lib.i18n import pick
 from lib.train_config import CompileSettings, FitSettings, TrainSettings
 
@@ -51,8 +51,8 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
     right.subheader(tr("train.fit"))
     a, b = right.columns(2)
     fit = FitSettings(
-        epochs=int(a.number_input(tr("train.epochs"), 1, 500, f.epochs, key=W + "epochs")),
-        batch_size=int(b.number_input(tr("train.batch_size"), 1, 8192, f.batch_size, key=W + "batch")),
+        epochs=int(a.number_input(tr("train.epochs"), *_bounds("epochs", f.epochs), key=W + "epochs")),
+        batch_size=int(b.number_input(tr("train.batch_size"), *_bounds("batch_size", f.batch_size), key=W + "batch")),
         validation_split=float(
             right.slider(
                 tr("ds.val_fraction"),
@@ -64,14 +64,25 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
             )
         ),
         shuffle=a.checkbox(tr("train.shuffle"), f.shuffle, key=W + "shuffle"),
-        seed=int(b.number_input(tr("train.seed"), 0, 2**31 - 1, f.seed, key=W + "seed")),
+        seed=int(b.number_input(tr("train.seed"), *_bounds("seed", f.seed), key=W + "seed")),
         early_stopping=right.checkbox(
             tr("train.early_stopping"), f.early_stopping, key=W + "early", help=tr("train.early_stopping_help")
         ),
-        patience=int(right.number_input(tr("train.patience"), 1, 50, f.patience, key=W + "patience")),
+        patience=int(right.number_input(tr("train.patience"), *_bounds("patience", f.patience), key=W + "patience")),
         reduce_lr=right.checkbox(tr("train.reduce_lr"), f.reduce_lr, key=W + "reduce_lr"),
     )
     return TrainSettings(CompileSettings(optimizer, params, loss, metrics), fit)
+
+
+def _bounds(name: str, value: int) -> tuple[int, int, int]:
+    """``(min, max, value)`` of an integer fit setting from the registry, the value clamped into them.
+
+    Settings from a share link or an older session may lie outside the bounds, and a
+    number input given such a value raises instead of showing.
+    """
+    param = FIT_PARAMS[name]
+    low, high = int(param.low), int(param.high)
+    return low, high, min(max(int(value), low), high)
 
 
 def _curve_labels() -> dict[str, str]:
@@ -81,7 +92,7 @@ def _curve_labels() -> dict[str, str]:
 def show_run(run_id: str, with_controls: bool = True) -> None:
     """Status, progress, message and live curves of one run (read from the job and disk)."""
     jobs = manager()
-    status = jobs.store.status(run_id)
+    status = jobs.status(run_id)
     st.markdown(
         tr(
             "train.status_line",
@@ -125,11 +136,22 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
         _controls(run_id, status.state)
 
 
+def _stop(run_id: str) -> None:
+    # Another session may have asked for the same settings: it keeps its run.
+    st.session_state["train.stop_shared"] = not manager().stop(run_id, session_id()) and manager().is_active(run_id)
+
+
 def _controls(run_id: str, state: str) -> None:
     jobs = manager()
     if jobs.is_active(run_id):
-        st.button(tr("train.stop"), key="train.stop", on_click=jobs.stop, args=(run_id,))
-    elif state in ("stopped", "done", "interrupted", "failed") and jobs.store.model_path(run_id, "checkpoint").exists():
+        st.button(tr("train.stop"), key="train.stop", on_click=_stop, args=(run_id,))
+        if st.session_state.get("train.stop_shared"):
+            st.info(tr("train.stop_shared", n=jobs.watchers(run_id)))
+    elif state in ("stopped", "done", "interrupted", "failed") and jobs.store.best_model_path(run_id):
+        st.session_state.pop("train.stop_shared", None)
         a, b = st.columns([1, 3], vertical_alignment="bottom")
         more = a.number_input(tr("train.more_epochs"), 1, 200, 2, key="train.more")
-        b.button(tr("train.resume"), key="train.resume", on_click=jobs.resume, args=(run_id, int(more)))
+        b.button(
+            tr("train.resume"), key="train.resume", on_click=jobs.resume, args=(run_id, int(more)),
+            kwargs={"owner": session_id()},
+        )  # fmt: skip

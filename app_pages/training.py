@@ -3,10 +3,11 @@
 import streamlit as st
 
 from app_pages.arch_tools import ensure_spec
-from app_pages.shared import dataset_label, lang, live_view, manager, num, tr
+from app_pages.shared import config_messages, dataset_label, lang, live_view, manager, num, session_id, tr
 from app_pages.train_tools import settings_form, show_run
 from lib import datasets
 from lib.analysis import Target, analyse, message
+from lib.config_check import ConfigError, config_problems
 from lib.labels import encoding, pairing_problems
 from lib.layers import REGISTRY, normalise_config
 from lib.train_config import TrainSettings
@@ -49,14 +50,24 @@ activation = normalise_config(REGISTRY[last.class_name], last.config).get("activ
 problems = pairing_problems(settings.compile.loss, target, analysis.rows[-1].output_shape[-1], activation)
 for problem in problems:
     (st.warning if problem.severity == "hint" else st.error)(tr(f"train.err.{problem.code}", **problem.values))
-blocked = any(p.severity == "error" for p in problems)
 config = make_config(spec, name, st.session_state.get("data.train_samples") or 0, target.kind, settings)
+# The model's own problems are explained in detail above; the rest (settings out of range,
+# an input that does not fit the dataset) are explained here, before any job starts.
+refused = [p for p in config_problems(config) if p.code not in ("invalid_model", "loss_output")]
+for text in config_messages(refused):
+    st.error(text)
+blocked = any(p.severity == "error" for p in problems) or bool(refused)
 
 
 def _start(force: bool) -> None:
     # Submitted here, in the script body, with the settings read in this same run: a
     # button callback would see the config of an earlier (possibly interrupted) run.
-    submitted = manager().submit(config, force=force)
+    try:
+        submitted = manager().submit(config, force=force, owner=session_id())
+    except ConfigError as err:
+        for text in config_messages(err.problems):
+            st.error(text)
+        return
     st.session_state["train.run_id"] = submitted.run_id
     st.session_state["train.cached"] = submitted.outcome == "cached"
 
@@ -74,7 +85,7 @@ if st.session_state.get("train.cached"):
 def _current_run() -> None:
     """The current run, re-drawn from the job manager and the run store; never blocks."""
     run_id = st.session_state.get("train.run_id")
-    if run_id and manager().store.exists(run_id):
+    if run_id and (manager().store.exists(run_id) or manager().status(run_id).message == "disk"):
         show_run(run_id)
 
 

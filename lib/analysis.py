@@ -19,6 +19,10 @@ from lib.spec import INPUT_ID, ModelSpec
 
 MAX_PARAMS = 30_000_000
 MAX_TRAIN_BYTES = 4 * 1024**3
+# Values in one layer's output for one sample. Far above any model that fits in memory
+# (MAX_TRAIN_BYTES), it stops shapes that grow without bound (180 UpSampling2D layers)
+# before their sizes turn into numbers too large to print.
+MAX_LAYER_VALUES = 10**9
 BYTES_PER_VALUE = 4  # float32
 RANK_NEEDS = {3: "needs_image", 2: "needs_sequence", 1: "needs_tokens"}
 
@@ -210,6 +214,8 @@ def _propagate(spec: ModelSpec, node, sources: list[str], shapes: dict) -> tuple
         return None, (0, 0), Problem(err.code, node.id, {**values, **{k: _fmt(v) for k, v in err.values.items()}})
     if any(d <= 0 for d in out):
         return None, (0, 0), Problem("empty_output", node.id, {**values, "out": _fmt(out)})
+    if math.prod(out) > MAX_LAYER_VALUES:
+        return None, (0, 0), Problem("layer_too_big", node.id, {**values, "limit": MAX_LAYER_VALUES})
     return out, layer.weights(config, in_shapes), None
 
 
@@ -294,6 +300,8 @@ def message(problem: Problem, lang: str) -> str:
             values["rule"] = t(f"arch.rule.{rule}", lang, choices=values["choices"])
     if problem.code in RANK_NEEDS.values():
         values["fix"] = t(f"arch.fix.{values['fix']}", lang)
+    if problem.code == "layer_too_big":
+        values["limit"] = number(values["limit"], lang)
     if problem.code == "too_big":
         values.update(
             params=number(values["params"], lang),
@@ -314,8 +322,9 @@ def _num(value: float | None, lang: str) -> str:
 
 
 def bytes_text(count: float, lang: str) -> str:
-    """A byte count as KB/MB/GB, with the language's decimal separator."""
-    for unit, size in (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
+    """A byte count as KB/MB/GB/TB, with the language's decimal separator."""
+    count = min(count, 1024**6)  # anything larger reads as "≥ 1,048,576 TB", never overflows
+    for unit, size in (("TB", 1024**4), ("GB", 1024**3), ("MB", 1024**2), ("KB", 1024)):
         if count >= size:
             return f"{number(count / size, lang, 1)} {unit}"
     return f"{number(count, lang)} B"

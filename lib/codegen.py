@@ -6,13 +6,16 @@ builds the same model, compiles, fits and evaluates, then prints one ``RESULT`` 
 
 from __future__ import annotations
 
+import keyword
+import re
+
 from lib import datasets
 from lib.analysis import Analysis, Target
 from lib.builder import input_dtype, keras_config
-from lib.compile_registry import OPTIMIZERS, metric_code
+from lib.compile_registry import LOSSES, METRICS, OPTIMIZERS, metric_code
 from lib.labels import encoding
 from lib.layers import REGISTRY
-from lib.spec import INPUT_ID, ModelSpec
+from lib.spec import INPUT_ID, ModelSpec, safe_name
 from lib.train_config import TrainSettings
 
 _HEADER = '''"""{title}: exported from Keras Playground.
@@ -45,7 +48,7 @@ def main():
     model = build_model()
     model.compile(
         optimizer=keras.optimizers.{optimizer}({optimizer_args}),
-        loss="{loss}",
+        loss={loss},
         metrics=[{metrics}],
     )
     model.summary()
@@ -61,6 +64,34 @@ def main():
 if __name__ == "__main__":
     main()
 """
+
+
+class ExportError(ValueError):
+    """A value cannot be written into a script safely (never expected from a checked spec)."""
+
+
+def _identifier(name: str) -> str:
+    """``name`` if it is a plain Python identifier (it becomes a variable), else refuse."""
+    if not (isinstance(name, str) and name.isidentifier() and name.isascii() and not keyword.iskeyword(name)):
+        raise ExportError(f"not an identifier: {name!r}")
+    return name
+
+
+def _literal(value: object) -> str:
+    """``repr`` of plain JSON-like data only: anything else could be code in disguise."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        items = ", ".join(_literal(v) for v in value)
+        return f"({items},)" if len(value) == 1 else f"({items})"
+    raise ExportError(f"not a plain value: {type(value).__name__}")
+
+
+def script_filename(name: str) -> str:
+    """A download name for the script of model ``name`` (no path separators or quotes)."""
+    return re.sub(r"[^\w.-]", "_", safe_name(name)) + ".py"
 
 
 def _load_code(info: datasets.DatasetInfo) -> str:
@@ -104,30 +135,33 @@ def _load_code(info: datasets.DatasetInfo) -> str:
 def _layer_code(class_name: str, config: dict, name: str) -> str:
     layer = REGISTRY[class_name]
     args = [
-        f"{k}={v!r}"
+        f"{_identifier(k)}={_literal(v)}"
         for k, v in keras_config(class_name, config).items()
         if v != layer.defaults.get(k) or layer.param(k).required
     ]
-    return f"keras.layers.{class_name}({', '.join([*args, f'name={name!r}'])})"
+    return f"keras.layers.{_identifier(class_name)}({', '.join([*args, f'name={name!r}'])})"
 
 
 def _model_code(spec: ModelSpec, analysis: Analysis) -> str:
     lines = ["\n\ndef build_model():"]
     shape = tuple(spec.input_shape)
-    inputs = f"keras.Input(shape={shape!r}, dtype={input_dtype(spec)!r}, name={INPUT_ID!r})"
+    inputs = (
+        f"keras.Input(shape={_literal(tuple(int(d) for d in shape))}, dtype={input_dtype(spec)!r}, name={INPUT_ID!r})"
+    )
     if spec.mode == "sequential":
         lines.append(f"    model = keras.Sequential(name={spec.name!r})")
         lines.append(f"    model.add({inputs})")
-        lines += [f"    model.add({_layer_code(n.class_name, n.config, n.id)})" for n in spec.nodes]
+        lines += [f"    model.add({_layer_code(n.class_name, n.config, _identifier(n.id))})" for n in spec.nodes]
         lines.append("    return model")
         return "\n".join(lines) + "\n"
     lines.append(f"    {INPUT_ID} = {inputs}")
     for index in analysis.order:
         node = spec.nodes[index]
-        sources = spec.inputs_of(index)
+        sources = [_identifier(s) for s in spec.inputs_of(index)]
         arg = f"[{', '.join(sources)}]" if REGISTRY[node.class_name].merge else sources[0]
-        lines.append(f"    {node.id} = {_layer_code(node.class_name, node.config, node.id)}({arg})")
-    lines.append(f"    return keras.Model({INPUT_ID}, {analysis.output_id}, name={spec.name!r})")
+        lines.append(f"    {_identifier(node.id)} = {_layer_code(node.class_name, node.config, node.id)}({arg})")
+    output = _identifier(analysis.output_id)
+    lines.append(f"    return keras.Model({INPUT_ID}, {output}, name={spec.name!r})")
     return "\n".join(lines) + "\n"
 
 
@@ -153,30 +187,40 @@ def export_script(
     samples: int = 0,
     filename: str = "model.py",
 ) -> str:
-    """The whole runnable script as text."""
+    """The whole runnable script as text.
+
+    Every value written into it is either checked against a registry, coerced to a number,
+    or a ``repr`` string literal: names from a share link or an imported JSON can never
+    become code (``tests/test_codegen_safety.py`` tries hostile ones).
+
+    Raises:
+        ExportError: a value that cannot be written safely (a spec that was never checked).
+    """
     info = datasets.REGISTRY[dataset]
     c, f = settings.compile, settings.fit
+    if c.optimizer not in OPTIMIZERS or c.loss not in LOSSES or not set(c.metrics) <= set(METRICS):
+        raise ExportError("unknown optimizer, loss or metric")
     how = encoding(c.loss, target)
     opt_params = {p.name for p in OPTIMIZERS[c.optimizer].params}
     callbacks = []
     if f.early_stopping:
-        callbacks.append(f"keras.callbacks.EarlyStopping(patience={f.patience}, restore_best_weights=True)")
+        callbacks.append(f"keras.callbacks.EarlyStopping(patience={int(f.patience)}, restore_best_weights=True)")
     if f.reduce_lr:
-        callbacks.append(f"keras.callbacks.ReduceLROnPlateau(patience={max(1, f.patience // 2)})")
+        callbacks.append(f"keras.callbacks.ReduceLROnPlateau(patience={max(1, int(f.patience) // 2)})")
     callbacks.append("keras.callbacks.TerminateOnNaN()")
     main = _MAIN.format(
-        epochs=f.epochs,
-        samples=samples,
-        seed=f.seed,
+        epochs=int(f.epochs),
+        samples=int(samples),
+        seed=int(f.seed),
         encode=_encode_code(how, info.num_classes),
         optimizer=c.optimizer,
-        loss=c.loss,
-        optimizer_args=", ".join(f"{k}={v!r}" for k, v in c.optimizer_params.items() if k in opt_params),
+        loss=repr(c.loss),
+        optimizer_args=", ".join(f"{k}={_literal(v)}" for k, v in c.optimizer_params.items() if k in opt_params),
         metrics=", ".join(metric_code(m, how) for m in c.metrics),
-        batch_size=f.batch_size,
-        validation_split=f.validation_split,
-        shuffle=f.shuffle,
+        batch_size=int(f.batch_size),
+        validation_split=float(f.validation_split),
+        shuffle=bool(f.shuffle),
         callbacks=", ".join(callbacks),
     )
-    header = _HEADER.format(title=spec.name, dataset=info.name, filename=filename)
+    header = _HEADER.format(title=safe_name(spec.name), dataset=info.name, filename=safe_name(filename))
     return header + _load_code(info) + _model_code(spec, analysis) + main

@@ -185,3 +185,22 @@ def metric_code(name: str, labels: str) -> str:
         return f'keras.metrics.{cls}(k=5, name="top_5_accuracy")'
     cls = {"mae": "MeanAbsoluteError", "mse": "MeanSquaredError", "rmse": "RootMeanSquaredError"}[name]
     return f'keras.metrics.{cls}(name="{name}")'
+
+
+# ``model.fit`` settings, declared like layer parameters: the Training form takes its
+# bounds from here and every config (form, link, JSON, import) is checked against them.
+FIT_PARAMS: dict[str, Param] = {p.name: p for p in (
+    Param("epochs", "int", 5, _h("Passes over the training data.", "Passagens pelos dados de treino."), 1, 500),
+    Param("batch_size", "int", 128, _h("Samples per weight update.", "Amostras por atualização dos pesos."), 1, 8192),
+    Param("validation_split", "float", 0.2, _h("Share of the training data held out for validation.",
+                                                "Fração dos dados de treino separada para validação."), 0.0, 0.5),
+    Param("shuffle", "bool", True, _h("Shuffle the samples every epoch.", "Embaralhar as amostras a cada época.")),
+    Param("seed", "int", 0, _h("Random seed: the same seed gives the same run.",
+                               "Semente aleatória: a mesma semente dá o mesmo treino."), 0, 2**31 - 1),
+    Param("early_stopping", "bool", False, _h("Stop when validation stops improving.",
+                                              "Parar quando a validação deixa de melhorar.")),
+    Param("patience", "int", 3, _h("Epochs without improvement before stopping.",
+                                   "Épocas sem melhora antes de parar."), 1, 50),
+    Param("reduce_lr", "bool", False, _h("Lower the learning rate on plateaus.",
+                                         "Reduzir a taxa de aprendizado em platôs.")),
+)}  # fmt: skip

@@ -2,6 +2,10 @@
 
 Held once per server (``st.cache_resource``), so jobs survive reruns, page changes and
 closed tabs. A bounded pool works through a FIFO queue; the pages poll it.
+
+Nothing a job does may stop the queue for everyone: a worker catches every failure of
+its job (and of the run store while recording it), dead workers are replaced, and a run
+left "running" with no worker behind it reads as failed (the watchdog in :meth:`status`).
 """
 
 from __future__ import annotations
@@ -9,11 +13,14 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lib.runstore import RunStore, config_hash
-from lib.training import run_training
+from lib.config_check import check_config
+from lib.runstore import RunStore, Status, config_hash
+from lib.training import clean_detail, run_training
+
+ACTIVE = ("queued", "running")
 
 
 def default_workers() -> int:
@@ -23,18 +30,19 @@ def default_workers() -> int:
 
 @dataclass
 class Job:
-    """A queued or running training job."""
+    """A queued or running training job and the sessions watching it."""
 
     run_id: str
     more_epochs: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
     live: dict[str, Any] = field(default_factory=dict)
     running: bool = False
+    watchers: set[str] = field(default_factory=set)
 
 
 @dataclass
 class Submitted:
-    """What :meth:`JobManager.submit` did: ``cached``, ``queued`` or ``active`` (already)."""
+    """What :meth:`JobManager.submit` did: ``cached``, ``queued``, ``active`` (already) or ``failed``."""
 
     run_id: str
     outcome: str
@@ -49,30 +57,60 @@ class JobManager:
         self._trainer = trainer
         self._queue: deque[Job] = deque()
         self._jobs: dict[str, Job] = {}
+        self._lost: dict[str, Status] = {}  # outcomes the run store could not record
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Condition()
         self.interrupted = self.store.mark_interrupted()  # left running by a previous server
-        for i in range(self.workers):
-            threading.Thread(target=self._work, name=f"train-worker-{i}", daemon=True).start()
+        with self._lock:
+            self._ensure_workers()
 
-    def submit(self, config: dict[str, Any], force: bool = False) -> Submitted:
-        """Queue a run for ``config``; a finished identical run is returned as cached."""
+    def _ensure_workers(self) -> None:
+        """Start workers until the pool is full again (a dead one is replaced). Holds the lock."""
+        self._threads = [t for t in self._threads if t.is_alive()]
+        while len(self._threads) < self.workers:
+            thread = threading.Thread(target=self._work, name=f"train-worker-{len(self._threads)}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def submit(self, config: dict[str, Any], force: bool = False, owner: str = "") -> Submitted:
+        """Queue a run for ``config``; a finished identical run is returned as cached.
+
+        ``owner`` names the browser session asking; a session asking for a run that is
+        already active becomes one more watcher of it (see :meth:`stop`).
+
+        Raises:
+            ConfigError: the config cannot train (checked against every registry first).
+        """
+        check_config(config)
         run_id = config_hash(config)
         with self._lock:
-            if run_id in self._jobs:
+            self._ensure_workers()
+            if job := self._jobs.get(run_id):
+                job.watchers.add(owner)
                 return Submitted(run_id, "active")
             if not force and self.store.exists(run_id) and self.store.status(run_id).state == "done":
                 return Submitted(run_id, "cached")
-            self.store.create(config)
-            self._enqueue(Job(run_id))
+            try:
+                self.store.create(config)
+            except OSError as exc:
+                self._lost[run_id] = Status(state="failed", message="disk", detail=clean_detail(str(exc)))
+                return Submitted(run_id, "failed")
+            self._lost.pop(run_id, None)
+            self._enqueue(Job(run_id, watchers={owner}))
         return Submitted(run_id, "queued")
 
-    def resume(self, run_id: str, more_epochs: int) -> bool:
-        """Continue a finished run from its last checkpoint for ``more_epochs`` epochs."""
+    def resume(self, run_id: str, more_epochs: int, owner: str = "") -> bool:
+        """Continue a finished run from its saved model for ``more_epochs`` epochs."""
         with self._lock:
-            if run_id in self._jobs or not self.store.model_path(run_id, "checkpoint").exists():
+            if run_id in self._jobs or self.store.best_model_path(run_id) is None:
                 return False
-            self.store.update_status(run_id, state="queued", message="")
-            self._enqueue(Job(run_id, more_epochs))
+            try:
+                self.store.update_status(run_id, state="queued", message="")
+            except OSError:
+                return False
+            self._ensure_workers()
+            self._lost.pop(run_id, None)
+            self._enqueue(Job(run_id, more_epochs, watchers={owner}))
         return True
 
     def _enqueue(self, job: Job) -> None:
@@ -80,17 +118,32 @@ class JobManager:
         self._queue.append(job)
         self._lock.notify()
 
-    def stop(self, run_id: str) -> None:
-        """Stop a job: a queued one leaves the queue, a running one ends after its batch."""
+    def stop(self, run_id: str, owner: str | None = None) -> bool:
+        """Stop a job: a queued one leaves the queue, a running one ends after its batch.
+
+        With ``owner``, that session stops watching; the job stops only when it was the
+        last watcher (two students who asked for the same settings share one run, and one
+        of them must not stop the other's). Returns True when the job was stopped.
+        """
         with self._lock:
             job = self._jobs.get(run_id)
             if job is None:
-                return
+                return False
+            if owner is not None:
+                job.watchers.discard(owner)
+                if job.watchers:
+                    return False
             job.stop.set()
             if not job.running:
                 self._queue.remove(job)
                 del self._jobs[run_id]
-                self.store.update_status(run_id, state="stopped", message="stopped_by_user")
+                self._record(run_id, {"state": "stopped", "message": "stopped_by_user", "detail": ""})
+        return True
+
+    def watchers(self, run_id: str) -> int:
+        """How many sessions watch an active job (0 when not active)."""
+        job = self._jobs.get(run_id)
+        return len(job.watchers) if job else 0
 
     def queue_position(self, run_id: str) -> int | None:
         """1-based place in the queue (None when running or not queued)."""
@@ -109,6 +162,31 @@ class JobManager:
         """True while queued or running."""
         return run_id in self._jobs
 
+    def status(self, run_id: str) -> Status:
+        """The run's status as the pages should show it.
+
+        Adds what the disk may not hold: an outcome the store could not write, and the
+        watchdog's verdict on a run left queued/running with no job behind it.
+        """
+        with self._lock:
+            if run_id in self._lost:
+                return self._lost[run_id]
+            status = self.store.status(run_id)
+            if status.state in ACTIVE and run_id not in self._jobs:
+                self._record(run_id, {"state": "failed", "message": "worker_lost", "detail": ""})
+                return self._lost.get(run_id) or self.store.status(run_id)
+            return status
+
+    def _record(self, run_id: str, outcome: dict[str, str]) -> None:
+        """Write a job's final state; if the store refuses, keep it in memory. Holds the lock."""
+        try:
+            self.store.update_status(run_id, **outcome)
+        except OSError as exc:
+            status = replace(self.store.status(run_id), **outcome)
+            if outcome["message"] != "disk":
+                status = replace(status, state="failed", message="disk", detail=clean_detail(str(exc)))
+            self._lost[run_id] = status
+
     def _work(self) -> None:
         while True:
             with self._lock:
@@ -116,8 +194,20 @@ class JobManager:
                     self._lock.wait()
                 job = self._queue.popleft()
                 job.running = True
-            try:
-                self._trainer(self.store, job.run_id, job.stop, job.live, job.more_epochs)
-            finally:
-                with self._lock:
-                    self._jobs.pop(job.run_id, None)
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        """Run one job; whatever happens, the run ends in a final state and the worker goes on."""
+        try:
+            self._trainer(self.store, job.run_id, job.stop, job.live, job.more_epochs)
+        except Exception as exc:  # noqa: BLE001 - the trainer itself broke: the queue must go on
+            job.live["outcome"] = {"state": "failed", "message": "exception", "detail": clean_detail(repr(exc))}
+        finally:
+            with self._lock:
+                self._jobs.pop(job.run_id, None)
+                outcome = job.live.get("outcome")
+                status = self.store.status(job.run_id)
+                if outcome and (outcome["message"] == "disk" or status.state in ACTIVE):
+                    self._record(job.run_id, outcome)
+                elif status.state in ACTIVE:
+                    self._record(job.run_id, {"state": "failed", "message": "worker_lost", "detail": ""})

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lib import datasets
+
 STATES = ("queued", "running", "stopped", "done", "failed", "interrupted")
 FINISHED = ("stopped", "done", "failed", "interrupted")
 
@@ -105,11 +107,8 @@ class RunStore:
         return read_json(self.path(run_id) / "config.json", {})
 
     def status(self, run_id: str) -> Status:
-        """The run's status (a damaged status file reads as failed)."""
-        data = read_json(self.path(run_id) / "status.json")
-        if not isinstance(data, dict):
-            return Status(state="failed", message="damaged")
-        return Status(**{k: v for k, v in data.items() if k in Status.__dataclass_fields__})
+        """The run's status (a damaged or wrongly typed status file reads as failed)."""
+        return parse_status(read_json(self.path(run_id) / "status.json"))
 
     def set_status(self, run_id: str, status: Status) -> None:
         """Write the status (stamping its update time)."""
@@ -126,7 +125,8 @@ class RunStore:
 
     def history(self, run_id: str) -> dict[str, Any]:
         """Per-epoch history: ``{"epoch": [...], "metrics": {name: [...]}}``."""
-        return read_json(self.path(run_id) / "history.json", {"epoch": [], "metrics": {}})
+        data = read_json(self.path(run_id) / "history.json")
+        return data if _series_ok(data, "epoch", "metrics") else {"epoch": [], "metrics": {}}
 
     def write_history(self, run_id: str, history: dict[str, Any]) -> None:
         """Replace the per-epoch history."""
@@ -134,7 +134,8 @@ class RunStore:
 
     def batches(self, run_id: str) -> dict[str, list]:
         """Thinned per-batch loss: ``{"x": [epoch + fraction], "loss": [...]}``."""
-        return read_json(self.path(run_id) / "batches.json", {"x": [], "loss": []})
+        data = read_json(self.path(run_id) / "batches.json")
+        return data if _series_ok(data, "x", "loss") else {"x": [], "loss": []}
 
     def write_batches(self, run_id: str, batches: dict[str, list]) -> None:
         """Replace the per-batch history."""
@@ -157,10 +158,36 @@ class RunStore:
                 return path
         return None
 
+    def _folders(self) -> list[str]:
+        try:
+            return [p.name for p in self.root.iterdir() if p.name.isalnum() and p.is_dir()]
+        except OSError:
+            return []
+
+    def problem(self, run_id: str) -> str | None:
+        """Why a run folder cannot be shown (a ``runs.damage.*`` code), or None when it is sound."""
+        config = read_json(self.path(run_id) / "config.json")
+        if config is None:
+            return "config_unreadable"
+        if not isinstance(config, dict) or not _config_complete(config):
+            return "config_incomplete"
+        status = read_json(self.path(run_id) / "status.json")
+        if status is not None and parse_status(status).message == "damaged":
+            return "status_damaged"
+        return None
+
     def list(self) -> list[str]:
-        """Ids of all runs, newest first."""
-        ids = [p.name for p in self.root.iterdir() if (p / "config.json").exists()]
+        """Ids of all sound runs, newest first (see :meth:`damaged` for the others)."""
+        ids = [i for i in self._folders() if (self.root / i / "config.json").exists() and self.problem(i) is None]
         return sorted(ids, key=lambda i: self.status(i).created, reverse=True)
+
+    def damaged(self) -> list[tuple[str, str]]:
+        """``(run_id, reason code)`` of run folders that cannot be read, to show and delete."""
+        out = []
+        for run_id in self._folders():
+            if (reason := self.problem(run_id)) is not None:
+                out.append((run_id, reason))
+        return sorted(out)
 
     def delete(self, run_id: str) -> None:
         """Delete a run's folder."""
@@ -171,6 +198,59 @@ class RunStore:
         changed = []
         for run_id in self.list():
             if self.status(run_id).state in ("queued", "running"):
-                self.update_status(run_id, state="interrupted", message="interrupted")
+                # Only a run with a saved epoch can be continued; say so either way.
+                message = "interrupted" if self.best_model_path(run_id) else "interrupted_early"
+                try:
+                    self.update_status(run_id, state="interrupted", message=message)
+                except OSError:
+                    continue  # an unwritable folder stays as it is; the job manager's watchdog reports it
                 changed.append(run_id)
         return changed
+
+
+def _number_list(values: Any) -> bool:
+    return isinstance(values, list) and all(v is None or isinstance(v, (int, float)) for v in values)
+
+
+def _series_ok(data: Any, axis: str, values: str) -> bool:
+    """True for a well-formed history (``{axis: [...], values: {...} or [...]}``) a chart can draw."""
+    if not isinstance(data, dict) or not _number_list(data.get(axis)):
+        return False
+    inner = data.get(values)
+    if isinstance(inner, dict):
+        return all(isinstance(k, str) and _number_list(v) for k, v in inner.items())
+    return _number_list(inner)
+
+
+def _config_complete(config: dict[str, Any]) -> bool:
+    """True when a config has what every page reads: a dataset, a target, a spec and settings."""
+    spec, settings = config.get("spec"), config.get("settings")
+    return (
+        isinstance(config.get("dataset"), str)
+        and isinstance(config.get("target"), str)
+        and config["dataset"] in datasets.REGISTRY
+        and isinstance(spec, dict)
+        and isinstance(spec.get("name"), str)
+        and isinstance(settings, dict)
+        and isinstance(settings.get("fit"), dict)
+        and isinstance(settings.get("compile"), dict)
+    )
+
+
+def parse_status(data: Any) -> Status:
+    """A :class:`Status` from parsed JSON; any missing-type or unknown state reads as damaged."""
+    if not isinstance(data, dict):
+        return Status(state="failed", message="damaged")
+    fields = {}
+    for name in Status.__dataclass_fields__:
+        if name not in data:
+            continue
+        value, default = data[name], getattr(Status(), name)
+        numeric = isinstance(default, (int, float)) and isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not (numeric or type(value) is type(default)):
+            return Status(state="failed", message="damaged", detail=f"{name}: {type(value).__name__}")
+        fields[name] = value
+    status = Status(**fields)
+    if status.state not in STATES:
+        return Status(state="failed", message="damaged", detail=f"state: {status.state[:20]}")
+    return status

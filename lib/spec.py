@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import zlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,16 @@ FORMAT = "keras-playground/model/1"
 INPUT_ID = "input"
 MAX_NODES = 200
 MAX_JSON_BYTES = 200_000
+MAX_JSON_DEPTH = 12  # a real spec nests 5 deep; a 100,000-deep list must not reach json.loads
+# Model names: letters (any language), digits, space, dot, dash, underscore. Keras refuses
+# "/", and the name reaches file names and the exported script.
+NAME_PATTERN = re.compile(r"^\w[\w .-]{0,59}$")
+
+
+def safe_name(text: object) -> str:
+    """``text`` turned into an allowed model name (see ``NAME_PATTERN``): other characters become "_"."""
+    name = re.sub(r"[^\w .-]", "_", str(text))[:60].strip()
+    return name if NAME_PATTERN.match(name) else "model"
 
 
 class SpecError(ValueError):
@@ -119,7 +130,9 @@ def from_dict(data: Any) -> ModelSpec:
         nodes.append(_node(entry, seen))
         seen.add(nodes[-1].id)
     name = data.get("name", "model")
-    return ModelSpec(tuple(shape), nodes, mode, name[:60] if isinstance(name, str) else "model")
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise SpecError("bad_name", name=str(name)[:40])
+    return ModelSpec(tuple(shape), nodes, mode, name)
 
 
 def _node(entry: Any, seen: set[str]) -> Node:
@@ -138,7 +151,47 @@ def _node(entry: Any, seen: set[str]) -> Node:
     if not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs) or len(inputs) > 8:
         raise SpecError("bad_inputs", id=node_id)
     config = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items()}
+    for param in REGISTRY[class_name].params:
+        if param.name in config and (reason := param.check(config[param.name])):
+            raise SpecError("bad_value", layer=node_id, param=param.name, value=str(config[param.name])[:40],
+                            allowed=_allowed(param, reason))  # fmt: skip
     return Node(node_id, class_name, config, inputs)
+
+
+def _allowed(param, reason: str) -> str:
+    """What ``param`` accepts, in a form both languages can show as it is."""
+    if reason == "range":
+        high = "∞" if param.high is None else f"{param.high:g}"
+        return f"{param.low:g} … {high}" if param.low is not None else f"≤ {high}"
+    if reason == "choice":
+        return ", ".join(map(str, param.choices))
+    return {"type_int": "int", "type_float": "float", "type_bool": "true / false"}.get(reason, "(n, n)")
+
+
+def json_depth_ok(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when the brackets of JSON ``text`` nest at most ``limit`` deep (strings skipped).
+
+    Checked before ``json.loads``, whose recursion a crafted document can exhaust.
+    """
+    depth, in_string, escaped = 0, False, False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+            continue
+        if char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return False
+        elif char in "]}":
+            depth -= 1
+    return True
 
 
 def from_json(text: str | bytes) -> ModelSpec:
@@ -146,8 +199,14 @@ def from_json(text: str | bytes) -> ModelSpec:
     if len(text) > MAX_JSON_BYTES:
         raise SpecError("too_large", limit=MAX_JSON_BYTES // 1000)
     try:
+        text = text.decode("utf-8") if isinstance(text, bytes) else text
+    except UnicodeDecodeError as exc:
+        raise SpecError("bad_json", detail=str(exc)[:80]) from exc
+    if not json_depth_ok(text):
+        raise SpecError("too_deep", limit=MAX_JSON_DEPTH)
+    try:
         data = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise SpecError("bad_json", detail=str(exc)[:80]) from exc
     return from_dict(data)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import threading
 import time
 from typing import Any
@@ -15,15 +16,23 @@ from typing import Any
 import numpy as np
 
 from lib import datasets
-from lib.analysis import Target, analyse
+from lib.analysis import analyse
 from lib.builder import build_model
 from lib.compile_registry import OPTIMIZERS, metric_object
-from lib.labels import encode, encoding, pairing_problems
+from lib.config_check import ConfigError, check_config, class_ids, run_target
+from lib.labels import encode, encoding
 from lib.runstore import RunStore
 from lib.spec import ModelSpec, from_dict
 from lib.train_config import TrainSettings
 
+__all__ = ["class_ids", "make_config", "run_target", "run_training", "test_labels", "training_arrays"]
+
 MAX_BATCH_POINTS = 400  # per-batch curve points kept per run
+# A loss this many times its first batch's value means training diverged: it will not come
+# back, and a run that "finishes" at 1e28 must not look done (see ``train.msg.diverged``).
+DIVERGENCE_FACTOR = 1000.0
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_PATHS = re.compile(r"(/[\w.+-]+){2,}/?")
 
 
 def make_config(spec: ModelSpec, dataset: str, train_samples: int, target_kind: str, settings: TrainSettings) -> dict:
@@ -59,16 +68,6 @@ def device_name() -> str:
     except Exception:  # noqa: BLE001 - a device probe must never stop training
         return "CPU"
     return "CPU"
-
-
-def class_ids(config: dict) -> list[int]:
-    """The dataset classes a run uses, in label order (a run may keep only some classes)."""
-    return list(config.get("classes") or range(datasets.REGISTRY[config["dataset"]].num_classes))
-
-
-def run_target(config: dict) -> Target:
-    """What the run's model outputs (scores for its classes, a value, or the input)."""
-    return Target(config["target"], len(class_ids(config)))
 
 
 def _keep_classes(x: np.ndarray, y: np.ndarray, classes: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -144,6 +143,7 @@ def _progress_callback(store: RunStore, run_id: str, stop: threading.Event, live
             self.history = store.history(run_id)
             self.started = time.monotonic()
             self.seen = 0
+            self.first_loss = None
 
         def on_epoch_begin(self, epoch, logs=None):
             live.update(epoch=epoch, batch=0, steps=self.steps)
@@ -154,6 +154,11 @@ def _progress_callback(store: RunStore, run_id: str, stop: threading.Event, live
             loss = float(logs.get("loss", float("nan")))
             if not math.isfinite(loss):
                 live["nan"] = True
+            elif self.first_loss is None:
+                self.first_loss = loss
+            elif diverged(self.first_loss, loss):
+                live["diverged"] = True
+                self.model.stop_training = True
             self.seen += live["batch_size"]
             elapsed = time.monotonic() - self.started
             live.update(batch=batch + 1, loss=loss, sps=self.seen / max(elapsed, 1e-6))
@@ -178,6 +183,17 @@ def _progress_callback(store: RunStore, run_id: str, stop: threading.Event, live
             store.log(run_id, f"epoch {epoch + 1}: " + ", ".join(f"{k}={v:.4g}" for k, v in (logs or {}).items()))
 
     return Progress()
+
+
+def diverged(first_loss: float, loss: float) -> bool:
+    """True when ``loss`` has grown to ``DIVERGENCE_FACTOR`` times its first value: training diverged."""
+    return loss > DIVERGENCE_FACTOR * max(first_loss, 1e-3)
+
+
+def clean_detail(text: str, limit: int = 400) -> str:
+    """An error text fit to show a student: no terminal colour codes, no server paths."""
+    text = _ANSI.sub("", text)
+    return _PATHS.sub(lambda m: "…/" + m.group().rstrip("/").rsplit("/", 1)[-1], text)[:limit]
 
 
 def _save_atomic(model, path) -> None:
@@ -208,11 +224,18 @@ def run_training(
         state, message, detail = "failed", f"dataset_{err.code}", err.name
     except MemoryError:
         state, message, detail = "failed", "oom", ""
+    except OSError as exc:  # the run folder became unwritable, or the disk is full
+        state, message, detail = "failed", "disk", clean_detail(f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - a job's failure must never reach the app
         oom = "ResourceExhausted" in type(exc).__name__ or "out of memory" in str(exc).lower()
-        state, message, detail = "failed", "oom" if oom else "exception", f"{type(exc).__name__}: {exc}"[:400]
-    store.update_status(run_id, state=state, message=message, detail=detail)
-    store.log(run_id, f"{state} {message} {detail}".strip())
+        state, message, detail = "failed", "oom" if oom else "exception", clean_detail(f"{type(exc).__name__}: {exc}")
+    live["outcome"] = {"state": state, "message": message, "detail": detail}
+    try:
+        store.update_status(run_id, state=state, message=message, detail=detail)
+        store.log(run_id, f"{state} {message} {detail}".strip())
+    except OSError as exc:  # the job manager keeps the outcome in memory and shows it
+        live["outcome"] = {"state": "failed", "message": "disk", "detail": clean_detail(str(exc))}
+        return "failed"
     return state
 
 
@@ -224,25 +247,21 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
         from lib.demos.gan import fit_gan
 
         return fit_gan(store, run_id, stop, live)
+    try:
+        check_config(config)
+    except ConfigError as err:
+        return "failed", "invalid_model", ", ".join(p.code for p in err.problems)
     settings = TrainSettings.from_dict(config["settings"])
     target = run_target(config)
     spec = from_dict(config["spec"])
     analysis = analyse(spec, target, settings.fit.batch_size)
-    out = analysis.rows[-1] if analysis.rows else None
-    if not analysis.ok or any(
-        p.severity == "error"
-        for p in pairing_problems(
-            settings.compile.loss, target, out.output_shape[-1] if out and out.output_shape else None, None
-        )
-    ):
-        return "failed", "invalid_model", ""
     status = store.update_status(run_id, state="running", device=device_name(), message="", detail="")
     x_train, y_train, _, _ = training_arrays(config)
     how = encoding(settings.compile.loss, target)
     keras.utils.set_random_seed(settings.fit.seed)
     initial = status.epochs_done if more_epochs else 0
     if more_epochs:
-        model = keras.saving.load_model(store.model_path(run_id, "checkpoint"))
+        model = keras.saving.load_model(store.best_model_path(run_id))
     else:
         model = build_model(spec, analysis)
         if config.get("init_from"):
@@ -255,6 +274,7 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
         epochs=epochs,
         batch_size=settings.fit.batch_size,
         nan=False,
+        diverged=False,
         previous_seconds=status.train_seconds if more_epochs else 0.0,
     )
     progress = _progress_callback(store, run_id, stop, live)
@@ -271,7 +291,11 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
     )
     if live.get("nan"):
         return "failed", "nan", ""
+    if live.get("diverged"):
+        return "failed", "diverged", ""
     _save_atomic(model, store.model_path(run_id, "model"))
+    # One copy per run: the final model also carries the optimizer state that resuming needs.
+    store.model_path(run_id, "checkpoint").unlink(missing_ok=True)
     if stop.is_set():
         return "stopped", "stopped_by_user", ""
     done = store.status(run_id).epochs_done

@@ -68,7 +68,12 @@ def test_status_transitions_and_interrupted_runs(store):
     store.update_status(run_id, state="running", epochs_done=1)
     assert RunStore(store.root).mark_interrupted() == [run_id]  # a new server finds it orphaned
     status = store.status(run_id)
-    assert status.state == "interrupted" and status.epochs_done == 1 and status.message == "interrupted"
+    # No epoch was saved, so the message must not promise that it can be continued.
+    assert status.state == "interrupted" and status.epochs_done == 1 and status.message == "interrupted_early"
+    store.model_path(run_id, "checkpoint").write_bytes(b"saved epoch")
+    store.update_status(run_id, state="running")
+    RunStore(store.root).mark_interrupted()
+    assert store.status(run_id).message == "interrupted"
     (store.path(run_id) / "status.json").write_text("{broken")
     assert store.status(run_id).state == "failed"
 
@@ -126,9 +131,14 @@ def test_stopping_a_running_job_keeps_its_weights(store):
     assert store.model_path(run.run_id).exists()
 
 
-def test_nan_loss_fails_the_run_with_an_explanation(store, datasets_dir, skip_hash_check):
+@pytest.mark.parametrize("factor, message", [(1000.0, "diverged"), (float("inf"), "nan")])
+def test_exploding_loss_fails_the_run_with_an_explanation(
+    factor, message, store, datasets_dir, skip_hash_check, monkeypatch
+):
+    """SGD at learning rate 10 explodes: caught as divergence, or (with that check off) as NaN."""
     from tests import keras_fixtures
 
+    monkeypatch.setattr("lib.training.DIVERGENCE_FACTOR", factor)
     keras_fixtures.write_boston(datasets_dir)
     preset = PRESETS["boston_mlp"]
     settings = preset.settings()
@@ -136,8 +146,8 @@ def test_nan_loss_fails_the_run_with_an_explanation(store, datasets_dir, skip_ha
     manager = JobManager(store, workers=1)
     run = manager.submit(make_config(preset.spec((13,)), "boston_housing", 0, "value", settings))
     assert _wait(manager, run.run_id) == "failed"
-    assert store.status(run.run_id).message == "nan"
-    assert store.status(run.run_id).epochs_done < settings.fit.epochs  # stopped early, by TerminateOnNaN
+    assert store.status(run.run_id).message == message
+    assert store.status(run.run_id).epochs_done < settings.fit.epochs  # stopped early
 
 
 def test_an_exception_in_a_job_is_contained(store, monkeypatch):
@@ -200,7 +210,7 @@ def test_model_import_is_checked(store):
 
     with pytest.raises(ModelImportError) as err:
         import_model(store, b"not a zip file", "digits")
-    assert err.value.code == "bad"
+    assert err.value.code == "not_keras"  # refused before Keras opens it
     model = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(10, "softmax")])
     path = store.root / "m.keras"
     model.save(path)

@@ -1,0 +1,130 @@
+"""Validation at the boundary: a run config is checked before any job starts.
+
+A config may come from the Training form, a share link, an imported JSON or a test; all
+of them pass through :func:`config_problems`, which checks every value against the
+registries (layers, optimizers, losses, metrics, fit settings) and the model against the
+dataset. Nothing here imports Keras.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lib import datasets
+from lib.analysis import Target, analyse
+from lib.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
+from lib.labels import pairing_problems
+from lib.spec import SpecError, from_dict
+
+TARGETS = ("classes", "value", "input")
+
+
+@dataclass
+class ConfigProblem:
+    """One reason a config cannot train; ``code`` keys ``train.cfg.<code>`` in the catalogs."""
+
+    code: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+class ConfigError(ValueError):
+    """A config was refused; ``problems`` says why (each one translatable)."""
+
+    def __init__(self, problems: list[ConfigProblem]):
+        super().__init__("; ".join(p.code for p in problems))
+        self.problems = problems
+
+
+def class_ids(config: dict) -> list[int]:
+    """The dataset classes a run uses, in label order (a run may keep only some classes)."""
+    return list(config.get("classes") or range(datasets.REGISTRY[config["dataset"]].num_classes))
+
+
+def run_target(config: dict) -> Target:
+    """What the run's model outputs (scores for its classes, a value, or the input)."""
+    return Target(config["target"], len(class_ids(config)))
+
+
+def _param_problems(where: str, params: dict, declared: dict) -> list[ConfigProblem]:
+    out = []
+    for name, value in params.items():
+        param = declared.get(name)
+        if param is None:
+            out.append(ConfigProblem("unknown_setting", {"setting": f"{where}.{name}"}))
+        elif reason := param.check(value):
+            low = "−∞" if param.low is None else f"{param.low:g}"
+            high = "∞" if param.high is None else f"{param.high:g}"
+            values = {"setting": name, "value": str(value)[:40], "low": low, "high": high, "reason": reason}
+            out.append(ConfigProblem("bad_setting", values))
+    return out
+
+
+def settings_problems(settings: Any, task: str | None = None) -> list[ConfigProblem]:
+    """Problems of a settings dict (``TrainSettings.to_dict`` form) against the registries."""
+    if not isinstance(settings, dict) or not all(isinstance(settings.get(k), dict) for k in ("compile", "fit")):
+        return [ConfigProblem("malformed")]
+    c, f = settings["compile"], settings["fit"]
+    optimizer, loss, metrics = c.get("optimizer"), c.get("loss"), c.get("metrics", [])
+    out = []
+    if optimizer not in OPTIMIZERS:
+        out.append(ConfigProblem("unknown_optimizer", {"name": str(optimizer)[:40]}))
+    elif isinstance(params := c.get("optimizer_params", {}), dict):
+        out += _param_problems("optimizer", params, {p.name: p for p in OPTIMIZERS[optimizer].params})
+    else:
+        out.append(ConfigProblem("malformed"))
+    if loss not in LOSSES:
+        out.append(ConfigProblem("unknown_loss", {"name": str(loss)[:40]}))
+    if not isinstance(metrics, list) or not all(m in METRICS for m in metrics):
+        out.append(ConfigProblem("unknown_metric", {"name": str(metrics)[:60]}))
+    elif task and any(METRICS[m]["task"] != task for m in metrics):
+        out.append(ConfigProblem("metric_task", {"name": ", ".join(metrics)}))
+    return out + _param_problems("fit", f, FIT_PARAMS)
+
+
+def config_problems(config: Any) -> list[ConfigProblem]:
+    """Everything that stops ``config`` from training, checked before a job is queued."""
+    if not isinstance(config, dict) or config.get("dataset") not in datasets.REGISTRY:
+        name = config.get("dataset") if isinstance(config, dict) else None
+        return [ConfigProblem("unknown_dataset", {"name": str(name)[:40]})]
+    info = datasets.REGISTRY[config["dataset"]]
+    samples, target = config.get("train_samples", 0), config.get("target")
+    if target not in TARGETS or type(samples) is not int or samples < 0:
+        return [ConfigProblem("malformed")]
+    classes = config.get("classes")
+    if classes is not None and not (
+        isinstance(classes, list) and classes and all(type(c) is int and 0 <= c < info.num_classes for c in classes)
+    ):
+        return [ConfigProblem("malformed")]
+    out = settings_problems(config.get("settings"), info.task if target != "input" else None)
+    try:
+        spec = from_dict(config.get("spec"))
+    except SpecError as err:
+        return [*out, ConfigProblem("bad_spec", {"code": err.code})]
+    if tuple(spec.input_shape) != tuple(info.input_shape):
+        out.append(ConfigProblem("input_mismatch", {"got": str(tuple(spec.input_shape)), "want": str(info.input_shape),
+                                                    "dataset": info.name}))  # fmt: skip
+        return out
+    if out:
+        return out
+    return out + _model_problems(spec, config)
+
+
+def _model_problems(spec, config: dict) -> list[ConfigProblem]:
+    """The model against its target and loss (the Architecture page explains these in detail)."""
+    settings = config["settings"]
+    analysis = analyse(spec, run_target(config), settings["fit"]["batch_size"])
+    if not analysis.ok:
+        return [ConfigProblem("invalid_model", {"codes": ", ".join(p.code for p in analysis.problems)})]
+    out_shape = analysis.rows[-1].output_shape if analysis.rows else None
+    units = out_shape[-1] if out_shape else None
+    pairing = pairing_problems(settings["compile"]["loss"], run_target(config), units, None)
+    return [ConfigProblem("loss_output", {"code": p.code}) for p in pairing if p.severity == "error"]
+
+
+def check_config(config: Any) -> None:
+    """Raise :class:`ConfigError` unless ``config`` can train (GAN demo configs are the GAN's own)."""
+    if isinstance(config, dict) and config.get("kind") == "gan":
+        return
+    if problems := config_problems(config):
+        raise ConfigError(problems)
