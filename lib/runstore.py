@@ -27,7 +27,10 @@ FINISHED = ("stopped", "done", "failed", "interrupted")
 def runs_dir() -> Path:
     """Where runs live: ``$KP_RUNS_DIR``, else ``runs/`` beside the app."""
     path = Path(os.environ.get("KP_RUNS_DIR") or Path(__file__).resolve().parents[1] / "runs")
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # an unwritable place: pages still open, and each write explains the failure
     return path
 
 
@@ -79,7 +82,10 @@ class RunStore:
 
     def __init__(self, root: Path | None = None):
         self.root = root or runs_dir()
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # see runs_dir
 
     def path(self, run_id: str) -> Path:
         """The folder of ``run_id``."""

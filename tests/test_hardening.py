@@ -334,6 +334,19 @@ def test_a_shared_run_stops_only_when_its_last_watcher_stops_it(store):
     assert _wait(manager, first.run_id) == "stopped"
 
 
+def test_an_interrupted_run_continues_after_a_restart(store):
+    config = _digits_config(epochs=1, samples=120)
+    first = JobManager(store, workers=1)
+    run = first.submit(config)
+    assert _wait(first, run.run_id) == "done"
+    store.update_status(run.run_id, state="running")  # as a server killed mid-training leaves it
+    restarted = JobManager(store, workers=1)
+    assert restarted.interrupted == [run.run_id] and store.status(run.run_id).message == "interrupted"
+    assert restarted.resume(run.run_id, 1)
+    assert _wait(restarted, run.run_id) == "done" and store.status(run.run_id).epochs_done == 2
+    assert not store.model_path(run.run_id, "checkpoint").exists()  # one model copy per run
+
+
 # --- hostile .keras uploads --------------------------------------------------------------------
 
 
