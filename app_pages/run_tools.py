@@ -150,3 +150,28 @@ def damaged_panel(store: RunStore) -> None:
             left.markdown(f"`{run_id}` · {tr(f'runs.damage.{reason}')}")
             right.button(tr("runs.delete_damaged"), key=f"runs.del_damaged.{run_id}", on_click=_delete_damaged,
                          args=(run_id,))  # fmt: skip
+
+
+def workers_panel() -> None:
+    """What the training workers are doing: backend, state, memory, run; and the queue."""
+    from app_pages.shared import manager
+
+    view = manager().describe()
+    with st.expander(tr("runs.workers", running=view["running"], queued=view["queued"])):
+        if not view["workers"]:
+            st.caption(tr("runs.workers_in_server"))
+            return
+        st.dataframe(
+            [
+                {
+                    tr("runs.worker.backend"): tr(f"train.backend.{w['backend']}"),
+                    tr("runs.worker.state"): tr(f"runs.worker.{w['state']}"),
+                    tr("runs.worker.run"): w["run"] or "—",
+                    tr("runs.worker.memory"): num(w["memory_mb"]),
+                    tr("runs.worker.jobs"): w["jobs"],
+                }
+                for w in view["workers"]
+            ],
+            hide_index=True,
+        )
+        st.caption(tr("runs.workers_note", replaced=view.get("replaced", 0)))

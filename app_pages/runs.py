@@ -4,7 +4,7 @@ import json
 
 import streamlit as st
 
-from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel
+from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, workers_panel
 from app_pages.shared import dataset_label, manager, tr
 from lib import charts
 from lib.run_views import config_differences, final_metrics, row
@@ -13,6 +13,7 @@ st.title(tr("runs.title"))
 store = manager().store
 import_panel(store)
 damaged_panel(store)
+workers_panel()
 run_ids = store.list()
 if not run_ids:
     st.info(tr("runs.empty"))

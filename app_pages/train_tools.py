@@ -10,6 +10,7 @@ from app_pages.shared import bind, lang, manager, num, session_id, tr
 from app_pages.widgets import param_widget
 from lib import charts
 from lib.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
+from lib.config_check import BACKEND_CHOICES
 from lib.i18n import pick
 from lib.train_config import CompileSettings, FitSettings, TrainSettings
 
@@ -74,6 +75,21 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
     return TrainSettings(CompileSettings(optimizer, params, loss, metrics), fit)
 
 
+def backend_choice() -> str:
+    """The Keras backend picker (auto, TensorFlow, JAX); kept across pages like the dataset."""
+    return (
+        st.segmented_control(
+            tr("train.backend"),
+            BACKEND_CHOICES,  # from lib.config_check: the choices a config may hold
+            format_func=lambda b: tr(f"train.backend.{b}"),
+            help=tr("train.backend_help"),
+            **{k: v for k, v in bind("train.backend", "auto").items() if k != "value"},
+            default=st.session_state.get("train.backend") or "auto",
+        )
+        or "auto"
+    )
+
+
 def _bounds(name: str, value: int) -> tuple[int, int, int]:
     """``(min, max, value)`` of an integer fit setting from the registry, the value clamped into them.
 
@@ -101,7 +117,7 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
             done=status.epochs_done,
             epochs=status.epochs_target,
             seconds=num(status.train_seconds, 1),
-            device=status.device or "—",
+            device=" · ".join(x for x in (status.device, status.backend) if x) or "—",
         )
     )
     live = jobs.live(run_id)

@@ -4,10 +4,11 @@ import streamlit as st
 
 from app_pages.arch_tools import ensure_spec
 from app_pages.shared import config_messages, dataset_label, lang, live_view, manager, num, session_id, tr
-from app_pages.train_tools import settings_form, show_run
+from app_pages.train_tools import backend_choice, settings_form, show_run
 from lib import datasets
 from lib.analysis import Target, analyse, message
 from lib.config_check import ConfigError, config_problems
+from lib.executors import resolve_backend
 from lib.labels import encoding, pairing_problems
 from lib.layers import REGISTRY, normalise_config
 from lib.train_config import TrainSettings
@@ -43,6 +44,7 @@ if not analysis.ok:
 
 settings = settings_form(st.session_state.get("train.settings") or TrainSettings(), info.task)
 st.session_state["train.settings"] = settings
+backend = backend_choice()
 how = encoding(settings.compile.loss, target)
 st.caption(tr(f"train.encoding.{how}", last=info.num_classes - 1, n=info.num_classes))
 last = spec.nodes[analysis.order[-1]] if analysis.order else None
@@ -50,7 +52,9 @@ activation = normalise_config(REGISTRY[last.class_name], last.config).get("activ
 problems = pairing_problems(settings.compile.loss, target, analysis.rows[-1].output_shape[-1], activation)
 for problem in problems:
     (st.warning if problem.severity == "hint" else st.error)(tr(f"train.err.{problem.code}", **problem.values))
-config = make_config(spec, name, st.session_state.get("data.train_samples") or 0, target.kind, settings)
+config = make_config(spec, name, st.session_state.get("data.train_samples") or 0, target.kind, settings, backend)
+if backend == "auto":
+    st.caption(tr("train.backend_auto_is", backend=tr(f"train.backend.{resolve_backend(config)}")))
 # The model's own problems are explained in detail above; the rest (settings out of range,
 # an input that does not fit the dataset) are explained here, before any job starts.
 refused = [p for p in config_problems(config) if p.code not in ("invalid_model", "loss_output")]
@@ -68,6 +72,8 @@ def _start(force: bool) -> None:
         for text in config_messages(err.problems):
             st.error(text)
         return
+    if submitted.outcome == "busy":  # one run at a time per person; show the one they have
+        st.warning(tr("train.busy", run=submitted.run_id))
     st.session_state["train.run_id"] = submitted.run_id
     st.session_state["train.cached"] = submitted.outcome == "cached"
 

@@ -18,6 +18,7 @@ from lib.labels import pairing_problems
 from lib.spec import SpecError, from_dict
 
 TARGETS = ("classes", "value", "input")
+BACKEND_CHOICES = ("auto", "tensorflow", "jax")
 
 
 @dataclass
@@ -91,6 +92,8 @@ def config_problems(config: Any) -> list[ConfigProblem]:
     samples, target = config.get("train_samples", 0), config.get("target")
     if target not in TARGETS or type(samples) is not int or samples < 0:
         return [ConfigProblem("malformed")]
+    if config.get("backend", "auto") not in BACKEND_CHOICES:
+        return [ConfigProblem("unknown_backend", {"name": str(config.get("backend"))[:20]})]
     classes = config.get("classes")
     if classes is not None and not (
         isinstance(classes, list) and classes and all(type(c) is int and 0 <= c < info.num_classes for c in classes)

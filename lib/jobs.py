@@ -17,15 +17,24 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lib.config_check import check_config
+from lib.executors import ProcessExecutor, ThreadExecutor
 from lib.runstore import RunStore, Status, config_hash
-from lib.training import clean_detail, run_training
+from lib.training import clean_detail
 
 ACTIVE = ("queued", "running")
 
 
 def default_workers() -> int:
-    """Concurrent jobs for this machine: half its cores (TensorFlow uses several each)."""
-    return max(1, (os.cpu_count() or 2) // 2)
+    """Concurrent jobs: ``$KP_WORKERS``, else half the cores (each backend uses several)."""
+    configured = os.environ.get("KP_WORKERS", "")
+    return int(configured) if configured.isdigit() and int(configured) > 0 else max(1, (os.cpu_count() or 2) // 2)
+
+
+def default_executor(workers: int):
+    """``$KP_EXECUTOR``: ``process`` (default: warm worker processes) or ``thread`` (in the server)."""
+    if os.environ.get("KP_EXECUTOR", "process") == "thread":
+        return ThreadExecutor()
+    return ProcessExecutor(workers, warm=("jax",))
 
 
 @dataclass
@@ -38,11 +47,17 @@ class Job:
     live: dict[str, Any] = field(default_factory=dict)
     running: bool = False
     watchers: set[str] = field(default_factory=set)
+    owner: str = ""  # the session that asked first: round-robin is between owners
+    exclusive: bool = True  # counts toward its owner's one-active-job limit
 
 
 @dataclass
 class Submitted:
-    """What :meth:`JobManager.submit` did: ``cached``, ``queued``, ``active`` (already) or ``failed``."""
+    """What :meth:`JobManager.submit` did.
+
+    ``cached``, ``queued``, ``active`` (already), ``failed`` (the store refused it) or
+    ``busy`` (this session already has a job queued or running: ``run_id`` names that one).
+    """
 
     run_id: str
     outcome: str
@@ -51,10 +66,14 @@ class Submitted:
 class JobManager:
     """Queue, run, stop and resume training jobs."""
 
-    def __init__(self, store: RunStore | None = None, workers: int | None = None, trainer=run_training):
+    def __init__(self, store: RunStore | None = None, workers: int | None = None, trainer=None, executor=None):
         self.store = store or RunStore()
         self.workers = workers or default_workers()
-        self._trainer = trainer
+        if executor is None:
+            executor = ThreadExecutor(trainer) if trainer is not None else default_executor(self.workers)
+        self.executor = executor
+        self._served: dict[str, int] = {}  # owner -> dispatch counter when last served (round-robin)
+        self._dispatched = 0
         self._queue: deque[Job] = deque()
         self._jobs: dict[str, Job] = {}
         self._lost: dict[str, Status] = {}  # outcomes the run store could not record
@@ -72,11 +91,13 @@ class JobManager:
             thread.start()
             self._threads.append(thread)
 
-    def submit(self, config: dict[str, Any], force: bool = False, owner: str = "") -> Submitted:
+    def submit(self, config: dict[str, Any], force: bool = False, owner: str = "", exclusive: bool = True) -> Submitted:
         """Queue a run for ``config``; a finished identical run is returned as cached.
 
         ``owner`` names the browser session asking; a session asking for a run that is
-        already active becomes one more watcher of it (see :meth:`stop`).
+        already active becomes one more watcher of it (see :meth:`stop`). A session has at
+        most one queued-or-running ``exclusive`` job (a classroom's fairness rule); the
+        demos, which start a set of runs for one experiment, submit theirs non-exclusive.
 
         Raises:
             ConfigError: the config cannot train (checked against every registry first).
@@ -90,14 +111,22 @@ class JobManager:
                 return Submitted(run_id, "active")
             if not force and self.store.exists(run_id) and self.store.status(run_id).state == "done":
                 return Submitted(run_id, "cached")
+            if exclusive and (mine := self.active_job_of(owner)):
+                return Submitted(mine, "busy")
             try:
                 self.store.create(config)
             except OSError as exc:
                 self._lost[run_id] = Status(state="failed", message="disk", detail=clean_detail(str(exc)))
                 return Submitted(run_id, "failed")
             self._lost.pop(run_id, None)
-            self._enqueue(Job(run_id, watchers={owner}))
+            self._enqueue(Job(run_id, watchers={owner}, owner=owner, exclusive=exclusive))
         return Submitted(run_id, "queued")
+
+    def active_job_of(self, owner: str) -> str | None:
+        """The run id of ``owner``'s queued or running job that counts toward the limit, if any."""
+        if not owner:
+            return None
+        return next((j.run_id for j in self._jobs.values() if j.exclusive and owner in j.watchers), None)
 
     def resume(self, run_id: str, more_epochs: int, owner: str = "") -> bool:
         """Continue a finished run from its saved model for ``more_epochs`` epochs."""
@@ -110,7 +139,7 @@ class JobManager:
                 return False
             self._ensure_workers()
             self._lost.pop(run_id, None)
-            self._enqueue(Job(run_id, more_epochs, watchers={owner}))
+            self._enqueue(Job(run_id, more_epochs, watchers={owner}, owner=owner))
         return True
 
     def _enqueue(self, job: Job) -> None:
@@ -145,13 +174,30 @@ class JobManager:
         job = self._jobs.get(run_id)
         return len(job.watchers) if job else 0
 
+    def _pick(self, queue: list[Job], served: dict[str, int]) -> Job:
+        """Round-robin: the queued job whose owner was served longest ago (ties: first come)."""
+        return min(queue, key=lambda job: (served.get(job.owner, -1), queue.index(job)))
+
     def queue_position(self, run_id: str) -> int | None:
-        """1-based place in the queue (None when running or not queued)."""
+        """1-based place in the order the queue will be served (None when running or not queued)."""
         with self._lock:
-            for place, job in enumerate(self._queue, start=1):
-                if job.run_id == run_id:
-                    return place
+            queue, served = list(self._queue), dict(self._served)
+        for place in range(1, len(queue) + 1):
+            job = self._pick(queue, served)
+            if job.run_id == run_id:
+                return place
+            queue.remove(job)
+            served[job.owner] = max(served.values(), default=0) + 1
         return None
+
+    def queue_length(self) -> int:
+        """Jobs waiting for a worker."""
+        return len(self._queue)
+
+    def describe(self) -> dict[str, Any]:
+        """The executor's workers plus the queue (for the Runs page's class view)."""
+        running = len(self._jobs) - len(self._queue)
+        return {**self.executor.describe(), "queued": self.queue_length(), "running": running}
 
     def live(self, run_id: str) -> dict[str, Any] | None:
         """The running job's live progress (epoch, batch, loss, samples/s), if running."""
@@ -192,14 +238,17 @@ class JobManager:
             with self._lock:
                 while not self._queue:
                     self._lock.wait()
-                job = self._queue.popleft()
+                job = self._pick(list(self._queue), self._served)
+                self._queue.remove(job)
+                self._dispatched += 1
+                self._served[job.owner] = self._dispatched
                 job.running = True
             self._run(job)
 
     def _run(self, job: Job) -> None:
         """Run one job; whatever happens, the run ends in a final state and the worker goes on."""
         try:
-            self._trainer(self.store, job.run_id, job.stop, job.live, job.more_epochs)
+            self.executor.run(self.store, job.run_id, job.stop, job.live, job.more_epochs)
         except Exception as exc:  # noqa: BLE001 - the trainer itself broke: the queue must go on
             job.live["outcome"] = {"state": "failed", "message": "exception", "detail": clean_detail(repr(exc))}
         finally:

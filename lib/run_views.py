@@ -29,6 +29,7 @@ def row(store: RunStore, run_id: str) -> dict[str, Any]:
         "model": config.get("spec", {}).get("name", "?"),
         "optimizer": settings.get("compile", {}).get("optimizer"),
         "loss": settings.get("compile", {}).get("loss"),
+        "backend": status.backend or config.get("backend", "tensorflow"),
         "epochs": status.epochs_done,
         "best": f"{metric} {value:.4f}" if value is not None else "—",
         "state": status.state,

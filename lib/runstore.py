@@ -75,6 +75,7 @@ class Status:
     train_seconds: float = 0.0
     device: str = ""
     samples_per_second: float = 0.0
+    backend: str = ""  # the Keras backend that trained it
 
 
 class RunStore:

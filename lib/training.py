@@ -28,6 +28,10 @@ from lib.train_config import TrainSettings
 __all__ = ["class_ids", "make_config", "run_target", "run_training", "test_labels", "training_arrays"]
 
 MAX_BATCH_POINTS = 400  # per-batch curve points kept per run
+# Batches per call into the backend: the same updates in the same order (same results),
+# with far less Python between them; a lesson MLP at batch 32 trains about twice as fast.
+# Progress and Stop are then seen every 32 batches (milliseconds for these models).
+STEPS_PER_EXECUTION = 32
 # A loss this many times its first batch's value means training diverged: it will not come
 # back, and a run that "finishes" at 1e28 must not look done (see ``train.msg.diverged``).
 DIVERGENCE_FACTOR = 1000.0
@@ -35,8 +39,14 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _PATHS = re.compile(r"(/[\w.+-]+){2,}/?")
 
 
-def make_config(spec: ModelSpec, dataset: str, train_samples: int, target_kind: str, settings: TrainSettings) -> dict:
-    """Everything that decides a run's result, as JSON-ready data (its hash names the run)."""
+def make_config(
+    spec: ModelSpec, dataset: str, train_samples: int, target_kind: str, settings: TrainSettings, backend: str = "auto"
+) -> dict:
+    """Everything that decides a run's result, as JSON-ready data (its hash names the run).
+
+    ``backend`` is the Keras backend asked for (``auto``, ``tensorflow`` or ``jax``): the
+    same settings on another backend give other numbers, so it is part of the run's name.
+    """
     return {
         "version": 1,
         "spec": spec.to_dict(),
@@ -44,6 +54,7 @@ def make_config(spec: ModelSpec, dataset: str, train_samples: int, target_kind: 
         "train_samples": int(train_samples or 0),
         "target": target_kind,
         "settings": settings.to_dict(),
+        "backend": backend,
     }
 
 
@@ -126,7 +137,9 @@ def compile_model(model, settings: TrainSettings, how: str) -> None:
         **{k: v for k, v in settings.compile.optimizer_params.items() if k in allowed}
     )
     metrics = [metric_object(m, how) for m in settings.compile.metrics]
-    model.compile(optimizer=optimizer, loss=settings.compile.loss, metrics=metrics)
+    model.compile(
+        optimizer=optimizer, loss=settings.compile.loss, metrics=metrics, steps_per_execution=STEPS_PER_EXECUTION
+    )
 
 
 def _progress_callback(store: RunStore, run_id: str, stop: threading.Event, live: dict[str, Any]):
@@ -137,16 +150,21 @@ def _progress_callback(store: RunStore, run_id: str, stop: threading.Event, live
 
         def on_train_begin(self, logs=None):
             self.steps = self.params.get("steps") or 1
-            total = self.steps * max(1, self.params.get("epochs", 1) - live.get("initial_epoch", 0))
-            self.every = max(1, math.ceil(total / MAX_BATCH_POINTS))
+            calls = math.ceil(self.steps / STEPS_PER_EXECUTION) * max(
+                1, self.params.get("epochs", 1) - live.get("initial_epoch", 0)
+            )
+            self.every = max(1, math.ceil(calls / MAX_BATCH_POINTS))
+            self.calls = 0
             self.batches = store.batches(run_id)
             self.history = store.history(run_id)
             self.started = time.monotonic()
+            self.seen_before = 0
             self.seen = 0
             self.first_loss = None
 
         def on_epoch_begin(self, epoch, logs=None):
             live.update(epoch=epoch, batch=0, steps=self.steps)
+            self.seen_before = self.seen
             self.epoch_start = time.monotonic()
 
         def on_train_batch_end(self, batch, logs=None):
@@ -159,10 +177,12 @@ def _progress_callback(store: RunStore, run_id: str, stop: threading.Event, live
             elif diverged(self.first_loss, loss):
                 live["diverged"] = True
                 self.model.stop_training = True
-            self.seen += live["batch_size"]
+            # Batches arrive STEPS_PER_EXECUTION at a time: count samples from the batch index.
+            self.seen = self.seen_before + (batch + 1) * live["batch_size"]
             elapsed = time.monotonic() - self.started
             live.update(batch=batch + 1, loss=loss, sps=self.seen / max(elapsed, 1e-6))
-            if batch % self.every == 0:
+            self.calls += 1
+            if self.calls % self.every == 0:
                 self.batches["x"].append(live["epoch"] + (batch + 1) / self.steps)
                 self.batches["loss"].append(loss if math.isfinite(loss) else None)
             if stop.is_set():
@@ -255,7 +275,9 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
     target = run_target(config)
     spec = from_dict(config["spec"])
     analysis = analyse(spec, target, settings.fit.batch_size)
-    status = store.update_status(run_id, state="running", device=device_name(), message="", detail="")
+    status = store.update_status(
+        run_id, state="running", device=device_name(), backend=keras.config.backend(), message="", detail=""
+    )
     x_train, y_train, _, _ = training_arrays(config)
     how = encoding(settings.compile.loss, target)
     keras.utils.set_random_seed(settings.fit.seed)
@@ -293,9 +315,14 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
         return "failed", "nan", ""
     if live.get("diverged"):
         return "failed", "diverged", ""
+    checkpoint = store.model_path(run_id, "checkpoint")
+    if stop.is_set() and checkpoint.exists():
+        # The epoch that Stop cut short was just checkpointed (Keras ends the epoch): keep
+        # that file as it is, so Stop returns at once instead of saving the model again.
+        return "stopped", "stopped_by_user", ""
     _save_atomic(model, store.model_path(run_id, "model"))
     # One copy per run: the final model also carries the optimizer state that resuming needs.
-    store.model_path(run_id, "checkpoint").unlink(missing_ok=True)
+    checkpoint.unlink(missing_ok=True)
     if stop.is_set():
         return "stopped", "stopped_by_user", ""
     done = store.status(run_id).epochs_done

@@ -16,6 +16,9 @@ os.environ["KERAS_HOME"] = str(KERAS_HOME)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 RUNS_DIR = Path(tempfile.mkdtemp(prefix="kp-runs-"))
 os.environ["KP_RUNS_DIR"] = str(RUNS_DIR)
+# In-process tests train in threads (fast, patchable); tests/test_workers.py and the browser
+# tests (a real server) exercise the default: warm worker processes.
+os.environ["KP_EXECUTOR"] = "thread"
 
 from lib import datasets, keras_cache  # noqa: E402
 

@@ -46,6 +46,7 @@ def app_url():
         "KERAS_HOME": str(home / "keras"),
         "KP_RUNS_DIR": str(home / "runs"),
         "TF_CPP_MIN_LOG_LEVEL": "3",
+        "KP_EXECUTOR": "process",  # the real default: jobs train in warm worker processes
     }
     log = (home / "server.log").open("w")
     proc = subprocess.Popen(

@@ -1,0 +1,109 @@
+"""``./scripts/bench.sh classroom``: 30 students press Train at once.
+
+Each simulated session submits the digits lesson MLP (its own seed, so 30 distinct runs)
+in the same second. Measured for the old thread runner (training inside the server
+process) and the warm worker pool: the time until the last student's run is done, and
+meanwhile the time a page rerun takes in the server process (the Runs page through
+AppTest, which runs the page script in this process exactly as the server would).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from lib.executors import ProcessExecutor, ThreadExecutor
+from lib.jobs import JobManager
+from lib.presets import PRESETS
+from lib.runstore import RunStore
+from lib.training import make_config
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _configs(students: int, epochs: int) -> list[dict]:
+    out = []
+    for seed in range(students):
+        settings = PRESETS["digits_mlp"].settings()
+        settings.fit.epochs, settings.fit.seed = epochs, seed
+        out.append(make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings))
+    return out
+
+
+def page_rerun_seconds(stop: threading.Event, times: list[float]) -> None:
+    """Rerun the Runs page until ``stop``; append each rerun's seconds to ``times``."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["lang"] = "pt"
+    at.run()
+    at.switch_page(str(Path(APP).parent / "app_pages" / "runs.py")).run()
+    while not stop.is_set():
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+
+
+def classroom(executor, students: int, epochs: int, workers: int) -> dict:
+    """Submit every student's run at once; wait for all; measure page reruns meanwhile."""
+    store = RunStore(Path(tempfile.mkdtemp(prefix="kp-classroom-")))
+    os.environ["KP_RUNS_DIR"] = str(store.root)  # the page reads the same run store
+    manager = JobManager(store, workers=workers, executor=executor)
+    quiet: list[float] = []
+    stop = threading.Event()
+    probe = threading.Thread(target=page_rerun_seconds, args=(stop, quiet))
+    probe.start()
+    time.sleep(8)  # reruns with nothing training: the "before" figure
+    stop.set()
+    probe.join()
+    before = statistics.median(quiet[1:] or quiet)
+    busy: list[float] = []
+    stop = threading.Event()
+    start = time.perf_counter()
+    runs = [manager.submit(c, owner=f"student{i}").run_id for i, c in enumerate(_configs(students, epochs))]
+    probe = threading.Thread(target=page_rerun_seconds, args=(stop, busy))
+    probe.start()
+    while any(manager.is_active(r) for r in runs):
+        time.sleep(0.05)
+    total = time.perf_counter() - start
+    stop.set()
+    probe.join()
+    states = [manager.status(r).state for r in runs]
+    return {
+        "all_done_s": round(total, 1),
+        "done": states.count("done"),
+        "page_rerun_quiet_s": round(before, 3),
+        "page_rerun_training_s": round(statistics.median(busy[1:] or busy), 3),
+        "page_reruns_measured": len(busy),
+    }
+
+
+def main(argv: list[str]) -> dict:
+    """Thread runner vs worker pool for the same classroom; print and return the figures."""
+    parser = argparse.ArgumentParser(prog="bench classroom")
+    parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--epochs", type=int, default=20, help="the digits lesson's own 20 epochs")
+    parser.add_argument("--workers", type=int, default=0, help="0: the app's default for this machine")
+    args, _ = parser.parse_known_args(argv)
+    from lib.jobs import default_workers
+
+    workers = args.workers or default_workers()
+    os.environ["KP_EXECUTOR"] = "thread"  # the page's own manager in AppTest runs no jobs
+    figures = {"students": args.students, "epochs": args.epochs, "workers": workers}
+    figures["thread_runner"] = classroom(ThreadExecutor(), args.students, args.epochs, workers)
+    pool = ProcessExecutor(workers, warm=("jax",) * workers)
+    time.sleep(5)  # let the warm workers finish importing, as on a server that has been up a while
+    try:
+        figures["worker_pool"] = classroom(pool, args.students, args.epochs, workers)
+    finally:
+        pool.shutdown()
+    for name in ("thread_runner", "worker_pool"):
+        f = figures[name]
+        print(f"{name:14s} {args.students} runs done in {f['all_done_s']:6.1f} s ({f['done']} done); page rerun "
+              f"{f['page_rerun_quiet_s']:.3f} s idle → {f['page_rerun_training_s']:.3f} s while training")  # fmt: skip
+    return figures

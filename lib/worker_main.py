@@ -1,0 +1,70 @@
+"""The body of one warm worker process (spawned by ``lib.executors.ProcessExecutor``).
+
+Imports nothing of Keras at module level: the worker sets ``KERAS_BACKEND`` (and, with
+GPUs, ``CUDA_VISIBLE_DEVICES``) first, then imports Keras once, then trains job after job.
+It talks to the server through one pipe: ``("ready", pid, backend)``, then per job many
+``("live", {...})`` snapshots and one ``("done", state, {...})``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+LIVE_EVERY_S = 0.2  # how often progress is sent to the server while a job runs
+
+
+class SharedFlag:
+    """A ``threading.Event``-like view of a shared byte the server sets to stop the job."""
+
+    def __init__(self, value: Any):
+        self._value = value
+
+    def is_set(self) -> bool:
+        """True once the server asked this job to stop."""
+        return bool(self._value.value)
+
+    def set(self) -> None:
+        """Stop from inside the worker (unused by the server; kept for the Event interface)."""
+        self._value.value = 1
+
+
+def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str]) -> None:
+    """Serve jobs until told to quit (or the pipe closes)."""
+    os.environ.update(env)
+    os.environ["KERAS_BACKEND"] = backend
+    import keras  # the one slow import, done before the first job
+
+    from lib.runstore import RunStore
+    from lib.training import run_training
+
+    send_lock = threading.Lock()
+
+    def send(message: tuple) -> None:
+        with send_lock:
+            conn.send(message)
+
+    send(("ready", os.getpid(), keras.config.backend()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message[0] == "quit":
+            return
+        _, root, run_id, more_epochs = message
+        live: dict[str, Any] = {}
+        finished = threading.Event()
+
+        def report(live: dict = live, finished: threading.Event = finished) -> None:
+            while not finished.wait(LIVE_EVERY_S):
+                send(("live", dict(live)))
+
+        reporter = threading.Thread(target=report, daemon=True)
+        reporter.start()
+        state = run_training(RunStore(Path(root)), run_id, SharedFlag(stop_value), live, more_epochs)
+        finished.set()
+        reporter.join()
+        send(("done", state, dict(live)))
