@@ -101,6 +101,12 @@ def _bounds(name: str, value: int) -> tuple[int, int, int]:
     return low, high, min(max(int(value), low), high)
 
 
+def _where(status) -> str:
+    """Device and backend of a run, e.g. "CPU · JAX"."""
+    backend = tr(f"train.backend.{status.backend}") if status.backend in BACKEND_CHOICES else ""
+    return " · ".join(x for x in (status.device or "—", backend) if x)
+
+
 def _curve_labels() -> dict[str, str]:
     return {k: tr(f"train.curve.{k}") for k in ("train", "val", "batch", "epoch")}
 
@@ -117,7 +123,7 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
             done=status.epochs_done,
             epochs=status.epochs_target,
             seconds=num(status.train_seconds, 1),
-            device=" · ".join(x for x in (status.device, status.backend) if x) or "—",
+            device=_where(status),
         )
     )
     live = jobs.live(run_id)

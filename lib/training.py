@@ -195,7 +195,9 @@ def _progress_callback(store: RunStore, run_id: str, stop: threading.Event, live
                 self.history["metrics"].setdefault(name, []).append(value if math.isfinite(value) else None)
             store.write_history(run_id, self.history)
             store.write_batches(run_id, self.batches)
-            _save_atomic(self.model, store.model_path(run_id, "checkpoint"))
+            if epoch + 1 < self.params.get("epochs", 0) or stop.is_set():
+                # Not after the last epoch: the final model is saved right after it anyway.
+                _save_atomic(self.model, store.model_path(run_id, "checkpoint"))
             train_seconds = live.get("previous_seconds", 0.0) + time.monotonic() - self.started
             store.update_status(
                 run_id, epochs_done=epoch + 1, train_seconds=train_seconds, samples_per_second=live.get("sps", 0.0)
