@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.drawing import DRAWABLE
+from lib.datasets import REGISTRY
 from lib.run_views import best_validation
 from lib.runstore import RunStore
 
 
 def drawable_runs(store: RunStore) -> list[str]:
-    """Runs with a saved model on a dataset one can draw (28×28 or 8×8 gray), best first."""
+    """Runs with a saved model on a dataset that has a draw recipe (the registry's), best first."""
     found = []
     for run_id in store.list():
         config = store.config(run_id)
-        usable = config.get("dataset") in DRAWABLE and config.get("target") == "classes"
+        info = REGISTRY.get(config.get("dataset", ""))
+        usable = info is not None and info.draw_recipe is not None and config.get("target") == "classes"
         if usable and store.best_model_path(run_id):
             metric, value = best_validation(store.history(run_id))
             score = value if metric.endswith("accuracy") and value is not None else -1.0

@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 
 from lib import datasets
-from lib.drawing import PictureError, centre_of_mass, prepare_drawing, read_picture
+from lib.drawing import PictureError, prepare_drawing, read_picture
 from lib.predict import Predictor
+from lib.recipes import centre_of_mass
 
 MNIST = datasets.REGISTRY["mnist"]
 
