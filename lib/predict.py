@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from lib import datasets
 from lib.datasets import REGISTRY
 from lib.run_views import best_validation
 from lib.runstore import RunStore
@@ -57,3 +58,15 @@ class Predictor:
         if self._features is None:
             return None
         return np.asarray(self._features(x, training=False))[0]
+
+
+def class_examples(dataset: str, class_id: int, count: int = 6) -> np.ndarray:
+    """The first ``count`` training images of a class, scaled as the model receives them.
+
+    Raises:
+        lib.datasets.DatasetError: when the dataset cannot be loaded here.
+
+    """
+    data = datasets.load(dataset)
+    keep = np.flatnonzero(data.y_train.reshape(-1) == class_id)[:count]
+    return datasets.scale_images(data.x_train[keep], data.info)
