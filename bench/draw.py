@@ -59,7 +59,7 @@ def train(manager: JobManager, case: Case) -> str:
     return run.run_id
 
 
-def test_images(name: str, count: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def sample_test_images(name: str, count: int | None, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``count`` test images of ``name`` (all when None), a fixed stratified sample."""
     data = datasets.load(name)
     if count is None or count >= len(data.y_test):
@@ -138,7 +138,7 @@ def run(fashion_test: int = 1000, fashion_samples: int = 60000, convnet: bool = 
         info = datasets.REGISTRY[case.dataset]
         run_id = train(manager, case)
         model = load_run_model(manager.store, run_id)
-        images, labels = test_images(case.dataset, fashion_test if case.dataset != "digits" else None)
+        images, labels = sample_test_images(case.dataset, fashion_test if case.dataset != "digits" else None)
         start = time.perf_counter()
         entry = fidelity(model, info, images, labels)
         entry["stroke_ms"] = stroke_ms(model, info, images[0])
