@@ -116,7 +116,7 @@ def cases(fashion_samples: int, convnet: bool) -> list[Case]:
     if datasets.REGISTRY["fashion_mnist"].is_cached() or datasets.keras_cache.seed_fashion_mnist():
         found.append(Case("fashion_mnist", "fashion_mlp", fashion_samples, epochs=2, batch=128))
         if convnet:
-            found.append(Case("fashion_mnist", "keras_convnet", min(fashion_samples, 20000), epochs=2, batch=128))
+            found.append(Case("fashion_mnist", "keras_convnet", fashion_samples, epochs=2, batch=128))
     return found
 
 

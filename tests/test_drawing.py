@@ -232,3 +232,14 @@ def test_tiny_and_huge_pictures_are_refused_before_decoding():
     with pytest.raises(PictureError) as err:
         read_picture(_huge_png_header())
     assert err.value.code == "too_big"
+
+
+def test_colour_datasets_get_the_centre_square_in_colour():
+    picture = np.zeros((300, 400, 3), dtype="uint8")
+    picture[..., 0] = 200  # red everywhere ...
+    picture[:, :30] = (0, 0, 255)  # ... but blue strips at the far left and right, cut off by the crop
+    picture[:, -30:] = (0, 0, 255)
+    prepared = prepare_drawing(picture, datasets.REGISTRY["cifar10"])
+    assert prepared.x.shape == (1, 32, 32, 3)
+    assert np.allclose(prepared.view[..., 0], 200 / 255) and prepared.view[..., 2].max() == 0.0
+    assert [s.code for s in prepared.steps] == ["shorter_edge", "cropped"]
