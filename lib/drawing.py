@@ -239,7 +239,10 @@ def find_object(gray: np.ndarray) -> Found | None:
         ink = residual / np.maximum(1.0 - background.level, 0.05)
     ink = np.where(region, np.clip(ink, 0.0, 1.0), 0.0).astype("float32")
     level = float(np.median(background.level))
-    steps = [Step("background", {"level": round(255 * level), "noise": round(255 * background.noise, 1)})]
+    if clean and level < 1 / 255:
+        steps = [Step("black_background")]
+    else:
+        steps = [Step("background", {"level": round(255 * level), "noise": round(255 * background.noise, 1)})]
     if inverted:
         steps.append(Step("inverted"))
     if not (clean and level < 1 / 255):

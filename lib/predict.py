@@ -60,7 +60,7 @@ class Predictor:
         return np.asarray(self._features(x, training=False))[0]
 
 
-def class_examples(dataset: str, class_id: int, count: int = 6) -> np.ndarray:
+def class_examples(dataset: str, class_id: int, count: int = 9) -> np.ndarray:
     """The first ``count`` training images of a class, scaled as the model receives them.
 
     Raises:
