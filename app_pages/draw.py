@@ -44,7 +44,9 @@ recipe = info.draw_recipe
 what = {"fashion_mnist": "garment", "photo": "photo"}.get(recipe, "digit")
 st.caption(tr("draw.intro", what=tr(f"draw.what.{what}")))
 
-left, middle, right = st.columns([5, 4, 4], gap="medium")
+left, rest = st.columns([5, 8], gap="medium")
+answer_slot = rest.empty()  # above both pictures, so their headings line up; the canvas never moves
+middle, right = rest.columns(2, gap="medium")
 sources = {"canvas": tr("draw.source.canvas"), "upload": tr("draw.source.upload")}
 default_source = "upload" if recipe == "photo" else "canvas"
 source = (
@@ -84,11 +86,11 @@ else:
 
 prepared = prepare_drawing(image, info) if image is not None else None
 if prepared is None:
-    (middle.warning if empty_message == "draw.nothing_found" else middle.info)(tr(empty_message))
+    (answer_slot.warning if empty_message == "draw.nothing_found" else answer_slot.info)(tr(empty_message))
     st.stop()
 side = info.input_shape[0]
 middle.markdown(f"**{tr('draw.seen', side=side)}**", help=tr("draw.seen_help", recipe=tr(f"draw.recipe.{recipe}")))
-middle.plotly_chart(charts.model_view(prepared.view, ""), key="draw.view")
+middle.plotly_chart(charts.model_view(prepared.view, "", height=260), key="draw.view")
 
 
 def _step_text(step) -> str:
@@ -104,11 +106,11 @@ every = class_names(info.name)
 ids = class_ids(store.config(run_id))
 names = [every[c] for c in ids]
 top = int(probabilities.argmax())
-right.markdown(tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
+answer_slot.markdown("#### " + tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
 try:
     examples = class_examples(info.name, ids[top])
     right.markdown(f"**{tr('draw.examples', label=names[top])}**", help=tr("draw.examples_help"))
-    right.plotly_chart(charts.training_examples(examples, ""), key="draw.examples")
+    right.plotly_chart(charts.training_examples(examples, "", height=260), key="draw.examples")
 except datasets.DatasetError:
     pass  # the dataset is not on this machine any more: the comparison is left out
 st.plotly_chart(charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")

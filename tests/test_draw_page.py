@@ -59,7 +59,7 @@ def test_injected_drawing_gets_a_prediction_and_the_8x8_view():
     examples = json.loads(at.get("plotly_chart")[1].proto.spec)
     assert _shape(examples["data"][0]["z"]) == (26, 26)  # 9 digits, 3 × 3, 1-pixel gaps
     answer = texts(at).split("The model says **")[1].split("**")[0]
-    assert f"Training images of “{answer}”" in texts(at)
+    assert f"In training: “{answer}”" in texts(at)
     assert "trimmed to the object" in texts(at) and "each 4×4 block counted" in texts(at)
 
 
