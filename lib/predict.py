@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from lib import datasets
-from lib.datasets import REGISTRY
 from lib.run_views import best_validation
 from lib.runstore import RunStore
 
@@ -15,7 +14,7 @@ def drawable_runs(store: RunStore) -> list[str]:
     found = []
     for run_id in store.list():
         config = store.config(run_id)
-        info = REGISTRY.get(config.get("dataset", ""))
+        info = datasets.REGISTRY.get(config.get("dataset", ""))
         usable = info is not None and info.draw_recipe is not None and config.get("target") == "classes"
         if usable and store.best_model_path(run_id):
             metric, value = best_validation(store.history(run_id))

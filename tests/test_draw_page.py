@@ -25,6 +25,11 @@ def _data_url(rgba: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def _canvas_value(rgba: np.ndarray) -> dict:
+    """What the canvas component sends back for a drawing."""
+    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": _data_url(rgba)}, "backgroundFit": None}
+
+
 def _trained_digits_run() -> str:
     settings = PRESETS["digits_mlp"].settings()
     settings.fit.epochs = 3
@@ -43,11 +48,11 @@ def test_injected_drawing_gets_a_prediction_and_the_8x8_view():
     at.selectbox(key="draw.run").set_value(run_id).run()
     rgba = np.zeros((280, 280, 4), dtype="uint8")
     rgba[..., 3] = 255
+    at.session_state["draw.canvas.0"] = _canvas_value(rgba)  # a blank canvas (after strokes were undone)
+    at.run()
+    assert not at.exception and "The canvas is empty" in texts(at) and "The model says" not in texts(at)
     rgba[40:240, 125:155, :3] = 255  # a "1"
-    at.session_state["draw.canvas.0"] = {
-        "drawing": {"raw": {"objects": [{"type": "path"}]}, "data": _data_url(rgba)},
-        "backgroundFit": None,
-    }
+    at.session_state["draw.canvas.0"] = _canvas_value(rgba)
     at.run()
     assert not at.exception
     assert "The model says" in texts(at)
