@@ -7,7 +7,10 @@ then test images are predicted as the original arrays and as each rendering of
 rendering is reported beside the original's, as a ratio and in points, against the issue's
 targets. The last line is ``RESULT {json}``.
 
-    python -m bench draw [--fashion-test 1000] [--fashion-samples 60000] [--no-convnet]
+    python -m bench draw [--fashion-test 1000] [--fashion-samples 60000] [--epochs N] [--no-convnet]
+
+The Fashion-MNIST networks train with their lesson settings (MLP: 5 epochs, batch 32;
+convnet: 5 epochs, batch 128) unless ``--epochs`` asks for fewer.
 """
 
 from __future__ import annotations
@@ -110,13 +113,13 @@ def stroke_ms(model, info: datasets.DatasetInfo, image: np.ndarray, repeats: int
     return statistics.median(times[3:])  # the first calls trace the model
 
 
-def cases(fashion_samples: int, convnet: bool) -> list[Case]:
+def cases(fashion_samples: int, convnet: bool, epochs: int | None = None) -> list[Case]:
     """The offline image datasets and the lesson networks the benchmark checks."""
     found = [Case("digits", "digits_mlp")]
     if datasets.REGISTRY["fashion_mnist"].is_cached() or datasets.keras_cache.seed_fashion_mnist():
-        found.append(Case("fashion_mnist", "fashion_mlp", fashion_samples, epochs=2, batch=128))
+        found.append(Case("fashion_mnist", "fashion_mlp", fashion_samples, epochs=epochs))
         if convnet:
-            found.append(Case("fashion_mnist", "keras_convnet", fashion_samples, epochs=2, batch=128))
+            found.append(Case("fashion_mnist", "keras_convnet", fashion_samples, epochs=epochs))
     return found
 
 
@@ -128,13 +131,15 @@ def _row(label: str, values: dict) -> str:
     )
 
 
-def run(fashion_test: int = 1000, fashion_samples: int = 60000, convnet: bool = True) -> dict:
+def run(
+    fashion_test: int = 1000, fashion_samples: int = 60000, convnet: bool = True, epochs: int | None = None
+) -> dict:
     """Train, measure and print the fidelity table; return the RESULT object."""
     from lib.evaluation import load_run_model
 
     manager = JobManager(RunStore(), workers=1)
     result = {}
-    for case in cases(fashion_samples, convnet):
+    for case in cases(fashion_samples, convnet, epochs):
         info = datasets.REGISTRY[case.dataset]
         run_id = train(manager, case)
         model = load_run_model(manager.store, run_id)

@@ -13,8 +13,9 @@ Sources of the recipes:
   by computing the center of mass of the pixels, and translating the image so as to
   position this point at the center of the 28x28 field". The normalisation was
   anti-aliased, hence area averaging here.
-- Fashion-MNIST (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747, section 2; the pipeline
-  the zalandoresearch/fashion-mnist README points to): trim edges close to the corner
+- Fashion-MNIST (Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747, section 2, the paper the
+  zalandoresearch/fashion-mnist README asks to cite; the same seven steps are repeated in
+  the dataset's Hugging Face card): convert to PNG, trim edges close to the corner
   colour (within 5% of the maximum intensity), resize the longest edge to 28, sharpen,
   extend the shortest edge to 28 putting the image in the centre (by its bounding box, not
   its centre of mass), negate the intensities, convert to 8-bit gray. Here the trimming is
