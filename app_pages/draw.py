@@ -107,12 +107,9 @@ ids = class_ids(store.config(run_id))
 names = [every[c] for c in ids]
 top = int(probabilities.argmax())
 answer_slot.markdown("#### " + tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
-try:
-    examples = class_examples(info.name, ids[top])
+if (examples := class_examples(info.name, ids[top])) is not None:  # None: the dataset is not on this machine
     right.markdown(f"**{tr('draw.examples', label=names[top])}**", help=tr("draw.examples_help"))
     right.plotly_chart(charts.training_examples(examples, "", height=260), key="draw.examples")
-except datasets.DatasetError:
-    pass  # the dataset is not on this machine any more: the comparison is left out
 st.plotly_chart(charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")
 if (maps := model.feature_maps(prepared.x)) is not None:
     st.plotly_chart(charts.feature_maps(maps, tr("draw.features", layer=model.conv_name)), key="draw.features")

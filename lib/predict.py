@@ -59,13 +59,18 @@ class Predictor:
         return np.asarray(self._features(x, training=False))[0]
 
 
-def class_examples(dataset: str, class_id: int, count: int = 9) -> np.ndarray:
+def class_examples(dataset: str, class_id: int, count: int = 9) -> np.ndarray | None:
     """The first ``count`` training images of a class, scaled as the model receives them.
 
-    Raises:
-        lib.datasets.DatasetError: when the dataset cannot be loaded here.
-
+    None when the dataset is not on this machine: the Draw page asks on every stroke, so
+    it must never wait for a download or a network probe.
     """
-    data = datasets.load(dataset)
+    info = datasets.REGISTRY[dataset]
+    if not info.is_cached():
+        return None
+    try:
+        data = datasets.load(dataset)
+    except datasets.DatasetError:
+        return None
     keep = np.flatnonzero(data.y_train.reshape(-1) == class_id)[:count]
-    return datasets.scale_images(data.x_train[keep], data.info)
+    return datasets.scale_images(data.x_train[keep], info)

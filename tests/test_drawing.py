@@ -243,3 +243,24 @@ def test_colour_datasets_get_the_centre_square_in_colour():
     assert prepared.x.shape == (1, 32, 32, 3)
     assert np.allclose(prepared.view[..., 0], 200 / 255) and prepared.view[..., 2].max() == 0.0
     assert [s.code for s in prepared.steps] == ["shorter_edge", "cropped"]
+
+
+def test_training_examples_of_a_class_and_none_without_the_data(datasets_dir, monkeypatch):
+    import time
+
+    from lib import keras_cache
+    from lib.predict import class_examples
+
+    examples = class_examples("digits", 3)
+    assert examples.shape == (9, 8, 8, 1) and examples.max() <= 1.0
+    digits = datasets.load("digits")
+    first_threes = digits.x_train[digits.y_train == 3][:9] / 16
+    assert np.array_equal(examples[..., 0], first_threes.astype("float32"))
+
+    def no_probe(*args, **kwargs):
+        raise AssertionError("the Draw page must not probe the network on a stroke")
+
+    monkeypatch.setattr(keras_cache, "can_reach", no_probe)
+    start = time.monotonic()
+    assert class_examples("mnist", 3) is None  # not in this (empty) Keras cache
+    assert time.monotonic() - start < 0.5
