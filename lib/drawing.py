@@ -25,6 +25,7 @@ from lib.recipes import RECIPES, Step
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 25_000_000
 MIN_UPLOAD_SIDE = 8  # the smallest dataset image (digits) is 8×8
+MAX_WORKING_SIDE = 1024  # larger pictures are shrunk first: 36× a 28-pixel image is plenty
 NOISE_SIGMAS = 5.0  # a pixel is the object when it is this many noise spreads from the background
 MIN_CONTRAST = 0.02  # ... and at least this far (5/255) even on a noiseless background
 GRAY_LUMA = np.array([0.299, 0.587, 0.114], dtype="float32")  # ITU-R 601, as PIL's "L" mode
@@ -41,9 +42,26 @@ class PictureError(ValueError):
 # --- decoding uploads ----------------------------------------------------------------------
 
 
+def _shrink(frame: Image.Image) -> Image.Image:
+    """Shrink a picture larger than ``MAX_WORKING_SIDE`` by a whole factor (area averaging).
+
+    A 12-megapixel phone photo otherwise costs seconds on every rerun of the page.
+    """
+    factor = -(-max(frame.size) // MAX_WORKING_SIDE)
+    if factor <= 1:
+        return frame
+    try:
+        return frame.reduce(factor)
+    except ValueError:  # a mode ``reduce`` does not handle (some 16-bit ones): keep the size
+        return frame
+
+
 def _first_frame_as_float(img: Image.Image) -> np.ndarray:
     """The first frame as float RGB or RGBA in [0, 1], whatever the mode (CMYK, 16-bit, palette)."""
-    frame = next(iter(ImageSequence.Iterator(img)))  # animated GIF/PNG: the first frame
+    if img.format == "JPEG":  # decode at a reduced scale straight away (DCT scaling)
+        factor = max(1, max(img.size) // MAX_WORKING_SIDE)
+        img.draft(img.mode, (img.width // factor, img.height // factor))
+    frame = _shrink(next(iter(ImageSequence.Iterator(img))))  # animated GIF/PNG: the first frame
     if frame.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit gray: convert("L") would clip at 255
         values = np.asarray(frame, dtype="float32")
         peak = 65535.0 if values.max() > 255 or frame.mode.startswith("I;16") else 255.0

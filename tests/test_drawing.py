@@ -264,3 +264,18 @@ def test_training_examples_of_a_class_and_none_without_the_data(datasets_dir, mo
     start = time.monotonic()
     assert class_examples("mnist", 3) is None  # not in this (empty) Keras cache
     assert time.monotonic() - start < 0.5
+
+
+def test_a_phone_sized_photo_is_shrunk_before_the_work():
+    import time
+
+    photo = np.full((3000, 4000), 220, dtype="uint8")
+    photo[800:2200, 1500:2500] = 30  # a dark object on light paper
+    data = _encoded(Image.fromarray(photo), "JPEG", quality=85)
+    start = time.perf_counter()
+    picture = read_picture(data)
+    prepared = prepare_drawing(picture, FASHION)
+    assert max(picture.shape[:2]) <= 1024 and prepared is not None
+    assert time.perf_counter() - start < 1.0  # every rerun of the page pays this
+    rows, cols = np.nonzero(prepared.view > 0.5)
+    assert rows.max() - rows.min() + 1 == 28 and cols.max() - cols.min() + 1 == 20  # 1400×1000: 28×20
