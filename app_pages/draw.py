@@ -6,9 +6,11 @@ from streamlit_drawable_canvas import st_canvas
 from app_pages.shared import class_names, dataset_label, manager, num, tr
 from lib import charts, datasets
 from lib.drawing import PictureError, prepare_drawing, read_picture
-from lib.predict import Predictor, drawable_runs
+from lib.predict import Predictor, class_examples, drawable_runs
 from lib.run_views import best_validation
 from lib.training import class_ids
+
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
 
 st.title(tr("draw.title"))
 store = manager().store
@@ -38,17 +40,22 @@ run_labels = {r: _label(r) for r in runs}
 run_id = st.selectbox(tr("draw.model"), runs, format_func=run_labels.__getitem__, key="draw.run")
 info = datasets.REGISTRY[store.config(run_id)["dataset"]]
 model = predictor(run_id, store.best_model_path(run_id).stat().st_mtime)
-st.caption(tr("draw.intro", what=tr("draw.what.garment" if info.name == "fashion_mnist" else "draw.what.digit")))
+recipe = info.draw_recipe
+what = {"fashion_mnist": "garment", "photo": "photo"}.get(recipe, "digit")
+st.caption(tr("draw.intro", what=tr(f"draw.what.{what}")))
 
-left, middle, right = st.columns([5, 3, 4], gap="medium")
+left, rest = st.columns([5, 8], gap="medium")
+answer_slot = rest.empty()  # above both pictures, so their headings line up; the canvas never moves
+middle, right = rest.columns(2, gap="medium")
 sources = {"canvas": tr("draw.source.canvas"), "upload": tr("draw.source.upload")}
+default_source = "upload" if recipe == "photo" else "canvas"
 source = (
     left.segmented_control(
-        tr("draw.source"), list(sources), format_func=sources.__getitem__, default="canvas", key="draw.source"
+        tr("draw.source"), list(sources), format_func=sources.__getitem__, default=default_source, key="draw.source"
     )
-    or "canvas"
+    or default_source
 )
-image = None
+image, empty_message = None, "draw.empty"
 if source == "canvas":
     width = left.slider(tr("draw.stroke"), 4, 40, 18, key="draw.stroke")
     st.session_state.setdefault("draw.clears", 0)
@@ -68,25 +75,41 @@ if source == "canvas":
         st.rerun()
     image = canvas.image_data  # RGBA pixels; None before the first stroke
 else:
-    upload = left.file_uploader(tr("draw.upload"), type=["png", "jpg", "jpeg"], key="draw.upload")
+    upload = left.file_uploader(tr("draw.upload"), type=UPLOAD_TYPES, key="draw.upload")
     if upload is not None:
         try:
             image = read_picture(upload.getvalue())
+            left.image(image, caption=tr("draw.yours"), width=280, clamp=True)
+            empty_message = "draw.nothing_found"
         except PictureError as err:
             left.error(tr(f"draw.err.{err.code}"))
 
 prepared = prepare_drawing(image, info) if image is not None else None
 if prepared is None:
-    middle.info(tr("draw.empty"))
+    (answer_slot.warning if empty_message == "draw.nothing_found" else answer_slot.info)(tr(empty_message))
     st.stop()
 side = info.input_shape[0]
-middle.markdown(f"**{tr('draw.seen', side=side)}**", help=tr("draw.seen_help"))
-middle.plotly_chart(charts.model_view(prepared.view, ""), key="draw.view")
+middle.markdown(f"**{tr('draw.seen', side=side)}**", help=tr("draw.seen_help", recipe=tr(f"draw.recipe.{recipe}")))
+middle.plotly_chart(charts.model_view(prepared.view, "", height=260), key="draw.view")
+
+
+def _step_text(step) -> str:
+    values = {k: num(v, 1) if isinstance(v, float) else v for k, v in step.values.items()}
+    return tr(f"draw.step.{step.code}", **values)
+
+
+steps = "\n".join(f"- {_step_text(step)}" for step in prepared.steps)
+middle.caption(f"{tr('draw.steps')}\n{steps}")
+
 probabilities = model.probabilities(prepared.x)
 every = class_names(info.name)
-names = [every[c] for c in class_ids(store.config(run_id))]
+ids = class_ids(store.config(run_id))
+names = [every[c] for c in ids]
 top = int(probabilities.argmax())
-right.markdown(tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
-right.plotly_chart(charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")
+answer_slot.markdown("#### " + tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
+if (examples := class_examples(info.name, ids[top])) is not None:  # None: the dataset is not on this machine
+    right.markdown(f"**{tr('draw.examples', label=names[top])}**", help=tr("draw.examples_help"))
+    right.plotly_chart(charts.training_examples(examples, "", height=260), key="draw.examples")
+st.plotly_chart(charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")
 if (maps := model.feature_maps(prepared.x)) is not None:
     st.plotly_chart(charts.feature_maps(maps, tr("draw.features", layer=model.conv_name)), key="draw.features")

@@ -4,6 +4,9 @@ Run with ``./scripts/bench.sh`` (or ``python -m bench``). Machines here are nois
 figures that matter are the ratios; each pair is run alternately and the median is kept.
 
     python -m bench [--samples 20000] [--epochs 2] [--rounds 3] [--browser]
+    python -m bench draw [--fashion-test 1000] [--fashion-samples 60000] [--epochs N] [--no-convnet]
+
+``draw`` runs only the Draw page's fidelity benchmark (``bench/draw.py``).
 """
 
 from __future__ import annotations
@@ -79,8 +82,25 @@ def cached_run_ms(manager: JobManager, config: dict, repeats: int = 20) -> float
     return 1000 * statistics.median(times)
 
 
+def draw_main(argv: list[str]) -> None:
+    """``python -m bench draw``: the Draw page's fidelity table and its RESULT line."""
+    from bench.draw import run
+
+    parser = argparse.ArgumentParser(prog="python -m bench draw")
+    parser.add_argument("--fashion-test", type=int, default=1000, help="Fashion-MNIST test images checked")
+    parser.add_argument("--fashion-samples", type=int, default=60000, help="training samples of the Fashion models")
+    parser.add_argument("--epochs", type=int, default=None, help="Fashion epochs (default: the lesson's)")
+    parser.add_argument("--no-convnet", action="store_true", help="skip the keras.io convnet (the slowest)")
+    args = parser.parse_args(argv)
+    run(args.fashion_test, args.fashion_samples, convnet=not args.no_convnet, epochs=args.epochs)
+    sys.stdout.flush()
+
+
 def main() -> None:
     """Run the benchmarks and print their figures."""
+    if sys.argv[1:2] == ["draw"]:
+        draw_main(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--epochs", type=int, default=2)

@@ -214,21 +214,46 @@ def feature_maps(maps: np.ndarray, title: str, limit: int = 32) -> go.Figure:
     return _layout(fig, title, height=90 * rows + 60)
 
 
-def model_view(image: np.ndarray, title: str) -> go.Figure:
-    """The exact pixels the model receives, one square per pixel, values shown on hover."""
-    fig = go.Figure(
-        go.Heatmap(
-            z=image,
-            colorscale="gray",
-            zmin=0,
-            zmax=1,
-            showscale=False,
-            hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
+def model_view(image: np.ndarray, title: str, height: int = 300) -> go.Figure:
+    """The exact pixels the model receives, one square per pixel, values shown on hover.
+
+    Gray inputs (H, W) are drawn light on dark as the model reads them; colour inputs
+    (H, W, 3) in [0, 1] as their colours. Never smoothed.
+    """
+    if image.ndim == 3:
+        fig = go.Figure(go.Image(z=(np.clip(image, 0, 1) * 255).astype("uint8")))
+    else:
+        fig = go.Figure(
+            go.Heatmap(
+                z=image,
+                colorscale="gray",
+                zmin=0,
+                zmax=1,
+                showscale=False,
+                hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
+            )
         )
-    )
     fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
     fig.update_xaxes(showticklabels=False, showgrid=False)
-    return _layout(fig, title, height=300)
+    fig = _layout(fig, title, height=height)
+    fig.update_layout(margin=dict(l=4, r=4, t=40 if title else 4, b=4))
+    return fig
+
+
+def training_examples(images: np.ndarray, title: str, cols: int = 3, height: int = 300) -> go.Figure:
+    """A few model inputs (N, H, W[, 3]) in [0, 1], tiled, drawn exactly as :func:`model_view` draws one."""
+    images = _drop_gray_channel(np.asarray(images, dtype="float32"))
+    rows = -(-len(images) // cols)
+    sheet = montage(images, rows, cols)
+    if sheet.ndim == 3:
+        fig = go.Figure(go.Image(z=(np.nan_to_num(sheet, nan=1.0).clip(0, 1) * 255).astype("uint8")))
+    else:  # gaps (NaN) are left blank
+        fig = go.Figure(go.Heatmap(z=sheet, colorscale="gray", zmin=0, zmax=1, showscale=False, hoverinfo="skip"))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    fig = _layout(fig, title, height=height)
+    fig.update_layout(margin=dict(l=4, r=4, t=40 if title else 4, b=4))
+    return fig
 
 
 def matrix(

@@ -38,6 +38,9 @@ class DatasetInfo:
         extracted: folders Keras extracts beside them (deleted with them on retry).
         origin_host: download host, probed before a download is tried.
         download_mb: download size, shown before downloading.
+        draw_recipe: how a drawing or photo becomes one of its images (a key of
+            ``lib.recipes.RECIPES``, each citing how the dataset was made); None when
+            nothing can be drawn for it.
 
     """
 
@@ -55,6 +58,7 @@ class DatasetInfo:
     extracted: tuple[str, ...] = ()
     origin_host: str | None = "storage.googleapis.com"
     download_mb: float = 0.0
+    draw_recipe: str | None = None
 
     @property
     def is_classification(self) -> bool:
@@ -157,6 +161,7 @@ REGISTRY: dict[str, DatasetInfo] = {
             "CC BY 4.0 (UCI)",
             pixel_max=16.0,
             origin_host=None,
+            draw_recipe="uci_digits",
         ),
         DatasetInfo(
             "mnist",
@@ -170,6 +175,7 @@ REGISTRY: dict[str, DatasetInfo] = {
             "CC BY-SA 3.0",
             cache_files=("mnist.npz",),
             download_mb=11,
+            draw_recipe="mnist",
         ),
         DatasetInfo(
             "fashion_mnist",
@@ -183,6 +189,7 @@ REGISTRY: dict[str, DatasetInfo] = {
             "MIT",
             cache_files=tuple(f"fashion-mnist/{f}" for f in keras_cache.FASHION_FILES),
             download_mb=30,
+            draw_recipe="fashion_mnist",
         ),
         DatasetInfo(
             "cifar10",
@@ -198,6 +205,7 @@ REGISTRY: dict[str, DatasetInfo] = {
             extracted=("cifar-10-batches-py-target",),
             origin_host="www.cs.toronto.edu",
             download_mb=163,
+            draw_recipe="photo",
         ),
         DatasetInfo(
             "cifar100",
@@ -213,6 +221,7 @@ REGISTRY: dict[str, DatasetInfo] = {
             extracted=("cifar-100-python-target",),
             origin_host="www.cs.toronto.edu",
             download_mb=161,
+            draw_recipe="photo",
         ),
         DatasetInfo(
             "imdb",

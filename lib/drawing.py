@@ -1,27 +1,34 @@
-"""Turn a drawing (or an uploaded picture) into exactly what a trained model saw in training.
+"""Turn a drawing or an uploaded picture into exactly what a trained model saw in training.
 
-MNIST digits were scaled to fit a 20×20 box (keeping their aspect ratio) and centred by
-their centre of mass in a 28×28 image; Fashion-MNIST items fill their 28×28 image; the
-scikit-learn digits fill their 8×8 image. In every case ink is bright on a dark
-background, scaled to [0, 1] as ``lib.datasets.scale_images`` does.
+Two stages. :func:`find_object` separates the object from its background the way a
+photo needs it: the background is estimated from the picture's border (a plane fitted to
+the border pixels near their most common value, so a lighting gradient is followed) with
+its noise spread; only pixels clearly away from it count as the object, in either
+polarity (dark ink on paper or light strokes on a black canvas). The result is an *ink
+map*: the object bright on black, as in MNIST-style datasets. Then the dataset's recipe
+(:mod:`lib.recipes`, named in the dataset registry) trims, resizes and centres it as
+that dataset's images were made.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from lib.datasets import DatasetInfo
+from lib.recipes import RECIPES, Step
 
-# Side of the box the content is scaled into, as a fraction of the image side.
-CONTENT_BOX = {"mnist": 20 / 28, "fashion_mnist": 1.0, "digits": 1.0}
-DRAWABLE = tuple(CONTENT_BOX)
-INK_THRESHOLD = 0.1  # of the brightest pixel: fainter pixels count as background
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 25_000_000
+MIN_UPLOAD_SIDE = 8  # the smallest dataset image (digits) is 8×8
+MAX_WORKING_SIDE = 1024  # larger pictures are shrunk first: 36× a 28-pixel image is plenty
+NOISE_SIGMAS = 5.0  # a pixel is the object when it is this many noise spreads from the background
+MIN_CONTRAST = 0.02  # ... and at least this far (5/255) even on a noiseless background
+GRAY_LUMA = np.array([0.299, 0.587, 0.114], dtype="float32")  # ITU-R 601, as PIL's "L" mode
 
 
 class PictureError(ValueError):
@@ -32,97 +39,281 @@ class PictureError(ValueError):
         self.code = code
 
 
-def to_gray(image: np.ndarray) -> np.ndarray:
-    """An RGB(A) or gray image as float luminance in [0, 1] (transparent pixels count as 0)."""
+# --- decoding uploads ----------------------------------------------------------------------
+
+
+def _shrink(frame: Image.Image) -> Image.Image:
+    """Shrink a picture larger than ``MAX_WORKING_SIDE`` by a whole factor (area averaging).
+
+    A 12-megapixel phone photo otherwise costs seconds on every rerun of the page.
+    """
+    factor = -(-max(frame.size) // MAX_WORKING_SIDE)
+    if factor <= 1:
+        return frame
+    try:
+        return frame.reduce(factor)
+    except ValueError:  # a mode ``reduce`` does not handle (some 16-bit ones): keep the size
+        return frame
+
+
+def _first_frame_as_float(img: Image.Image) -> np.ndarray:
+    """The first frame as float RGB or RGBA in [0, 1], whatever the mode (CMYK, 16-bit, palette)."""
+    if img.format == "JPEG":  # decode at a reduced scale straight away (DCT scaling)
+        factor = max(1, max(img.size) // MAX_WORKING_SIDE)
+        img.draft(img.mode, (img.width // factor, img.height // factor))
+    frame = _shrink(next(iter(ImageSequence.Iterator(img))))  # animated GIF/PNG: the first frame
+    if frame.mode in ("I;16", "I;16B", "I;16L", "I"):  # 16-bit gray: convert("L") would clip at 255
+        values = np.asarray(frame, dtype="float32")
+        peak = 65535.0 if values.max() > 255 or frame.mode.startswith("I;16") else 255.0
+        return np.repeat((values / peak).clip(0, 1)[..., None], 3, axis=-1)
+    if frame.mode == "F":
+        values = np.asarray(frame, dtype="float32")
+        return np.repeat((values / max(1.0, float(values.max())))[..., None], 3, axis=-1)
+    has_alpha = frame.mode in ("RGBA", "LA", "PA") or "transparency" in frame.info
+    return np.asarray(frame.convert("RGBA" if has_alpha else "RGB"), dtype="float32") / 255.0
+
+
+def read_picture(data: bytes) -> np.ndarray:
+    """Decode an uploaded picture into float RGB in [0, 1], refusing what is not sane.
+
+    Size is checked from the header before any pixel is decoded (a small file can claim
+    10,000×10,000 pixels). Animated pictures give their first frame; CMYK, palette and
+    16-bit pictures are converted; a transparent background is replaced by a colour that
+    contrasts with what is drawn on it.
+
+    Raises:
+        PictureError: ``too_big``, ``too_small`` or ``not_an_image``.
+
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PictureError("too_big")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as img:
+                if img.width * img.height > MAX_UPLOAD_PIXELS:
+                    raise PictureError("too_big")
+                if min(img.width, img.height) < MIN_UPLOAD_SIDE:
+                    raise PictureError("too_small")
+                pixels = _first_frame_as_float(img)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PictureError("too_big") from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        if isinstance(exc, PictureError):
+            raise
+        raise PictureError("not_an_image") from exc
+    return flatten_alpha(pixels)
+
+
+def flatten_alpha(pixels: np.ndarray) -> np.ndarray:
+    """RGB from RGB(A): transparent areas become white behind dark content, black behind light."""
+    if pixels.shape[-1] != 4:
+        return pixels[..., :3]
+    rgb, alpha = pixels[..., :3], pixels[..., 3:]
+    if alpha.min() >= 1.0:
+        return rgb
+    visible = float((rgb @ GRAY_LUMA * alpha[..., 0]).sum() / max(float(alpha.sum()), 1e-6))
+    backdrop = 1.0 if visible < 0.5 else 0.0
+    return rgb * alpha + backdrop * (1.0 - alpha)
+
+
+def as_float_rgb(image: np.ndarray) -> np.ndarray:
+    """Any canvas or picture array (uint8 or float, gray, RGB or RGBA) as float RGB in [0, 1]."""
     pixels = np.asarray(image, dtype="float32")
-    if pixels.max() > 1.0:
+    if np.asarray(image).dtype == np.uint8 or pixels.max() > 1.0:
         pixels = pixels / 255.0
     if pixels.ndim == 2:
-        return pixels
-    luma = np.array([0.299, 0.587, 0.114], dtype="float32")
-    gray = pixels[..., :3] @ luma if pixels.shape[-1] >= 3 else pixels[..., 0]
-    if pixels.shape[-1] == 4 and pixels[..., 3].min() < 1.0:  # a transparent background: alpha is the ink
-        gray = gray * pixels[..., 3] if gray.max() > 0.5 else pixels[..., 3]
-    return gray
+        pixels = pixels[..., None]
+    if pixels.shape[-1] in (1, 2):  # gray (with alpha)
+        gray = np.repeat(pixels[..., :1], 3, axis=-1)
+        pixels = np.concatenate([gray, pixels[..., 1:]], axis=-1)
+    return flatten_alpha(pixels)
 
 
-def match_polarity(gray: np.ndarray) -> np.ndarray:
-    """Make ink bright on a dark background (a photo of dark ink on paper is inverted)."""
-    border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-    return 1.0 - gray if np.median(border) > 0.5 else gray
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    """Luminance of float RGB, as PIL's ``L`` conversion weighs the channels."""
+    return rgb @ GRAY_LUMA
 
 
-def crop_to_content(gray: np.ndarray) -> np.ndarray | None:
-    """The bounding box of the ink, or None when nothing is drawn."""
-    if gray.max() <= 0.02:
-        return None
-    rows, cols = np.nonzero(gray > INK_THRESHOLD * gray.max())
-    return gray[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+# --- finding the object ----------------------------------------------------------------------
 
 
-def fit_into(content: np.ndarray, side: int, box: int) -> np.ndarray:
-    """Scale ``content`` into a ``box``×``box`` square, centred in a ``side``×``side`` image.
+@dataclass
+class Background:
+    """The background estimated from the border: a plane (per-pixel level) and its noise."""
 
-    The aspect ratio is kept: the longer side becomes ``box`` pixels.
+    level: np.ndarray
+    noise: float
+
+
+def _border(gray: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row, column and value of every pixel within ``width`` of the edge."""
+    mask = np.zeros(gray.shape, bool)
+    mask[:width], mask[-width:], mask[:, :width], mask[:, -width:] = True, True, True, True
+    rows, cols = np.nonzero(mask)
+    return rows, cols, gray[rows, cols]
+
+
+def _plane(rows: np.ndarray, cols: np.ndarray, values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Least-squares coefficients of ``a + b·row/h + c·col/w`` through the given pixels."""
+    design = np.column_stack([np.ones(len(values)), rows / shape[0], cols / shape[1]])
+    return np.linalg.lstsq(design, values, rcond=None)[0]
+
+
+def estimate_background(gray: np.ndarray) -> Background:
+    """Fit the background from the border: its most common level, followed across the picture.
+
+    The border may cross the object (a garment reaching the edges of its 28×28 image), so
+    the fit starts from the border's most common value rather than its median, keeps the
+    pixels near it, fits a plane to them (a lighting gradient across a photo), and takes
+    the noise as the robust spread (1.4826 × median absolute deviation) around that plane.
+    A plane that tilts by less than the noise is replaced by the flat median, so a clean
+    digital picture keeps its exact background level (0 for a dataset image).
     """
-    h, w = content.shape
-    scale = box / max(h, w)
-    new_h, new_w = max(1, round(h * scale)), max(1, round(w * scale))
-    resized = Image.fromarray((content * 255).astype("uint8")).resize((new_w, new_h), Image.Resampling.LANCZOS)
-    out = np.zeros((side, side), dtype="float32")
-    top, left = (side - new_h) // 2, (side - new_w) // 2
-    out[top : top + new_h, left : left + new_w] = np.asarray(resized, dtype="float32") / 255.0
-    return out
+    h, w = gray.shape
+    rows, cols, values = _border(gray, max(1, min(h, w) // 40))
+    counts, edges = np.histogram(values, bins=64, range=(0.0, 1.0))
+    peak = (edges[counts.argmax()] + edges[counts.argmax() + 1]) / 2
+    inliers = np.abs(values - peak) <= 0.1
+    for _ in range(3):  # refit on the pixels the plane explains (drops object pixels near the peak)
+        coef = _plane(rows[inliers], cols[inliers], values[inliers], (h, w))
+        residual = values - (coef[0] + coef[1] * rows / h + coef[2] * cols / w)
+        spread = 1.4826 * float(np.median(np.abs(residual[inliers])))
+        inliers = np.abs(residual) <= max(3 * spread, 2 / 255)
+    if abs(coef[1]) + abs(coef[2]) <= max(2 * spread, 1 / 255):
+        flat = float(np.median(values[inliers]))
+        noise = 1.4826 * float(np.median(np.abs(values[inliers] - flat)))
+        return Background(np.full(gray.shape, flat, dtype="float32"), noise)
+    rr, cc = np.indices(gray.shape, dtype="float32")
+    return Background((coef[0] + coef[1] * rr / h + coef[2] * cc / w).astype("float32"), spread)
 
 
-def centre_of_mass(image: np.ndarray) -> tuple[float, float]:
-    """(row, column) of the intensity-weighted centre."""
-    total = image.sum()
-    rows, cols = np.indices(image.shape)
-    return float((rows * image).sum() / total), float((cols * image).sum() / total)
+@dataclass
+class Found:
+    """The object as an ink map (bright on black, background exactly 0), and how it was found."""
+
+    ink: np.ndarray
+    inverted: bool
+    background: float
+    noise: float
+    steps: list[Step] = field(default_factory=list)
 
 
-def shift_to_centre(image: np.ndarray) -> np.ndarray:
-    """Shift by whole pixels so the centre of mass lands on the image centre."""
-    r, c = centre_of_mass(image)
-    dr, dc = round((image.shape[0] - 1) / 2 - r), round((image.shape[1] - 1) / 2 - c)
-    out = np.zeros_like(image)
-    src = image[max(0, -dr) : image.shape[0] - max(0, dr), max(0, -dc) : image.shape[1] - max(0, dc)]
-    out[max(0, dr) : max(0, dr) + src.shape[0], max(0, dc) : max(0, dc) + src.shape[1]] = src
-    return out
+def _drop_specks(mask: np.ndarray, min_area: int) -> np.ndarray:
+    """``mask`` without its connected parts smaller than ``min_area`` pixels (noise specks)."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return mask
+    areas = np.bincount(labels.reshape(-1), minlength=count + 1)
+    keep = areas >= min_area
+    keep[0] = False
+    return keep[labels]
+
+
+def find_object(gray: np.ndarray) -> Found | None:
+    """Separate the object from the background; None when nothing stands out.
+
+    Pixels further than ``NOISE_SIGMAS`` noise spreads (and ``MIN_CONTRAST``) from the
+    background are the object, judged on a lightly smoothed picture when it is noisy
+    (averaging k×k pixels divides the noise by k, so faint edges still count); whichever
+    side of the background holds more of them is the ink (so both dark-on-light and
+    light-on-dark work). The object region is then grown a little and its holes filled,
+    so faint parts inside a garment keep their value while the rest becomes exactly 0.
+    A picture that is not clean (a photo) has its ink stretched so its strongest part is
+    full ink, as in the datasets; a clean picture keeps its exact values.
+    """
+    from scipy import ndimage
+
+    background = estimate_background(gray)
+    residual = gray - background.level
+    clean = background.noise == 0
+    smooth = 1 if clean else max(1, round(min(gray.shape) / 56))  # half a pixel of a 28×28 image
+    detect, noise = residual, background.noise
+    if smooth > 1:  # the smoothed noise is measured, not assumed: JPEG noise is not independent
+        detect = ndimage.uniform_filter(residual, smooth)
+        rows, cols, _ = _border(gray, max(1, min(gray.shape) // 40))
+        noise = 1.4826 * float(np.median(np.abs(detect[rows, cols] - np.median(detect[rows, cols]))))
+    # A noiseless background (a canvas, a dataset image) makes every other value the object.
+    threshold = max(NOISE_SIGMAS * noise, 0.5 / 255 if clean else MIN_CONTRAST)
+    bright, dark = detect > threshold, detect < -threshold
+    inverted = float(-residual[dark].sum()) > float(residual[bright].sum())
+    mask = dark if inverted else bright
+    if not clean:  # a speck smaller than the smoothing window is noise, not a stroke
+        mask = _drop_specks(mask, max(2, smooth * smooth))
+    if not mask.any():
+        return None
+    grow = max(1, round(min(gray.shape) / 28))  # about one pixel of a 28×28 image
+    region = ndimage.binary_fill_holes(ndimage.binary_dilation(mask, iterations=grow))
+    # ... but never beyond the object's own bounding box: noise around it would widen the trim.
+    rows, cols = np.nonzero(mask.any(axis=1))[0], np.nonzero(mask.any(axis=0))[0]
+    inside = np.zeros_like(region)
+    inside[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] = True
+    region &= inside
+    if inverted:  # dark on light: 0 at the paper's level, 1 at black
+        ink = -residual / np.maximum(background.level, 0.05)
+    else:
+        ink = residual / np.maximum(1.0 - background.level, 0.05)
+    ink = np.where(region, np.clip(ink, 0.0, 1.0), 0.0).astype("float32")
+    level = float(np.median(background.level))
+    if clean and level < 1 / 255:
+        steps = [Step("black_background")]
+    else:
+        steps = [Step("background", {"level": round(255 * level), "noise": round(255 * background.noise, 1)})]
+    if inverted:
+        steps.append(Step("inverted"))
+    if not (clean and level < 1 / 255):
+        peak = float(ndimage.uniform_filter(ink, smooth).max()) if smooth > 1 else float(ink.max())
+        ink = np.clip(ink / max(peak, 1e-3), 0.0, 1.0)
+        steps.append(Step("stretched"))
+    return Found(ink, inverted, level, background.noise, steps)
+
+
+# --- the model's input ----------------------------------------------------------------------
 
 
 @dataclass
 class Prepared:
-    """The model's input (``x``, shape ``(1, *input_shape)``) and the image it shows."""
+    """The model's input (``x``, shape ``(1, *input_shape)``), the image it shows, the steps taken."""
 
     x: np.ndarray
     view: np.ndarray
+    steps: list[Step] = field(default_factory=list)
+
+
+def is_dataset_image(found: Found, side: int) -> bool:
+    """True when the picture already is an image of the dataset's kind at the model's size.
+
+    That is: exactly ``side`` pixels across, light on a noiseless black background. Such a
+    picture already went through the dataset's recipe (an image saved from the dataset,
+    an exact upload); running it again would re-centre it on its pixel grid, which the
+    original, made at a finer resolution, was not (digits: the 8×8 counts no longer show
+    where the 32×32 bitmap sat).
+    """
+    return found.ink.shape == (side, side) and found.noise == 0 and not found.inverted and found.background == 0
 
 
 def prepare_drawing(image: np.ndarray, info: DatasetInfo) -> Prepared | None:
-    """Grayscale, polarity, crop, scale into the dataset's box, centre by mass, normalise.
+    """Apply the dataset's recipe (``info.draw_recipe``) to a canvas image or picture.
 
-    Returns None for an empty drawing.
+    Returns None when no object is found (an empty canvas, a blank photo).
     """
-    gray = match_polarity(to_gray(image))
-    content = crop_to_content(gray)
-    if content is None:
-        return None
+    recipe = RECIPES[info.draw_recipe]
+    rgb = as_float_rgb(image)
     side = info.input_shape[0]
-    fitted = fit_into(content / content.max(), side, max(1, round(side * CONTENT_BOX[info.name])))
-    view = np.clip(shift_to_centre(fitted), 0.0, 1.0)
-    return Prepared(view[None, ..., None].astype("float32"), view)
-
-
-def read_picture(data: bytes) -> np.ndarray:
-    """Decode an uploaded PNG/JPEG into an RGB array, refusing what is not a sane picture."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise PictureError("too_big")
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.width * img.height > MAX_UPLOAD_PIXELS:
-                raise PictureError("too_big")
-            return np.asarray(img.convert("RGB"))
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise PictureError("not_an_image") from exc
+    if not recipe.gray:
+        view, steps = recipe.apply(rgb, info.input_shape)
+    else:
+        found = find_object(to_gray(rgb))
+        if found is None:
+            return None
+        if is_dataset_image(found, side):
+            view, recipe_steps = found.ink, [Step("as_is", {"side": side})]
+        else:
+            view, recipe_steps = recipe.apply(found.ink, info.input_shape)
+        view = np.round(view * recipe.levels) / recipe.levels
+        steps = found.steps + recipe_steps
+    view = np.clip(view, 0.0, 1.0).astype("float32")
+    x = view.reshape(1, *info.input_shape)
+    return Prepared(x, view, steps)

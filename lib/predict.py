@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.drawing import DRAWABLE
+from lib import datasets
 from lib.run_views import best_validation
 from lib.runstore import RunStore
 
 
 def drawable_runs(store: RunStore) -> list[str]:
-    """Runs with a saved model on a dataset one can draw (28×28 or 8×8 gray), best first."""
+    """Runs with a saved model on a dataset that has a draw recipe (the registry's), best first."""
     found = []
     for run_id in store.list():
         config = store.config(run_id)
-        usable = config.get("dataset") in DRAWABLE and config.get("target") == "classes"
+        info = datasets.REGISTRY.get(config.get("dataset", ""))
+        usable = info is not None and info.draw_recipe is not None and config.get("target") == "classes"
         if usable and store.best_model_path(run_id):
             metric, value = best_validation(store.history(run_id))
             score = value if metric.endswith("accuracy") and value is not None else -1.0
@@ -56,3 +57,20 @@ class Predictor:
         if self._features is None:
             return None
         return np.asarray(self._features(x, training=False))[0]
+
+
+def class_examples(dataset: str, class_id: int, count: int = 9) -> np.ndarray | None:
+    """The first ``count`` training images of a class, scaled as the model receives them.
+
+    None when the dataset is not on this machine: the Draw page asks on every stroke, so
+    it must never wait for a download or a network probe.
+    """
+    info = datasets.REGISTRY[dataset]
+    if not info.is_cached():
+        return None
+    try:
+        data = datasets.load(dataset)
+    except datasets.DatasetError:
+        return None
+    keep = np.flatnonzero(data.y_train.reshape(-1) == class_id)[:count]
+    return datasets.scale_images(data.x_train[keep], info)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import io
 import json
+import struct
 import time
+import zlib
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from lib.jobs import JobManager
@@ -20,6 +23,11 @@ def _data_url(rgba: np.ndarray) -> str:
     buffer = io.BytesIO()
     Image.fromarray(rgba).save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def _canvas_value(rgba: np.ndarray) -> dict:
+    """What the canvas component sends back for a drawing."""
+    return {"drawing": {"raw": {"objects": [{"type": "path"}]}, "data": _data_url(rgba)}, "backgroundFit": None}
 
 
 def _trained_digits_run() -> str:
@@ -40,25 +48,118 @@ def test_injected_drawing_gets_a_prediction_and_the_8x8_view():
     at.selectbox(key="draw.run").set_value(run_id).run()
     rgba = np.zeros((280, 280, 4), dtype="uint8")
     rgba[..., 3] = 255
+    at.session_state["draw.canvas.0"] = _canvas_value(rgba)  # a blank canvas (after strokes were undone)
+    at.run()
+    assert not at.exception and "The canvas is empty" in texts(at) and "The model says" not in texts(at)
     rgba[40:240, 125:155, :3] = 255  # a "1"
-    at.session_state["draw.canvas.0"] = {
-        "drawing": {"raw": {"objects": [{"type": "path"}]}, "data": _data_url(rgba)},
-        "backgroundFit": None,
-    }
+    at.session_state["draw.canvas.0"] = _canvas_value(rgba)
     at.run()
     assert not at.exception
     assert "The model says" in texts(at)
     probs = next(json.loads(s) for s in plotly_specs(at) if "Probabilities" in s)
     assert abs(sum(probs["data"][0]["y"]) - 100) < 1
     view = next(json.loads(s) for s in plotly_specs(at) if '"hovertemplate":"row' in s)
-    z = view["data"][0]["z"]  # plotly sends numpy arrays as typed base64 with their shape
-    shape = tuple(int(d) for d in z["shape"].split(",")) if isinstance(z, dict) else np.asarray(z).shape
-    assert shape == (8, 8)
+    assert _shape(view["data"][0]["z"]) == (8, 8)
+    # Side by side: the model's input and training images of the class it chose.
+    examples = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert _shape(examples["data"][0]["z"]) == (26, 26)  # 9 digits, 3 × 3, 1-pixel gaps
+    answer = texts(at).split("The model says **")[1].split("**")[0]
+    assert f"In training: “{answer}”" in texts(at)
+    assert "trimmed to the object" in texts(at) and "each 4×4 block counted" in texts(at)
 
 
-def test_a_broken_upload_is_explained_in_portuguese():
+def _shape(z) -> tuple[int, ...]:
+    """Plotly sends numpy arrays as typed base64 with their shape."""
+    return tuple(int(d) for d in z["shape"].split(",")) if isinstance(z, dict) else np.asarray(z).shape
+
+
+def _png(array: np.ndarray, **save) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG", **save)
+    return buffer.getvalue()
+
+
+def _digit_on_paper(side: int = 64) -> np.ndarray:
+    """A dark "1" on white paper."""
+    paper = np.full((side, side), 255, dtype="uint8")
+    paper[side // 6 : -side // 6, side // 2 - 3 : side // 2 + 3] = 0
+    return paper
+
+
+def _huge_png_header() -> bytes:
+    """A small PNG claiming 10,000×10,000 RGB pixels (what a decompression bomb looks like)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = chunk(b"IHDR", struct.pack(">IIBBBBB", 10_000, 10_000, 8, 2, 0, 0, 0))
+    return b"\x89PNG\r\n\x1a\n" + header + chunk(b"IDAT", zlib.compress(bytes(30_001))) + chunk(b"IEND", b"")
+
+
+def _gif_animation() -> bytes:
+    first, second = Image.fromarray(_digit_on_paper()), Image.new("L", (64, 64), 255)
+    buffer = io.BytesIO()
+    first.save(buffer, format="GIF", save_all=True, append_images=[second], duration=100, loop=0)
+    return buffer.getvalue()
+
+
+def _cmyk_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(_digit_on_paper()).convert("CMYK").save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def _transparent_png() -> bytes:
+    rgba = np.zeros((64, 64, 4), dtype="uint8")  # transparent everywhere ...
+    rgba[10:54, 29:35] = (20, 20, 20, 255)  # ... but a dark stroke
+    return _png(rgba)
+
+
+BAD_UPLOADS = {  # file name, bytes, what the page must say
+    "not an image": ("notes.png", b"%PDF-1.4 not a picture", "not a picture that can be read"),
+    "1x1": ("dot.png", _png(np.zeros((1, 1), "uint8")), "too small"),
+    "10,000x10,000 header": ("bomb.png", _huge_png_header(), "too large"),
+    "blank": ("blank.png", _png(np.full((64, 64), 255, "uint8")), "Nothing stands out"),
+}
+ODD_BUT_FINE = {  # pictures in unusual formats that must still get an answer
+    "animated GIF": ("digit.gif", _gif_animation()),
+    "CMYK JPEG": ("digit.jpg", _cmyk_jpeg()),
+    "16-bit PNG": ("digit16.png", _png(_digit_on_paper().astype("uint16") * 257)),
+    "RGBA PNG": ("digit_alpha.png", _transparent_png()),
+}
+
+
+def test_bad_and_odd_uploads_keep_the_page_usable():
+    _trained_digits_run()
+    at = open_page("draw", "en")
+    at.segmented_control(key="draw.source").set_value("upload").run()
+    for case, (name, data, message) in BAD_UPLOADS.items():
+        at.file_uploader(key="draw.upload").set_value((name, data, "application/octet-stream")).run()
+        assert not at.exception, case
+        assert message in texts(at), case
+        assert "The model says" not in texts(at), case  # nothing is predicted from a bad picture
+    for case, (name, data) in ODD_BUT_FINE.items():
+        at.file_uploader(key="draw.upload").set_value((name, data, "application/octet-stream")).run()
+        assert not at.exception, case
+        assert "The model says" in texts(at), case
+        assert "inverted" in texts(at), case  # dark on light was recognised as such
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("notas.png", b"not a picture", "não é uma imagem legível"),
+        ("ponto.png", _png(np.zeros((1, 1), "uint8")), "pequena demais"),
+        ("branca.png", _png(np.full((64, 64), 255, "uint8")), "Nada se destaca"),
+    ],
+    ids=["not-an-image", "1x1", "blank"],
+)
+def test_a_broken_upload_is_explained_in_portuguese(name, data, message):
     _trained_digits_run()
     at = open_page("draw", "pt")
     at.segmented_control(key="draw.source").set_value("upload").run()
     assert not at.exception
     assert "O quadro está vazio" in texts(at)
+    at.file_uploader(key="draw.upload").set_value((name, data, "image/png")).run()
+    assert not at.exception
+    assert message in texts(at)

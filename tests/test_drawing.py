@@ -9,8 +9,9 @@ import pytest
 from PIL import Image
 
 from lib import datasets
-from lib.drawing import PictureError, centre_of_mass, prepare_drawing, read_picture
+from lib.drawing import PictureError, prepare_drawing, read_picture
 from lib.predict import Predictor
+from lib.recipes import centre_of_mass
 
 MNIST = datasets.REGISTRY["mnist"]
 
@@ -90,3 +91,191 @@ def test_predictor_gives_probabilities_and_feature_maps():
     p = predictor.probabilities(x)
     assert p.shape == (10,) and p.sum() == pytest.approx(1.0) and (p >= 0).all()
     assert predictor.feature_maps(x).shape == (26, 26, 4) and predictor.conv_name == "conv"
+
+
+# --- recipes against their definitions ------------------------------------------------------
+
+FASHION = datasets.REGISTRY["fashion_mnist"]
+DIGITS = datasets.REGISTRY["digits"]
+
+
+def _seven() -> np.ndarray:
+    """A "7" on the canvas: its ink is heavy at the top, so mass and box centres differ."""
+    stroke = np.zeros((280, 280), bool)
+    stroke[40:70, 60:220] = True  # the bar
+    stroke[70:240, 190:220] = True  # the stem
+    return _canvas(stroke)
+
+
+def _box_centre(view: np.ndarray) -> tuple[float, float]:
+    rows, cols = np.nonzero(view > 0)
+    return (rows.min() + rows.max()) / 2, (cols.min() + cols.max()) / 2
+
+
+def test_mnist_centres_by_mass_and_fashion_by_box():
+    mnist, fashion = prepare_drawing(_seven(), MNIST).view, prepare_drawing(_seven(), FASHION).view
+    r, c = centre_of_mass(mnist)
+    assert abs(r - 13.5) <= 0.5 and abs(c - 13.5) <= 0.5
+    assert abs(_box_centre(mnist)[0] - 13.5) >= 1.5  # so the box is not centred: mass is what counts
+    r, c = _box_centre(fashion)
+    assert abs(r - 13.5) <= 0.5 and abs(c - 13.5) <= 0.5
+    assert abs(centre_of_mass(fashion)[0] - 13.5) >= 1.5
+    rows = np.nonzero(fashion.any(axis=1))[0]
+    assert rows.max() - rows.min() + 1 == 28  # the longest edge fills 28, not MNIST's 20
+
+
+def test_fashion_puts_the_odd_margin_pixel_before_the_item():
+    stroke = np.zeros((280, 280), bool)
+    stroke[0:280, 100:170] = True  # 70 wide, 280 tall: 7 columns of 28, margin 21 (odd)
+    view = prepare_drawing(_canvas(stroke), FASHION).view
+    cols = np.nonzero(view.any(axis=0))[0]
+    assert (cols[0], cols[-1]) == (11, 17)  # 11 columns before, 10 after, as Fashion-MNIST's converter did
+
+
+def test_digits_count_4x4_blocks_of_a_32x32_bitmap():
+    stroke = np.zeros((280, 280), bool)
+    stroke[20:260, 90:190] = True  # a solid bar, 240 tall, 100 wide
+    prepared = prepare_drawing(_canvas(stroke), DIGITS)
+    counts = prepared.view * 16
+    assert np.allclose(counts, np.round(counts))  # whole counts, as in the UCI data
+    # 240 rows → 32 and 100 columns → 13 bitmap pixels, centred at columns 9..21: blocks 2..5
+    # hold 3, 4, 4 and 2 of its columns, 4 rows each
+    assert (counts == [0, 0, 12, 16, 16, 8, 0, 0]).all()
+    assert [s.code for s in prepared.steps][-2:] == ["bitmap", "blocks"]
+
+
+def test_exact_digits_come_back_exactly():
+    from sklearn.datasets import load_digits
+
+    from bench.renderings import upload_exact
+
+    images = load_digits().images[:200].astype("uint8")
+    same = [np.array_equal(prepare_drawing(upload_exact(im, 16), DIGITS).view * 16, im) for im in images]
+    assert all(same)
+
+
+def test_every_image_dataset_declares_a_known_recipe():
+    from lib.recipes import RECIPES
+
+    for info in datasets.REGISTRY.values():
+        assert (info.draw_recipe is not None) == (info.kind == "image"), info.name
+        assert info.draw_recipe is None or info.draw_recipe in RECIPES
+
+
+# --- finding the object in photos -------------------------------------------------------------
+
+
+def _photo(dark_on_light: bool = True, blank: bool = False, seed: int = 0) -> np.ndarray:
+    """A 300×400 photo: a lighting gradient, noise, JPEG, and a bar off-centre (unless blank)."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.indices((300, 400), dtype="float32")
+    paper = 0.9 - 0.2 * cols / 400 if dark_on_light else 0.1 + 0.15 * rows / 300
+    ink = np.zeros((300, 400), "float32")
+    if not blank:
+        ink[60:200, 250:290] = 1.0
+    pixels = paper * (1 - 0.9 * ink) if dark_on_light else paper + 0.8 * ink
+    pixels = pixels + rng.normal(0, 0.025, pixels.shape)
+    buffer = io.BytesIO()
+    Image.fromarray((np.clip(pixels, 0, 1) * 255).astype("uint8")).save(buffer, format="JPEG", quality=80)
+    return read_picture(buffer.getvalue())
+
+
+@pytest.mark.parametrize("dark_on_light", [True, False], ids=["dark-on-light", "light-on-dark"])
+def test_a_photo_object_is_found_in_both_polarities(dark_on_light):
+    from lib.drawing import find_object, to_gray
+
+    found = find_object(to_gray(_photo(dark_on_light)))
+    assert found.inverted == dark_on_light
+    rows, cols = np.nonzero(found.ink)
+    # the bar, within a few pixels (noise and JPEG), and nothing else: no paper counted as ink
+    assert abs(rows.min() - 60) <= 4 and abs(rows.max() - 199) <= 4
+    assert abs(cols.min() - 250) <= 4 and abs(cols.max() - 289) <= 4
+    assert found.ink[80:180, 255:285].mean() > 0.8
+
+
+def test_blank_paper_finds_nothing():
+    from lib.drawing import find_object, to_gray
+
+    for seed in range(3):
+        assert find_object(to_gray(_photo(blank=True, seed=seed))) is None
+
+
+# --- decoding uploads ---------------------------------------------------------------------------
+
+
+def _encoded(image: Image.Image, fmt: str, **save) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **save)
+    return buffer.getvalue()
+
+
+def test_odd_formats_decode_to_the_right_values():
+    gray16 = Image.fromarray(np.full((20, 20), 32768, dtype="uint16"))  # mid-gray in 16 bits
+    assert read_picture(_encoded(gray16, "PNG")) == pytest.approx(0.5, abs=0.01)  # not clipped to white
+    frames = [Image.new("L", (20, 20), 0), Image.new("L", (20, 20), 255)]
+    gif = _encoded(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    assert read_picture(gif).max() == 0.0  # the first frame
+    cmyk = _encoded(Image.new("CMYK", (20, 20), (0, 0, 0, 255)), "JPEG")
+    assert read_picture(cmyk).max() < 0.1  # full black ink stays black
+    rgba = np.zeros((20, 20, 4), dtype="uint8")
+    rgba[5:15, 8:12] = (0, 0, 0, 255)  # a dark stroke on a transparent background
+    picture = read_picture(_encoded(Image.fromarray(rgba), "PNG"))
+    assert picture[0, 0].tolist() == [1.0, 1.0, 1.0] and picture[10, 10].tolist() == [0.0, 0.0, 0.0]
+
+
+def test_tiny_and_huge_pictures_are_refused_before_decoding():
+    with pytest.raises(PictureError) as err:
+        read_picture(_encoded(Image.new("L", (1, 1)), "PNG"))
+    assert err.value.code == "too_small"
+    from tests.test_draw_page import _huge_png_header
+
+    with pytest.raises(PictureError) as err:
+        read_picture(_huge_png_header())
+    assert err.value.code == "too_big"
+
+
+def test_colour_datasets_get_the_centre_square_in_colour():
+    picture = np.zeros((300, 400, 3), dtype="uint8")
+    picture[..., 0] = 200  # red everywhere ...
+    picture[:, :30] = (0, 0, 255)  # ... but blue strips at the far left and right, cut off by the crop
+    picture[:, -30:] = (0, 0, 255)
+    prepared = prepare_drawing(picture, datasets.REGISTRY["cifar10"])
+    assert prepared.x.shape == (1, 32, 32, 3)
+    assert np.allclose(prepared.view[..., 0], 200 / 255) and prepared.view[..., 2].max() == 0.0
+    assert [s.code for s in prepared.steps] == ["shorter_edge", "cropped"]
+
+
+def test_training_examples_of_a_class_and_none_without_the_data(datasets_dir, monkeypatch):
+    import time
+
+    from lib import keras_cache
+    from lib.predict import class_examples
+
+    examples = class_examples("digits", 3)
+    assert examples.shape == (9, 8, 8, 1) and examples.max() <= 1.0
+    digits = datasets.load("digits")
+    first_threes = digits.x_train[digits.y_train == 3][:9] / 16
+    assert np.array_equal(examples[..., 0], first_threes.astype("float32"))
+
+    def no_probe(*args, **kwargs):
+        raise AssertionError("the Draw page must not probe the network on a stroke")
+
+    monkeypatch.setattr(keras_cache, "can_reach", no_probe)
+    start = time.monotonic()
+    assert class_examples("mnist", 3) is None  # not in this (empty) Keras cache
+    assert time.monotonic() - start < 0.5
+
+
+def test_a_phone_sized_photo_is_shrunk_before_the_work():
+    import time
+
+    photo = np.full((3000, 4000), 220, dtype="uint8")
+    photo[800:2200, 1500:2500] = 30  # a dark object on light paper
+    data = _encoded(Image.fromarray(photo), "JPEG", quality=85)
+    start = time.perf_counter()
+    picture = read_picture(data)
+    prepared = prepare_drawing(picture, FASHION)
+    assert max(picture.shape[:2]) <= 1024 and prepared is not None
+    assert time.perf_counter() - start < 1.0  # every rerun of the page pays this
+    rows, cols = np.nonzero(prepared.view > 0.5)
+    assert rows.max() - rows.min() + 1 == 28 and cols.max() - cols.min() + 1 == 20  # 1400×1000: 28×20

@@ -39,4 +39,12 @@ def test_train_then_draw_then_predict(page, app_url):
     values = chart.evaluate("el => el.data[0].y")
     values = list(values.values()) if isinstance(values, dict) else values
     assert len(values) == 10 and abs(sum(values) - 100) <= 1
+    # Side by side: the canvas, the exact 8×8 array the model receives, training images of its answer.
+    answer = page.get_by_text("The model says").inner_text().split("The model says")[1].split("(")[0].strip()
+    page.get_by_text(f"In training: “{answer}”").wait_for()
+    page.get_by_text("What was done to this picture").wait_for()
+    view = page.locator(".js-plotly-plot").filter(has=page.locator(".heatmaplayer")).first
+    assert view.evaluate("el => el._fullLayout.xaxis.range[1]") == pytest.approx(7.5, abs=0.01)  # 8 columns
+    boxes = [page.locator("canvas.upper-canvas").first.bounding_box(), view.bounding_box()]
+    assert boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"] - 1  # beside the canvas, not under it
     screenshot(page, "draw-en")
