@@ -5,8 +5,13 @@ figures that matter are the ratios; each pair is run alternately and the median 
 
     python -m bench [--samples 20000] [--epochs 2] [--rounds 3] [--browser]
     python -m bench draw [--fashion-test 1000] [--fashion-samples 60000] [--epochs N] [--no-convnet]
+    python -m bench backends [--rounds 3] [--epochs 2] [--samples 0] [--only fashion_mlp_b32 ...]
+    python -m bench classroom [--students 30] [--epochs 20] [--workers N]
 
-``draw`` runs only the Draw page's fidelity benchmark (``bench/draw.py``).
+``draw`` runs only the Draw page's fidelity benchmark (``bench/draw.py``); ``backends``
+the worker pool with backend auto against a plain Keras-on-TensorFlow script
+(``bench/backends.py``); ``classroom`` 30 students training at once, thread runner vs
+worker pool (``bench/classroom.py``). Each ends with a ``RESULT {json}`` line.
 """
 
 from __future__ import annotations
@@ -96,10 +101,23 @@ def draw_main(argv: list[str]) -> None:
     sys.stdout.flush()
 
 
+def _figures_main(module: str, argv: list[str]) -> None:
+    """Run ``bench.<module>.main(argv)`` and end with its ``RESULT`` JSON line."""
+    import importlib
+    import json
+
+    figures = importlib.import_module(f"bench.{module}").main(argv)
+    print("RESULT " + json.dumps(figures, sort_keys=True))
+    sys.stdout.flush()
+
+
 def main() -> None:
     """Run the benchmarks and print their figures."""
     if sys.argv[1:2] == ["draw"]:
         draw_main(sys.argv[2:])
+        return
+    if sys.argv[1:2] in (["backends"], ["classroom"]):
+        _figures_main(sys.argv[1], sys.argv[2:])
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=60000)
@@ -116,7 +134,8 @@ def main() -> None:
     preset = PRESETS["fashion_mlp"]
     settings = preset.settings()
     settings.fit.epochs, settings.fit.batch_size = args.epochs, args.batch
-    config = make_config(preset.spec(info.input_shape), name, samples, "classes", settings)
+    # The same backend as the plain script: this measures the app's own overhead.
+    config = make_config(preset.spec(info.input_shape), name, samples, "classes", settings, "tensorflow")
     raw = datasets.load(name)
     manager = JobManager(RunStore(), workers=1)
     print(f"dataset {name}, {samples} samples, {args.epochs} epochs, batch {args.batch}, {args.rounds} rounds")

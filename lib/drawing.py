@@ -294,6 +294,26 @@ def is_dataset_image(found: Found, side: int) -> bool:
     return found.ink.shape == (side, side) and found.noise == 0 and not found.inverted and found.background == 0
 
 
+def undo_enlargement(gray: np.ndarray, side: int, tolerance: float = 1.5 / 255) -> tuple[np.ndarray, int] | None:
+    """``(image at side×side, factor)`` when ``gray`` is a pixel-for-pixel enlargement, else None.
+
+    A picture exactly ``k`` times the model's size whose every k×k block holds one value
+    is an image at the model's resolution, enlarged (saved bigger from the Datasets page,
+    a screenshot zoomed without smoothing). Shrinking it back by block averages returns
+    that image exactly; redoing the recipe on the enlargement cannot, because the dataset
+    made its small images from a finer original (digits: where the 32×32 bitmap sat inside
+    each 4×4 block is lost in the 8×8 counts).
+    """
+    height, width = gray.shape
+    if height != width or height % side or height == side:
+        return None
+    k = height // side
+    blocks = gray.reshape(side, k, side, k)
+    if float((blocks.max(axis=(1, 3)) - blocks.min(axis=(1, 3))).max()) > tolerance:
+        return None
+    return blocks.mean(axis=(1, 3)).astype("float32"), k
+
+
 def prepare_drawing(image: np.ndarray, info: DatasetInfo) -> Prepared | None:
     """Apply the dataset's recipe (``info.draw_recipe``) to a canvas image or picture.
 
@@ -305,7 +325,10 @@ def prepare_drawing(image: np.ndarray, info: DatasetInfo) -> Prepared | None:
     if not recipe.gray:
         view, steps = recipe.apply(rgb, info.input_shape)
     else:
-        found = find_object(to_gray(rgb))
+        gray, shrunk = to_gray(rgb), []
+        if (undone := undo_enlargement(gray, side)) is not None:
+            gray, shrunk = undone[0], [Step("unenlarged", {"factor": undone[1], "side": side})]
+        found = find_object(gray)
         if found is None:
             return None
         if is_dataset_image(found, side):
@@ -313,7 +336,7 @@ def prepare_drawing(image: np.ndarray, info: DatasetInfo) -> Prepared | None:
         else:
             view, recipe_steps = recipe.apply(found.ink, info.input_shape)
         view = np.round(view * recipe.levels) / recipe.levels
-        steps = found.steps + recipe_steps
+        steps = shrunk + found.steps + recipe_steps
     view = np.clip(view, 0.0, 1.0).astype("float32")
     x = view.reshape(1, *info.input_shape)
     return Prepared(x, view, steps)

@@ -17,9 +17,17 @@ MNIST = datasets.REGISTRY["mnist"]
 
 
 def _canvas(stroke) -> np.ndarray:
-    """A 280×280 RGBA canvas: black background, white strokes where ``stroke`` is True."""
+    """A 280×280 RGBA canvas: black background, white strokes where ``stroke`` is True.
+
+    Like the real canvas, a stroke's edge is anti-aliased (a one-pixel grey rim): without
+    it, rectangles on the 10-pixel grid would be exact 10x enlargements of a 28x28 image,
+    which lib.drawing.undo_enlargement rightly shrinks back instead of redrawing.
+    """
+    from scipy import ndimage
+
     rgba = np.zeros((280, 280, 4), dtype="uint8")
     rgba[..., 3] = 255
+    rgba[ndimage.binary_dilation(stroke)] = (128, 128, 128, 255)
     rgba[stroke] = (255, 255, 255, 255)
     return rgba
 
@@ -279,3 +287,21 @@ def test_a_phone_sized_photo_is_shrunk_before_the_work():
     assert time.perf_counter() - start < 1.0  # every rerun of the page pays this
     rows, cols = np.nonzero(prepared.view > 0.5)
     assert rows.max() - rows.min() + 1 == 28 and cols.max() - cols.min() + 1 == 20  # 1400×1000: 28×20
+
+
+def test_an_exact_enlargement_is_shrunk_back_and_a_smooth_one_is_not():
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    from lib.drawing import undo_enlargement
+
+    digit = load_digits().images[7] / 16.0
+    small = Image.fromarray(np.round(digit * 255).astype("uint8"))
+    big = np.asarray(small.resize((80, 80), Image.Resampling.NEAREST)) / 255
+    shrunk, factor = undo_enlargement(big.astype("float32"), 8)
+    assert factor == 10 and np.abs(shrunk - np.asarray(small) / 255).max() < 1e-6
+    smooth = small.resize((80, 80), Image.Resampling.BILINEAR)
+    assert undo_enlargement(np.asarray(smooth, dtype="float32") / 255, 8) is None
+    assert undo_enlargement(big.astype("float32")[:79, :79], 8) is None  # not a whole multiple
+    view = prepare_drawing((np.stack([big] * 3, -1) * 255).astype("uint8"), DIGITS).view
+    assert np.abs(view - np.round(digit * 16) / 16).max() < 1e-6  # the digit's own 0..16 values
