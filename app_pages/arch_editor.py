@@ -7,8 +7,8 @@ import streamlit as st
 from app_pages.shared import lang, tr
 from app_pages.widgets import forget, param_widget
 from lib.i18n import pick
-from lib.layers import REGISTRY, normalise_config
-from lib.spec import INPUT_ID, ModelSpec, Node
+from lib.model.layers import REGISTRY, normalise_config
+from lib.model.spec import INPUT_ID, ModelSpec, Node
 
 SPEC_KEY = "arch.spec"
 WIDGET_PREFIX = "arch.p."

@@ -6,14 +6,14 @@ import streamlit as st
 
 from app_pages import arch_editor as editor
 from app_pages.shared import dataset_label, lang, set_value, tr
-from lib import datasets
-from lib.analysis import Analysis, Target
-from lib.builder import build_model, summary_text
-from lib.codegen import export_script, script_filename
+from lib.data import datasets
 from lib.i18n import pick
-from lib.presets import PRESETS
-from lib.spec import ModelSpec, SpecError, from_json, from_link_token, to_link_token
-from lib.train_config import TrainSettings
+from lib.model.analysis import Analysis, Target
+from lib.model.builder import build_model, summary_text
+from lib.model.codegen import export_script, script_filename
+from lib.model.presets import PRESETS
+from lib.model.spec import ModelSpec, SpecError, from_json, from_link_token, to_link_token
+from lib.model.train_config import TrainSettings
 
 
 def load_preset(preset_id: str, quiet: bool = False) -> None:

@@ -5,13 +5,13 @@ import streamlit as st
 from app_pages import arch_editor as editor
 from app_pages.arch_tools import ensure_spec, export_panel, keras_summary, load_link, load_preset, target_for
 from app_pages.shared import bind, dataset_label, lang, num, tr
-from lib import datasets
-from lib.analysis import analyse, bytes_text, message
-from lib.graph import to_dot
+from lib.data import datasets
 from lib.i18n import pick
-from lib.layers import FAMILIES, LAYER_TYPES
-from lib.presets import PRESETS
-from lib.spec import ModelSpec
+from lib.model.analysis import analyse, bytes_text, message
+from lib.model.graph import to_dot
+from lib.model.layers import FAMILIES, LAYER_TYPES
+from lib.model.presets import PRESETS
+from lib.model.spec import ModelSpec
 
 st.title(tr("arch.title"))
 load_link()

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from app_pages.shared import bind, dataset_label, lang, load_dataset, num, tr
-from lib import dataset_views as views
-from lib import datasets
+from lib.data import dataset_views as views
+from lib.data import datasets
 
 st.title(tr("ds.title"))
 offline = set(datasets.offline_available())

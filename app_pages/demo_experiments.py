@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app_pages.shared import class_names, dataset_label, live_view, manager, tr
-from lib import charts, datasets, keras_cache
+from lib import charts
+from lib.data import datasets, keras_cache
 from lib.demos import experiments
 
 
@@ -132,7 +133,7 @@ def _autoencoder_view(info: datasets.DatasetInfo) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _model(run_id: str, mtime: float):
-    from lib.evaluation import load_run_model
+    from lib.train.evaluation import load_run_model
 
     return load_run_model(manager().store, run_id)
 

@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app_pages.shared import dataset_label, num, tr
-from lib import charts, datasets
+from lib import charts
+from lib.data import datasets
 from lib.demos import conv
 from lib.demos.functions import ACTIVATIONS, dropout, softmax
 

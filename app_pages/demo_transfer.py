@@ -6,9 +6,10 @@ import streamlit as st
 
 from app_pages.demo_experiments import preferred_images
 from app_pages.shared import class_names, dataset_label, live_view, manager, num, tr
-from lib import charts, keras_cache
+from lib import charts
+from lib.data import keras_cache
 from lib.demos.experiments import transfer_configs
-from lib.evaluation import evaluate
+from lib.train.evaluation import evaluate
 
 WAYS = ("scratch", "frozen", "finetune")
 

@@ -4,11 +4,12 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from app_pages.shared import class_names, dataset_label, manager, num, tr
-from lib import charts, datasets
-from lib.drawing import PictureError, prepare_drawing, read_picture
-from lib.predict import Predictor, class_examples, drawable_runs
-from lib.run_views import best_validation
-from lib.training import class_ids
+from lib import charts
+from lib.data import datasets
+from lib.infer.drawing import PictureError, prepare_drawing, read_picture
+from lib.infer.predict import Predictor, class_examples, drawable_runs
+from lib.train.run_views import best_validation
+from lib.train.training import class_ids
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
 
@@ -24,7 +25,7 @@ if not runs:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def predictor(run_id: str, model_mtime: float) -> Predictor:
     """The run's model, loaded once per saved file (never per stroke)."""
-    from lib.evaluation import load_run_model
+    from lib.train.evaluation import load_run_model
 
     return Predictor(load_run_model(store, run_id))
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages.shared import dataset_label, tr
-from lib import datasets
+from lib.data import datasets
 
 st.title(tr("app.title"))
 st.caption(tr("app.tagline"))

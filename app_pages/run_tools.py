@@ -8,11 +8,12 @@ import numpy as np
 import streamlit as st
 
 from app_pages.shared import class_names, dataset_label, num, tr
-from lib import charts, datasets
-from lib.evaluation import evaluate
-from lib.model_import import ModelImportError, import_model
-from lib.runstore import RunStore
-from lib.training import class_ids, clean_detail, training_arrays
+from lib import charts
+from lib.data import datasets
+from lib.train.evaluation import evaluate
+from lib.train.model_import import ModelImportError, import_model
+from lib.train.runstore import RunStore
+from lib.train.training import class_ids, clean_detail, training_arrays
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, workers_panel
 from app_pages.shared import dataset_label, manager, tr
 from lib import charts
-from lib.run_views import config_differences, final_metrics, row
+from lib.train.run_views import config_differences, final_metrics, row
 
 st.title(tr("runs.title"))
 store = manager().store

@@ -12,7 +12,7 @@ import uuid
 
 import streamlit as st
 
-from lib import datasets
+from lib.data import datasets
 from lib.i18n import LANGUAGES, choose_language, number, t, t_list
 
 LANG_KEY = "app.lang"
@@ -31,7 +31,7 @@ def session_id() -> str:
 
 
 def config_messages(problems: list) -> list[str]:
-    """Translated reasons why a run config was refused (``lib.config_check.ConfigProblem``)."""
+    """Translated reasons why a run config was refused (``lib.train.config_check.ConfigProblem``)."""
     return [tr(f"train.cfg.{p.code}", **p.values) for p in problems]
 
 
@@ -171,7 +171,8 @@ def coming_next() -> None:
 @st.cache_resource(show_spinner=False)
 def manager():
     """The server's one job manager (survives reruns, page changes and closed tabs)."""
-    from lib.jobs import JobManager
+    from lib.demos import gan  # noqa: F401 - registers the GAN's job kind (runs in threads too)
+    from lib.train.jobs import JobManager
 
     return JobManager()
 

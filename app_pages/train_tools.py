@@ -9,10 +9,10 @@ import streamlit as st
 from app_pages.shared import bind, lang, manager, num, session_id, tr
 from app_pages.widgets import param_widget
 from lib import charts
-from lib.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
-from lib.config_check import BACKEND_CHOICES
 from lib.i18n import pick
-from lib.train_config import CompileSettings, FitSettings, TrainSettings
+from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
+from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
+from lib.train.config_check import BACKEND_CHOICES
 
 W = "train.w."  # widget key prefix (forgotten when a preset brings new settings)
 
@@ -80,7 +80,7 @@ def backend_choice() -> str:
     return (
         st.segmented_control(
             tr("train.backend"),
-            BACKEND_CHOICES,  # from lib.config_check: the choices a config may hold
+            BACKEND_CHOICES,  # from lib.train.config_check: the choices a config may hold
             format_func=lambda b: tr(f"train.backend.{b}"),
             help=tr("train.backend_help"),
             **{k: v for k, v in bind("train.backend", "auto").items() if k != "value"},

@@ -5,14 +5,14 @@ import streamlit as st
 from app_pages.arch_tools import ensure_spec
 from app_pages.shared import config_messages, dataset_label, lang, live_view, manager, num, session_id, tr
 from app_pages.train_tools import backend_choice, settings_form, show_run
-from lib import datasets
-from lib.analysis import Target, analyse, message
-from lib.config_check import ConfigError, config_problems
-from lib.executors import resolve_backend
-from lib.labels import encoding, pairing_problems
-from lib.layers import REGISTRY, normalise_config
-from lib.train_config import TrainSettings
-from lib.training import make_config
+from lib.data import datasets
+from lib.model.analysis import Target, analyse, message
+from lib.model.labels import encoding, pairing_problems
+from lib.model.layers import REGISTRY, normalise_config
+from lib.model.train_config import TrainSettings
+from lib.train.config_check import ConfigError, config_problems
+from lib.train.executors import resolve_backend
+from lib.train.training import make_config
 
 st.title(tr("train.title"))
 spec = ensure_spec()

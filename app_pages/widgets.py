@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages.shared import lang
 from lib.i18n import pick
-from lib.layers import Param
+from lib.model.layers import Param
 
 
 def forget(prefix: str) -> None:

@@ -27,11 +27,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KP_RUNS_DIR", tempfile.mkdtemp(prefix="kp-bench-runs-"))
 
 from bench.pages import page_times
-from lib import datasets
-from lib.jobs import JobManager
-from lib.presets import PRESETS
-from lib.runstore import RunStore
-from lib.training import make_config
+from lib.data import datasets
+from lib.model.presets import PRESETS
+from lib.train.jobs import JobManager
+from lib.train.runstore import RunStore
+from lib.train.training import make_config
 
 
 def plain_keras(raw: datasets.Dataset, samples: int, epochs: int, batch: int, seed: int) -> float:

@@ -17,11 +17,11 @@ import threading
 import time
 from pathlib import Path
 
-from lib.executors import ProcessExecutor, ThreadExecutor
-from lib.jobs import JobManager
-from lib.presets import PRESETS
-from lib.runstore import RunStore
-from lib.training import make_config
+from lib.model.presets import PRESETS
+from lib.train.executors import ProcessExecutor, ThreadExecutor
+from lib.train.jobs import JobManager
+from lib.train.runstore import RunStore
+from lib.train.training import make_config
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -90,7 +90,7 @@ def main(argv: list[str]) -> dict:
     parser.add_argument("--epochs", type=int, default=20, help="the digits lesson's own 20 epochs")
     parser.add_argument("--workers", type=int, default=0, help="0: the app's default for this machine")
     args, _ = parser.parse_known_args(argv)
-    from lib.jobs import default_workers
+    from lib.train.jobs import default_workers
 
     workers = args.workers or default_workers()
     os.environ["KP_EXECUTOR"] = "thread"  # the page's own manager in AppTest runs no jobs

@@ -3,7 +3,7 @@ they went through the Draw page (uploaded, drawn on the canvas, photographed)?
 
 For each offline image dataset a lesson network is trained through the app's job runner;
 then test images are predicted as the original arrays and as each rendering of
-:mod:`bench.renderings` pushed through :func:`lib.drawing.prepare_drawing`. Accuracy on a
+:mod:`bench.renderings` pushed through :func:`lib.infer.drawing.prepare_drawing`. Accuracy on a
 rendering is reported beside the original's, as a ratio and in points, against the issue's
 targets. The last line is ``RESULT {json}``.
 
@@ -23,12 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from bench.renderings import RENDERINGS, TARGET_POINTS, canvas
-from lib import datasets
-from lib.drawing import prepare_drawing
-from lib.jobs import JobManager
-from lib.presets import PRESETS
-from lib.runstore import RunStore
-from lib.training import make_config
+from lib.data import datasets
+from lib.infer.drawing import prepare_drawing
+from lib.model.presets import PRESETS
+from lib.train.jobs import JobManager
+from lib.train.runstore import RunStore
+from lib.train.training import make_config
 
 STROKE_BUDGET_MS = 100.0
 
@@ -99,7 +99,7 @@ def fidelity(model, info: datasets.DatasetInfo, images: np.ndarray, labels: np.n
 
 def stroke_ms(model, info: datasets.DatasetInfo, image: np.ndarray, repeats: int = 30) -> float:
     """Median server time of one stroke: a 280×280 RGBA canvas prepared and predicted."""
-    from lib.predict import Predictor
+    from lib.infer.predict import Predictor
 
     predictor = Predictor(model)
     rgba = canvas(image, info.pixel_max)
@@ -135,7 +135,7 @@ def run(
     fashion_test: int = 1000, fashion_samples: int = 60000, convnet: bool = True, epochs: int | None = None
 ) -> dict:
     """Train, measure and print the fidelity table; return the RESULT object."""
-    from lib.evaluation import load_run_model
+    from lib.train.evaluation import load_run_model
 
     manager = JobManager(RunStore(), workers=1)
     result = {}

@@ -2,7 +2,7 @@
 
 Each renderer takes one original image (uint8, values 0..``pixel_max``, object bright on
 black as the datasets store it) and returns what the page would receive: the decoded
-upload (through :func:`lib.drawing.read_picture`, as the page decodes it) or the canvas's
+upload (through :func:`lib.infer.drawing.read_picture`, as the page decodes it) or the canvas's
 RGBA array.
 """
 
@@ -13,7 +13,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from lib.drawing import read_picture
+from lib.infer.drawing import read_picture
 
 CANVAS_SIDE = 280  # the Draw page's canvas
 

@@ -1,4 +1,4 @@
-"""The body of one warm worker process (spawned by ``lib.executors.ProcessExecutor``).
+"""The body of one warm worker process (spawned by ``lib.train.executors.ProcessExecutor``).
 
 Imports nothing of Keras at module level: the worker sets ``KERAS_BACKEND`` (and, with
 GPUs, ``CUDA_VISIBLE_DEVICES``) first, then imports Keras once, then trains job after job.
@@ -37,8 +37,9 @@ def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str]) -> None:
     os.environ["KERAS_BACKEND"] = backend
     import keras  # the one slow import, done before the first job
 
-    from lib.runstore import RunStore
-    from lib.training import run_training
+    from lib.demos import gan  # noqa: F401 - registers the GAN's job kind in this worker
+    from lib.train.runstore import RunStore
+    from lib.train.training import run_training
 
     send_lock = threading.Lock()
 

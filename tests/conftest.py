@@ -20,7 +20,7 @@ os.environ["KP_RUNS_DIR"] = str(RUNS_DIR)
 # tests (a real server) exercise the default: warm worker processes.
 os.environ["KP_EXECUTOR"] = "thread"
 
-from lib import datasets, keras_cache  # noqa: E402
+from lib.data import datasets, keras_cache  # noqa: E402
 
 
 @pytest.fixture

@@ -12,14 +12,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib import datasets, layers
-from lib import spec as specs
-from lib.analysis import MAX_PARAMS, Target, analyse, message
-from lib.builder import build_model, summary_text
-from lib.codegen import export_script
+from lib.data import datasets
 from lib.i18n import LANGUAGES
-from lib.presets import PRESETS
-from lib.spec import ModelSpec, Node, SpecError
+from lib.model import layers
+from lib.model import spec as specs
+from lib.model.analysis import MAX_PARAMS, Target, analyse, message
+from lib.model.builder import build_model, summary_text
+from lib.model.codegen import export_script
+from lib.model.presets import PRESETS
+from lib.model.spec import ModelSpec, Node, SpecError
 
 
 def _keras_default(cls, name):

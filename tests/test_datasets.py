@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from lib import datasets, keras_cache
-from lib.datasets import DatasetError
+from lib.data import datasets, keras_cache
+from lib.data.datasets import DatasetError
 from tests import keras_fixtures
 
 EXPECTED_SHAPES = {  # (x_train shape, y_train length) from the fixtures

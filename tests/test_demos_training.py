@@ -7,7 +7,7 @@ import threading
 import numpy as np
 
 from lib.demos.gan import GRID, fit_gan, gan_config, samples
-from lib.runstore import RunStore
+from lib.train.runstore import RunStore
 
 
 def test_gan_job_writes_losses_samples_and_generator(tmp_path):

@@ -1,7 +1,7 @@
 """Regression test of the Draw page's fidelity (issue #10), with models trained by the app.
 
 Real test images go through the page's own path (decoded as uploads, or as the canvas
-returns them, then :func:`lib.drawing.prepare_drawing`) and the model's accuracy on them is
+returns them, then :func:`lib.infer.drawing.prepare_drawing`) and the model's accuracy on them is
 compared with its accuracy on the original arrays. Digits: all 360 test images (the whole
 test split; fewer than the issue's 500 exist). Fashion-MNIST: 500 test images, a small
 MLP trained on 5,000 images for 2 epochs (seconds). ``./scripts/bench.sh draw`` runs the
@@ -14,12 +14,12 @@ import pytest
 
 from bench.draw import Case, fidelity, sample_test_images, train
 from bench.renderings import TARGET_POINTS
-from lib import datasets
-from lib.evaluation import load_run_model
-from lib.jobs import JobManager
+from lib.data import datasets
+from lib.train.evaluation import load_run_model
+from lib.train.jobs import JobManager
 
 # No exceptions: every rendering is held to the issue's target (exact enlargements are
-# shrunk back by lib.drawing.undo_enlargement, which closed the digits' 10x gap).
+# shrunk back by lib.infer.drawing.undo_enlargement, which closed the digits' 10x gap).
 KNOWN_GAPS: dict[tuple[str, str], float] = {}
 
 CASES = {

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lib.jobs import JobManager
-from lib.presets import PRESETS
-from lib.training import make_config
+from lib.model.presets import PRESETS
+from lib.train.jobs import JobManager
+from lib.train.training import make_config
 from tests.apptest_helpers import open_page, plotly_specs, texts
 
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lib import datasets
-from lib.drawing import PictureError, prepare_drawing, read_picture
-from lib.predict import Predictor
-from lib.recipes import centre_of_mass
+from lib.data import datasets
+from lib.infer.drawing import PictureError, prepare_drawing, read_picture
+from lib.infer.predict import Predictor
+from lib.infer.recipes import centre_of_mass
 
 MNIST = datasets.REGISTRY["mnist"]
 
@@ -21,7 +21,7 @@ def _canvas(stroke) -> np.ndarray:
 
     Like the real canvas, a stroke's edge is anti-aliased (a one-pixel grey rim): without
     it, rectangles on the 10-pixel grid would be exact 10x enlargements of a 28x28 image,
-    which lib.drawing.undo_enlargement rightly shrinks back instead of redrawing.
+    which lib.infer.drawing.undo_enlargement rightly shrinks back instead of redrawing.
     """
     from scipy import ndimage
 
@@ -163,7 +163,7 @@ def test_exact_digits_come_back_exactly():
 
 
 def test_every_image_dataset_declares_a_known_recipe():
-    from lib.recipes import RECIPES
+    from lib.infer.recipes import RECIPES
 
     for info in datasets.REGISTRY.values():
         assert (info.draw_recipe is not None) == (info.kind == "image"), info.name
@@ -190,7 +190,7 @@ def _photo(dark_on_light: bool = True, blank: bool = False, seed: int = 0) -> np
 
 @pytest.mark.parametrize("dark_on_light", [True, False], ids=["dark-on-light", "light-on-dark"])
 def test_a_photo_object_is_found_in_both_polarities(dark_on_light):
-    from lib.drawing import find_object, to_gray
+    from lib.infer.drawing import find_object, to_gray
 
     found = find_object(to_gray(_photo(dark_on_light)))
     assert found.inverted == dark_on_light
@@ -202,7 +202,7 @@ def test_a_photo_object_is_found_in_both_polarities(dark_on_light):
 
 
 def test_blank_paper_finds_nothing():
-    from lib.drawing import find_object, to_gray
+    from lib.infer.drawing import find_object, to_gray
 
     for seed in range(3):
         assert find_object(to_gray(_photo(blank=True, seed=seed))) is None
@@ -256,8 +256,8 @@ def test_colour_datasets_get_the_centre_square_in_colour():
 def test_training_examples_of_a_class_and_none_without_the_data(datasets_dir, monkeypatch):
     import time
 
-    from lib import keras_cache
-    from lib.predict import class_examples
+    from lib.data import keras_cache
+    from lib.infer.predict import class_examples
 
     examples = class_examples("digits", 3)
     assert examples.shape == (9, 8, 8, 1) and examples.max() <= 1.0
@@ -293,7 +293,7 @@ def test_an_exact_enlargement_is_shrunk_back_and_a_smooth_one_is_not():
     from PIL import Image
     from sklearn.datasets import load_digits
 
-    from lib.drawing import undo_enlargement
+    from lib.infer.drawing import undo_enlargement
 
     digit = load_digits().images[7] / 16.0
     small = Image.fromarray(np.round(digit * 255).astype("uint8"))

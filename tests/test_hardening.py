@@ -19,16 +19,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib.analysis import Target, analyse
-from lib.codegen import ExportError, export_script
-from lib.config_check import ConfigError, config_problems
-from lib.jobs import JobManager
-from lib.model_import import MAX_UNPACKED_BYTES, ModelImportError, import_model
-from lib.presets import PRESETS
-from lib.runstore import RunStore
-from lib.spec import SpecError, from_json, sequential, to_link_token
-from lib.train_config import TrainSettings
-from lib.training import make_config
+from lib.model.analysis import Target, analyse
+from lib.model.codegen import ExportError, export_script
+from lib.model.presets import PRESETS
+from lib.model.spec import SpecError, from_json, sequential, to_link_token
+from lib.model.train_config import TrainSettings
+from lib.train.config_check import ConfigError, config_problems
+from lib.train.jobs import JobManager
+from lib.train.model_import import MAX_UNPACKED_BYTES, ModelImportError, import_model
+from lib.train.runstore import RunStore
+from lib.train.training import make_config
 from tests.apptest_helpers import open_page, page_path, texts
 
 GENERATED = {"codegen": 0, "spec_json": 0, "links_through_page": 0}
@@ -238,7 +238,7 @@ def test_a_failing_disk_write_fails_that_run_and_the_queue_goes_on(store, monkey
             raise OSError(28, f"No space left on device: '{self.root}/{run_id}/history.json'")
         original(self, run_id, history)
 
-    from lib.runstore import config_hash
+    from lib.train.runstore import config_hash
 
     first_id = config_hash(first)
     monkeypatch.setattr(RunStore, "write_history", full_disk)
@@ -254,7 +254,7 @@ def test_an_unwritable_run_folder_even_for_the_final_status(store, monkeypatch):
     """The status write itself fails: the outcome is kept in memory and shown; the queue goes on."""
     manager = JobManager(store, workers=1)
     config = _digits_config(samples=150)
-    from lib.runstore import config_hash
+    from lib.train.runstore import config_hash
 
     broken = config_hash(config)
     original = RunStore.update_status
@@ -430,7 +430,7 @@ def test_hostile_uploads_are_refused_within_a_memory_bound(case, hostile_models,
 
 def _damage(root: Path) -> list[str]:
     """Four damaged run folders beside the sound ones (each once crashed every page)."""
-    from lib.runstore import write_json
+    from lib.train.runstore import write_json
 
     good = _digits_config()
     cases = {

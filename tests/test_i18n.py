@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from lib import datasets
+from lib.data import datasets
 from lib.i18n import LANGUAGES, catalog, choose_language, number, t, t_list
 
 

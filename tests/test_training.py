@@ -9,16 +9,16 @@ import time
 import numpy as np
 import pytest
 
-from lib import labels
-from lib.analysis import Target
-from lib.evaluation import evaluate
-from lib.jobs import JobManager
-from lib.model_import import ModelImportError, import_model
-from lib.presets import PRESETS
-from lib.runstore import RunStore, Status, atomic_write, config_hash
-from lib.spec import sequential
-from lib.train_config import TrainSettings
-from lib.training import make_config
+from lib.model import labels
+from lib.model.analysis import Target
+from lib.model.presets import PRESETS
+from lib.model.spec import sequential
+from lib.model.train_config import TrainSettings
+from lib.train.evaluation import evaluate
+from lib.train.jobs import JobManager
+from lib.train.model_import import ModelImportError, import_model
+from lib.train.runstore import RunStore, Status, atomic_write, config_hash
+from lib.train.training import make_config
 
 
 def _digits_config(epochs: int = 2, samples: int = 300, **compile_changes) -> dict:
@@ -138,8 +138,8 @@ def test_exploding_loss_fails_the_run_with_an_explanation(
     """SGD at learning rate 10 explodes: caught as divergence, or (with that check off) as NaN."""
     from tests import keras_fixtures
 
-    monkeypatch.setattr("lib.training.DIVERGENCE_FACTOR", factor)
-    monkeypatch.setattr("lib.training.STEPS_PER_EXECUTION", 1)  # see each batch's loss before it is NaN
+    monkeypatch.setattr("lib.train.training.DIVERGENCE_FACTOR", factor)
+    monkeypatch.setattr("lib.train.training.STEPS_PER_EXECUTION", 1)  # see each batch's loss before it is NaN
     keras_fixtures.write_boston(datasets_dir)
     preset = PRESETS["boston_mlp"]
     settings = preset.settings()
@@ -152,12 +152,12 @@ def test_exploding_loss_fails_the_run_with_an_explanation(
 
 
 def test_an_exception_in_a_job_is_contained(store, monkeypatch):
-    import lib.training
+    import lib.train.training
 
     def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(lib.training, "build_model", explode)
+    monkeypatch.setattr(lib.train.training, "build_model", explode)
     manager = JobManager(store, workers=1)
     bad = manager.submit(_digits_config(epochs=1))
     assert _wait(manager, bad.run_id) == "failed"

@@ -10,12 +10,12 @@ import time
 import numpy as np
 import pytest
 
-from lib.evaluation import evaluate, load_run_model
-from lib.executors import ProcessExecutor, resolve_backend
-from lib.jobs import JobManager
-from lib.presets import PRESETS
-from lib.runstore import RunStore
-from lib.training import make_config
+from lib.model.presets import PRESETS
+from lib.train.evaluation import evaluate, load_run_model
+from lib.train.executors import ProcessExecutor, resolve_backend
+from lib.train.jobs import JobManager
+from lib.train.runstore import RunStore
+from lib.train.training import make_config
 
 
 def _config(backend: str = "auto", epochs: int = 2, samples: int = 400, preset: str = "digits_mlp") -> dict:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.spec import ModelSpec, sequential
-from lib.train_config import CompileSettings, FitSettings, TrainSettings
-from lib.training import make_config
+from lib.model.spec import ModelSpec, sequential
+from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
+from lib.train.training import make_config
 
 AUGMENT_DEFAULTS = {"mode": "horizontal", "rotation": 0.1, "zoom": 0.1, "translation": 0.1, "contrast": 0.2}
 
@@ -37,7 +37,7 @@ def augment(images: np.ndarray, settings: dict, copies: int, seed: int = 0) -> n
     """``copies`` random augmentations of each image (N, H, W, C) → (N, copies, H, W, C)."""
     import keras
 
-    from lib.builder import keras_config
+    from lib.model.builder import keras_config
 
     keras.utils.set_random_seed(seed)
     pipeline = keras.Sequential(

@@ -13,9 +13,11 @@ import time
 
 import numpy as np
 
-from lib import datasets
-from lib.runstore import RunStore, atomic_write
-from lib.train_config import CompileSettings, FitSettings, TrainSettings
+from lib.data import datasets
+from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
+from lib.train.device import device_name
+from lib.train.kinds import register
+from lib.train.runstore import RunStore, atomic_write
 
 LATENT = 32
 GRID = 16  # fixed-noise samples drawn after each epoch
@@ -73,11 +75,10 @@ def _models(shape: tuple[int, ...], lr: float, beta_1: float):
     return generator, discriminator
 
 
-def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict) -> tuple[str, str, str]:
+@register("gan")
+def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int = 0) -> tuple:
     """Train the GAN of ``run_id``; write losses, samples and the generator; return the outcome."""
     import keras
-
-    from lib.training import device_name
 
     config = store.config(run_id)
     info = datasets.REGISTRY[config["dataset"]]

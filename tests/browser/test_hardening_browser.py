@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from lib.presets import PRESETS
-from lib.spec import to_link_token
+from lib.model.presets import PRESETS
+from lib.model.spec import to_link_token
 from tests.browser.conftest import screenshot
 from tests.test_hardening import _hostile_links, _zip_bomb
 

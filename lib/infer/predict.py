@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib import datasets
-from lib.run_views import best_validation
-from lib.runstore import RunStore
+from lib.data import datasets
+from lib.train.run_views import best_validation
+from lib.train.runstore import RunStore
 
 
 def drawable_runs(store: RunStore) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lib.layers import Param
+from lib.model.layers import Param
 
 
 def _h(en: str, pt: str) -> dict[str, str]:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib import datasets
-from lib.analysis import Target, analyse
-from lib.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
-from lib.labels import pairing_problems
-from lib.spec import SpecError, from_dict
+from lib.data import datasets
+from lib.model.analysis import Target, analyse
+from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
+from lib.model.labels import pairing_problems
+from lib.model.spec import SpecError, from_dict
 
 TARGETS = ("classes", "value", "input")
 BACKEND_CHOICES = ("auto", "tensorflow", "jax")
@@ -126,8 +126,8 @@ def _model_problems(spec, config: dict) -> list[ConfigProblem]:
 
 
 def check_config(config: Any) -> None:
-    """Raise :class:`ConfigError` unless ``config`` can train (GAN demo configs are the GAN's own)."""
-    if isinstance(config, dict) and config.get("kind") == "gan":
+    """Raise :class:`ConfigError` unless ``config`` can train (other job kinds check their own)."""
+    if isinstance(config, dict) and config.get("kind", "fit") != "fit":
         return
     if problems := config_problems(config):
         raise ConfigError(problems)

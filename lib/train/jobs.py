@@ -16,10 +16,10 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from lib.config_check import check_config
-from lib.executors import ProcessExecutor, ThreadExecutor
-from lib.runstore import RunStore, Status, config_hash
-from lib.training import clean_detail
+from lib.train.config_check import check_config
+from lib.train.executors import ProcessExecutor, ThreadExecutor
+from lib.train.runstore import RunStore, Status, config_hash
+from lib.train.training import clean_detail
 
 ACTIVE = ("queued", "running")
 

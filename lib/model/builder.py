@@ -1,12 +1,12 @@
-"""Build a real Keras model from a ModelSpec (only after lib.analysis found no error)."""
+"""Build a real Keras model from a ModelSpec (only after lib.model.analysis found no error)."""
 
 from __future__ import annotations
 
 import io
 
-from lib.analysis import Analysis
-from lib.layers import REGISTRY, normalise_config
-from lib.spec import INPUT_ID, ModelSpec
+from lib.model.analysis import Analysis
+from lib.model.layers import REGISTRY, normalise_config
+from lib.model.spec import INPUT_ID, ModelSpec
 
 
 def input_dtype(spec: ModelSpec) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from lib.runstore import RunStore
+from lib.train.runstore import RunStore
 
 
 def best_validation(history: dict) -> tuple[str, float | None]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lib.analysis import Analysis
-from lib.spec import INPUT_ID, ModelSpec
+from lib.model.analysis import Analysis
+from lib.model.spec import INPUT_ID, ModelSpec
 
 
 def _fmt(shape) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lib import keras_cache
+from lib.data import keras_cache
 
 TEXT_NUM_WORDS = 10_000  # vocabulary kept for imdb/reuters (most frequent words)
 TEXT_MAXLEN = 200  # sequences are padded/truncated to this many tokens
@@ -39,7 +39,7 @@ class DatasetInfo:
         origin_host: download host, probed before a download is tried.
         download_mb: download size, shown before downloading.
         draw_recipe: how a drawing or photo becomes one of its images (a key of
-            ``lib.recipes.RECIPES``, each citing how the dataset was made); None when
+            ``lib.infer.recipes.RECIPES``, each citing how the dataset was made); None when
             nothing can be drawn for it.
 
     """

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.runstore import RunStore, read_json, write_json
-from lib.training import class_ids, test_labels, training_arrays
+from lib.train.runstore import RunStore, read_json, write_json
+from lib.train.training import class_ids, test_labels, training_arrays
 
 MISTAKES_SHOWN = 24
 

@@ -17,11 +17,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from lib import datasets
-from lib.runstore import RunStore, Status
-from lib.spec import json_depth_ok, safe_name
-from lib.train_config import CompileSettings, TrainSettings
-from lib.training import clean_detail
+from lib.data import datasets
+from lib.model.spec import json_depth_ok, safe_name
+from lib.model.train_config import CompileSettings, TrainSettings
+from lib.train.runstore import RunStore, Status
+from lib.train.training import clean_detail
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 # Limits of the zip inside a .keras file. Weights hardly compress, so a real model unpacks

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from lib.analysis import Problem, Target
-from lib.compile_registry import LOSSES
+from lib.model.analysis import Problem, Target
+from lib.model.compile_registry import LOSSES
 
 
 def encoding(loss: str, target: Target) -> str:

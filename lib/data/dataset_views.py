@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lib import charts
-from lib.datasets import Dataset, class_counts, decode_text, mean_images, samples_per_class
+from lib.data.datasets import Dataset, class_counts, decode_text, mean_images, samples_per_class
 from lib.i18n import t, t_list
 
 GRID_PER_CLASS = 8

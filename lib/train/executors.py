@@ -24,8 +24,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.runstore import RunStore
-from lib.training import run_training
+from lib.train.runstore import RunStore
+from lib.train.training import run_training
 
 BACKENDS = ("tensorflow", "jax")
 STOP_GRACE_S = 3.0  # a job that ignores Stop this long (a long batch, a hang) is killed

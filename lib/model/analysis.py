@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lib.i18n import number, t
-from lib.layers import REGISTRY, Shape, ShapeError, normalise_config
-from lib.spec import INPUT_ID, ModelSpec
+from lib.model.layers import REGISTRY, Shape, ShapeError, normalise_config
+from lib.model.spec import INPUT_ID, ModelSpec
 
 MAX_PARAMS = 30_000_000
 MAX_TRAIN_BYTES = 4 * 1024**3

@@ -15,15 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from lib import datasets
-from lib.analysis import analyse
-from lib.builder import build_model
-from lib.compile_registry import OPTIMIZERS, metric_object
-from lib.config_check import ConfigError, check_config, class_ids, run_target
-from lib.labels import encode, encoding
-from lib.runstore import RunStore
-from lib.spec import ModelSpec, from_dict
-from lib.train_config import TrainSettings
+from lib.data import datasets
+from lib.model.analysis import analyse
+from lib.model.builder import build_model
+from lib.model.compile_registry import OPTIMIZERS, metric_object
+from lib.model.labels import encode, encoding
+from lib.model.spec import ModelSpec, from_dict
+from lib.model.train_config import TrainSettings
+from lib.train.config_check import ConfigError, check_config, class_ids, run_target
+from lib.train.device import device_name
+from lib.train.kinds import DEFAULT_KIND, register, trainer_for
+from lib.train.runstore import RunStore
 
 __all__ = ["class_ids", "make_config", "run_target", "run_training", "test_labels", "training_arrays"]
 
@@ -56,29 +58,6 @@ def make_config(
         "settings": settings.to_dict(),
         "backend": backend,
     }
-
-
-def device_name() -> str:
-    """``GPU`` when the Keras backend sees one, else ``CPU``."""
-    import keras
-
-    backend = keras.config.backend()
-    try:
-        if backend == "tensorflow":
-            import tensorflow as tf
-
-            return "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
-        if backend == "jax":
-            import jax
-
-            return "GPU" if jax.default_backend() == "gpu" else "CPU"
-        if backend == "torch":
-            import torch
-
-            return "GPU" if torch.cuda.is_available() else "CPU"
-    except Exception:  # noqa: BLE001 - a device probe must never stop training
-        return "CPU"
-    return "CPU"
 
 
 def _keep_classes(x: np.ndarray, y: np.ndarray, classes: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -241,7 +220,7 @@ def run_training(
 ) -> str:
     """Train run ``run_id`` (or resume it for ``more_epochs``); return its final state."""
     try:
-        state, message, detail = _fit(store, run_id, stop, live, more_epochs)
+        state, message, detail = _dispatch(store, run_id, stop, live, more_epochs)
     except datasets.DatasetError as err:
         state, message, detail = "failed", f"dataset_{err.code}", err.name
     except MemoryError:
@@ -261,14 +240,20 @@ def run_training(
     return state
 
 
+def _dispatch(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> tuple:
+    """Train with the function registered for the run's kind (``lib.train.kinds``)."""
+    config = store.config(run_id)
+    trainer = trainer_for(config)
+    if trainer is None:
+        return "failed", "unknown_kind", str(config.get("kind"))[:40]
+    return trainer(store, run_id, stop, live, more_epochs)
+
+
+@register(DEFAULT_KIND)
 def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> tuple[str, str, str]:
     import keras
 
     config = store.config(run_id)
-    if config.get("kind") == "gan":  # a run kind with its own loop; same store, same manager
-        from lib.demos.gan import fit_gan
-
-        return fit_gan(store, run_id, stop, live)
     try:
         check_config(config)
     except ConfigError as err:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lib.analysis import Target
-from lib.spec import ModelSpec, Node, sequential
-from lib.train_config import CompileSettings, FitSettings, TrainSettings
+from lib.model.analysis import Target
+from lib.model.spec import ModelSpec, Node, sequential
+from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Export a model and its training settings as a standalone Python script (keras + numpy).
 
-The script loads the dataset with the same preprocessing as the app (lib.datasets.prepare),
+The script loads the dataset with the same preprocessing as the app (lib.data.datasets.prepare),
 builds the same model, compiles, fits and evaluates, then prints one ``RESULT`` JSON line.
 """
 
@@ -9,14 +9,14 @@ from __future__ import annotations
 import keyword
 import re
 
-from lib import datasets
-from lib.analysis import Analysis, Target
-from lib.builder import input_dtype, keras_config
-from lib.compile_registry import LOSSES, METRICS, OPTIMIZERS, metric_code
-from lib.labels import encoding
-from lib.layers import REGISTRY
-from lib.spec import INPUT_ID, ModelSpec, safe_name
-from lib.train_config import TrainSettings
+from lib.data import datasets
+from lib.model.analysis import Analysis, Target
+from lib.model.builder import input_dtype, keras_config
+from lib.model.compile_registry import LOSSES, METRICS, OPTIMIZERS, metric_code
+from lib.model.labels import encoding
+from lib.model.layers import REGISTRY
+from lib.model.spec import INPUT_ID, ModelSpec, safe_name
+from lib.model.train_config import TrainSettings
 
 _HEADER = '''"""{title}: exported from Keras Playground.
 

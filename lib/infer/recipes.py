@@ -1,7 +1,7 @@
 """Per-dataset preprocessing recipes: each one redoes how its dataset's images were made.
 
 A recipe takes an *ink map* (float32 in [0, 1], the object bright on a dark background,
-everything that is not the object already 0; see :func:`lib.drawing.find_object`) or, for
+everything that is not the object already 0; see :func:`lib.infer.drawing.find_object`) or, for
 colour datasets, the RGB picture itself, and returns the model's input at its real
 resolution together with the steps it took (shown on the Draw page). Which recipe a
 dataset uses is declared once, in the dataset registry (``DatasetInfo.draw_recipe``).
@@ -19,7 +19,7 @@ Sources of the recipes:
   colour (within 5% of the maximum intensity), resize the longest edge to 28, sharpen,
   extend the shortest edge to 28 putting the image in the centre (by its bounding box, not
   its centre of mass), negate the intensities, convert to 8-bit gray. Here the trimming is
-  the background removal of :func:`lib.drawing.find_object` (more robust on photos than a
+  the background removal of :func:`lib.infer.drawing.find_object` (more robust on photos than a
   5% corner-colour tolerance), the resize averages areas instead of skipping rows (a
   drawn stroke would otherwise vanish between sampled rows) and the sharpening, meant for
   blurry product photos, is left out.

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lib import datasets
+from lib.data import datasets
 
 STATES = ("queued", "running", "stopped", "done", "failed", "interrupted")
 FINISHED = ("stopped", "done", "failed", "interrupted")
@@ -26,7 +26,7 @@ FINISHED = ("stopped", "done", "failed", "interrupted")
 
 def runs_dir() -> Path:
     """Where runs live: ``$KP_RUNS_DIR``, else ``runs/`` beside the app."""
-    path = Path(os.environ.get("KP_RUNS_DIR") or Path(__file__).resolve().parents[1] / "runs")
+    path = Path(os.environ.get("KP_RUNS_DIR") or Path(__file__).resolve().parents[2] / "runs")
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError:

@@ -6,7 +6,7 @@ the border pixels near their most common value, so a lighting gradient is follow
 its noise spread; only pixels clearly away from it count as the object, in either
 polarity (dark ink on paper or light strokes on a black canvas). The result is an *ink
 map*: the object bright on black, as in MNIST-style datasets. Then the dataset's recipe
-(:mod:`lib.recipes`, named in the dataset registry) trims, resizes and centres it as
+(:mod:`lib.infer.recipes`, named in the dataset registry) trims, resizes and centres it as
 that dataset's images were made.
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
-from lib.datasets import DatasetInfo
-from lib.recipes import RECIPES, Step
+from lib.data.datasets import DatasetInfo
+from lib.infer.recipes import RECIPES, Step
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_UPLOAD_PIXELS = 25_000_000

@@ -15,7 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.layers import REGISTRY, normalise_config
+from lib.model.layers import REGISTRY, normalise_config
 
 FORMAT = "keras-playground/model/1"
 INPUT_ID = "input"

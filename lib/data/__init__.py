@@ -1,0 +1,1 @@
+"""Datasets: the registry and real Keras loaders, the offline cache, what the explorer shows."""

@@ -1,0 +1,1 @@
+"""Models as data: the layer registry, specs, shape analysis, building, presets, code export, compile/fit settings."""
