@@ -35,15 +35,18 @@ def _configs(students: int, epochs: int) -> list[dict]:
     return out
 
 
+POLL_S = 1.0  # a page polls a live run about once a second (st.fragment(run_every=1))
+
+
 def page_rerun_seconds(stop: threading.Event, times: list[float]) -> None:
-    """Rerun the Runs page until ``stop``; append each rerun's seconds to ``times``."""
+    """Rerun the Runs page about once a second until ``stop``; append each rerun's seconds."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["lang"] = "pt"
     at.run()
     at.switch_page(str(Path(APP).parent / "app_pages" / "runs.py")).run()
-    while not stop.is_set():
+    while not stop.wait(POLL_S):
         start = time.perf_counter()
         at.run()
         times.append(time.perf_counter() - start)
