@@ -9,6 +9,7 @@ It talks to the server through one pipe: ``("ready", pid, backend)``, then per j
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,11 @@ def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str]) -> None:
     """Serve jobs until told to quit (or the pipe closes)."""
     os.environ.update(env)
     os.environ["KERAS_BACKEND"] = backend
+    if backend == "jax":
+        # keras.utils.set_random_seed also seeds TensorFlow whenever it is installed, which
+        # imports it (+500 MB). A JAX worker never uses it: make the import fail, so Keras
+        # sees TensorFlow as absent and the worker stays at about half the memory.
+        sys.modules["tensorflow"] = None  # type: ignore[assignment]
     import keras  # the one slow import, done before the first job
 
     from lib.demos import gan  # noqa: F401 - registers the GAN's job kind in this worker

@@ -61,11 +61,12 @@ def test_auto_picks_jax_for_mlps_and_tensorflow_for_convnets():
     assert resolve_backend({"kind": "gan"}) == "tensorflow"
 
 
-def test_both_backends_train_the_same_model_in_workers(manager):
-    results = {}
+def test_both_backends_train_the_same_model_in_workers(manager, pool):
+    results, memory = {}, {}
     for backend in ("jax", "tensorflow"):
         run = manager.submit(_config(backend, epochs=10, samples=0))
         assert _wait(manager, run.run_id) == "done", manager.status(run.run_id)
+        memory[backend] = next(w["memory_mb"] for w in pool.describe()["workers"] if w["backend"] == backend)
         status = manager.status(run.run_id)
         assert status.backend == backend
         model = load_run_model(manager.store, run.run_id)  # a JAX-trained .keras loads here (TensorFlow)
@@ -76,6 +77,7 @@ def test_both_backends_train_the_same_model_in_workers(manager):
     # The same lesson network reaches the same accuracy on either backend (up to noise).
     assert e_jax["accuracy"] > 0.85 and e_tf["accuracy"] > 0.85, (e_jax["accuracy"], e_tf["accuracy"])
     assert abs(e_jax["accuracy"] - e_tf["accuracy"]) < 0.05
+    assert memory["jax"] < 0.8 * memory["tensorflow"], memory  # a JAX worker never loads TensorFlow
 
 
 def test_stop_ends_a_running_job_within_a_second(manager):

@@ -13,6 +13,9 @@ def test_train_two_epochs_then_runs_page_then_cached(page, app_url):
     page.goto(f"{app_url}/training?lang=en")
     train_from_training_page(page, epochs=2, seed=3)
     page.get_by_text("2/2 epochs").first.wait_for()
+    # Backend auto: the digits MLP (Dense layers) trains on JAX, in a worker process.
+    page.get_by_text("Auto trains this model with JAX").first.wait_for()
+    page.get_by_text("CPU · JAX").first.wait_for()
     # The curves gain one point per finished epoch (Plotly redraws just after the status line).
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some(el => (el.data || [])"
