@@ -30,22 +30,12 @@ from lib.train.model_import import MAX_UNPACKED_BYTES, ModelImportError, import_
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
 from tests.apptest_helpers import open_page, page_path, texts
+from tests.job_helpers import digits_config, wait
 
 GENERATED = {"codegen": 0, "spec_json": 0, "links_through_page": 0}
 
 
-def _digits_config(epochs: int = 1, samples: int = 200) -> dict:
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs = epochs
-    return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", samples, "classes", settings)
-
-
-def _wait(manager: JobManager, run_id: str, timeout: float = 120) -> str:
-    deadline = time.monotonic() + timeout
-    while manager.is_active(run_id):
-        assert time.monotonic() < deadline, "job did not finish"
-        time.sleep(0.05)
-    return manager.status(run_id).state
+_digits_config = digits_config
 
 
 @pytest.fixture
@@ -243,11 +233,11 @@ def test_a_failing_disk_write_fails_that_run_and_the_queue_goes_on(store, monkey
     first_id = config_hash(first)
     monkeypatch.setattr(RunStore, "write_history", full_disk)
     run = manager.submit(first)
-    assert _wait(manager, run.run_id) == "failed"
+    assert wait(manager, run.run_id) == "failed"
     status = manager.status(run.run_id)
     assert status.message == "disk" and "No space left" in status.detail and str(store.root) not in status.detail
     after = manager.submit(_digits_config(samples=160))
-    assert _wait(manager, after.run_id) == "done"
+    assert wait(manager, after.run_id) == "done"
 
 
 def test_an_unwritable_run_folder_even_for_the_final_status(store, monkeypatch):
@@ -272,7 +262,7 @@ def test_an_unwritable_run_folder_even_for_the_final_status(store, monkeypatch):
     status = manager.status(run.run_id)
     assert status.state == "failed" and status.message == "disk"
     monkeypatch.setattr(RunStore, "update_status", original)
-    assert _wait(manager, manager.submit(_digits_config(samples=170)).run_id) == "done"
+    assert wait(manager, manager.submit(_digits_config(samples=170)).run_id) == "done"
 
 
 def test_a_read_only_run_store_refuses_new_runs_with_a_message(store, monkeypatch):
@@ -300,10 +290,10 @@ def test_a_dead_worker_is_replaced_and_its_run_marked(store):
 
     manager = JobManager(store, workers=1, trainer=dying)
     first = manager.submit(_digits_config(samples=101))
-    assert _wait(manager, first.run_id) == "failed"
+    assert wait(manager, first.run_id) == "failed"
     assert manager.status(first.run_id).message == "worker_lost"
     second = manager.submit(_digits_config(samples=102))  # a new worker picks it up
-    assert _wait(manager, second.run_id) == "done"
+    assert wait(manager, second.run_id) == "done"
 
 
 def test_the_watchdog_fails_runs_with_no_worker(store):
@@ -331,19 +321,19 @@ def test_a_shared_run_stops_only_when_its_last_watcher_stops_it(store):
     time.sleep(0.2)
     assert manager.is_active(first.run_id) and store.status(first.run_id).state == "running"
     assert manager.stop(first.run_id, "ana") is True
-    assert _wait(manager, first.run_id) == "stopped"
+    assert wait(manager, first.run_id) == "stopped"
 
 
 def test_an_interrupted_run_continues_after_a_restart(store):
     config = _digits_config(epochs=1, samples=120)
     first = JobManager(store, workers=1)
     run = first.submit(config)
-    assert _wait(first, run.run_id) == "done"
+    assert wait(first, run.run_id) == "done"
     store.update_status(run.run_id, state="running")  # as a server killed mid-training leaves it
     restarted = JobManager(store, workers=1)
     assert restarted.interrupted == [run.run_id] and store.status(run.run_id).message == "interrupted"
     assert restarted.resume(run.run_id, 1)
-    assert _wait(restarted, run.run_id) == "done" and store.status(run.run_id).epochs_done == 2
+    assert wait(restarted, run.run_id) == "done" and store.status(run.run_id).epochs_done == 2
     assert not store.model_path(run.run_id, "checkpoint").exists()  # one model copy per run
 
 

@@ -13,28 +13,16 @@ from lib.model import labels
 from lib.model.analysis import Target
 from lib.model.presets import PRESETS
 from lib.model.spec import sequential
-from lib.model.train_config import TrainSettings
 from lib.train.evaluation import evaluate
 from lib.train.jobs import JobManager
 from lib.train.model_import import ModelImportError, import_model
 from lib.train.runstore import RunStore, Status, atomic_write, config_hash
 from lib.train.training import make_config
+from tests.job_helpers import digits_config, wait
 
 
 def _digits_config(epochs: int = 2, samples: int = 300, **compile_changes) -> dict:
-    settings: TrainSettings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs = epochs
-    for key, value in compile_changes.items():
-        setattr(settings.compile, key, value)
-    return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", samples, "classes", settings)
-
-
-def _wait(manager: JobManager, run_id: str, timeout: float = 120) -> str:
-    deadline = time.monotonic() + timeout
-    while manager.is_active(run_id):
-        assert time.monotonic() < deadline, "job did not finish"
-        time.sleep(0.1)
-    return manager.store.status(run_id).state
+    return digits_config(epochs, samples, **compile_changes)
 
 
 @pytest.fixture
@@ -83,16 +71,16 @@ def test_train_cache_resume(store):
     config = _digits_config(epochs=2)
     first = manager.submit(config)
     assert first.outcome == "queued"
-    assert _wait(manager, first.run_id) == "done"
+    assert wait(manager, first.run_id) == "done"
     history = store.history(first.run_id)
     assert history["epoch"] == [1, 2] and {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history["metrics"])
     assert store.batches(first.run_id)["x"] and store.model_path(first.run_id).exists()
     assert manager.submit(config).outcome == "cached"
     assert manager.resume(first.run_id, 2)
-    assert _wait(manager, first.run_id) == "done"
+    assert wait(manager, first.run_id) == "done"
     assert store.history(first.run_id)["epoch"] == [1, 2, 3, 4]
     assert manager.submit(config, force=True).outcome == "queued"
-    _wait(manager, first.run_id)
+    wait(manager, first.run_id)
 
 
 def test_queue_positions_and_stopping_a_queued_job(store):
@@ -114,7 +102,7 @@ def test_queue_positions_and_stopping_a_queued_job(store):
     assert store.status(second.run_id).state == "stopped" and manager.queue_position(third.run_id) == 1
     assert manager.submit(_digits_config(epochs=1)).outcome == "active"
     gate.set()
-    _wait(manager, third.run_id)
+    wait(manager, third.run_id)
 
 
 def test_stopping_a_running_job_keeps_its_weights(store):
@@ -125,7 +113,7 @@ def test_stopping_a_running_job_keeps_its_weights(store):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     manager.stop(run.run_id)
-    assert _wait(manager, run.run_id) == "stopped"
+    assert wait(manager, run.run_id) == "stopped"
     status = store.status(run.run_id)
     assert status.epochs_done >= 1 and status.epochs_done < 200  # stopped part-way, after an epoch
     assert store.best_model_path(run.run_id)  # the last (cut-short) epoch, checkpointed
@@ -146,7 +134,7 @@ def test_exploding_loss_fails_the_run_with_an_explanation(
     settings.compile.optimizer, settings.compile.optimizer_params = "SGD", {"learning_rate": 10.0}
     manager = JobManager(store, workers=1)
     run = manager.submit(make_config(preset.spec((13,)), "boston_housing", 0, "value", settings))
-    assert _wait(manager, run.run_id) == "failed"
+    assert wait(manager, run.run_id) == "failed"
     assert store.status(run.run_id).message == message
     assert store.status(run.run_id).epochs_done < settings.fit.epochs  # stopped early
 
@@ -160,12 +148,12 @@ def test_an_exception_in_a_job_is_contained(store, monkeypatch):
     monkeypatch.setattr(lib.train.training, "build_model", explode)
     manager = JobManager(store, workers=1)
     bad = manager.submit(_digits_config(epochs=1))
-    assert _wait(manager, bad.run_id) == "failed"
+    assert wait(manager, bad.run_id) == "failed"
     status = store.status(bad.run_id)
     assert status.message == "exception" and "boom" in status.detail
     monkeypatch.undo()
     good = manager.submit(_digits_config(epochs=1, samples=200))  # the worker is still alive
-    assert _wait(manager, good.run_id) == "done"
+    assert wait(manager, good.run_id) == "done"
 
 
 def test_label_encoding_follows_the_loss():
@@ -189,7 +177,7 @@ def test_evaluation_of_a_classifier_and_a_regressor(store, datasets_dir, skip_ha
 
     manager = JobManager(store, workers=1)
     run = manager.submit(_digits_config(epochs=2))
-    _wait(manager, run.run_id)
+    wait(manager, run.run_id)
     result = evaluate(store, run.run_id)
     assert 0 <= result["accuracy"] <= 1 and len(result["confusion"]) == 10
     assert sum(map(sum, result["confusion"])) == 360
@@ -201,7 +189,7 @@ def test_evaluation_of_a_classifier_and_a_regressor(store, datasets_dir, skip_ha
     settings = preset.settings()
     settings.fit.epochs = 2
     reg = manager.submit(make_config(preset.spec((13,)), "boston_housing", 0, "value", settings))
-    assert _wait(manager, reg.run_id) == "done"
+    assert wait(manager, reg.run_id) == "done"
     result = evaluate(store, reg.run_id)
     assert len(result["true"]) == len(result["predicted"]) == 10 and "mae" in result["metrics"]
 

@@ -16,20 +16,13 @@ from lib.train.executors import ProcessExecutor, resolve_backend
 from lib.train.jobs import JobManager
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
+from tests.job_helpers import wait
 
 
 def _config(backend: str = "auto", epochs: int = 2, samples: int = 400, preset: str = "digits_mlp") -> dict:
     settings = PRESETS[preset].settings()
     settings.fit.epochs = epochs
     return make_config(PRESETS[preset].spec((8, 8, 1)), "digits", samples, "classes", settings, backend)
-
-
-def _wait(manager: JobManager, run_id: str, timeout: float = 180) -> str:
-    deadline = time.monotonic() + timeout
-    while manager.is_active(run_id):
-        assert time.monotonic() < deadline, "job did not finish"
-        time.sleep(0.05)
-    return manager.status(run_id).state
 
 
 def _wait_running(manager: JobManager, run_id: str, timeout: float = 120) -> dict:
@@ -65,7 +58,7 @@ def test_both_backends_train_the_same_model_in_workers(manager, pool):
     results, memory = {}, {}
     for backend in ("jax", "tensorflow"):
         run = manager.submit(_config(backend, epochs=10, samples=0))
-        assert _wait(manager, run.run_id) == "done", manager.status(run.run_id)
+        assert wait(manager, run.run_id) == "done", manager.status(run.run_id)
         memory[backend] = next(w["memory_mb"] for w in pool.describe()["workers"] if w["backend"] == backend)
         status = manager.status(run.run_id)
         assert status.backend == backend
@@ -85,7 +78,7 @@ def test_stop_ends_a_running_job_within_a_second(manager):
     _wait_running(manager, run.run_id)
     start = time.monotonic()
     assert manager.stop(run.run_id)
-    assert _wait(manager, run.run_id, timeout=10) == "stopped"
+    assert wait(manager, run.run_id, timeout=10) == "stopped"
     assert time.monotonic() - start < 1.0
     assert manager.store.best_model_path(run.run_id)  # what it learned is kept
 
@@ -96,12 +89,12 @@ def test_a_killed_or_crashed_worker_fails_only_its_run_and_is_replaced(manager, 
     live = _wait_running(manager, run.run_id)
     replaced = pool.replaced
     os.kill(live["worker_pid"], sig)
-    assert _wait(manager, run.run_id, timeout=30) == "failed"
+    assert wait(manager, run.run_id, timeout=30) == "failed"
     status = manager.status(run.run_id)
     assert status.message == "worker_crashed" and detail in status.detail
     assert pool.replaced == replaced + 1
     after = manager.submit(_config("jax", samples=300))
-    assert _wait(manager, after.run_id) == "done"  # the pool goes on with a new worker
+    assert wait(manager, after.run_id) == "done"  # the pool goes on with a new worker
 
 
 def test_the_memory_ceiling_turns_a_too_large_job_into_a_message(tmp_path):
@@ -109,7 +102,7 @@ def test_the_memory_ceiling_turns_a_too_large_job_into_a_message(tmp_path):
     try:
         manager = JobManager(RunStore(tmp_path / "runs"), workers=1, executor=small)
         run = manager.submit(_config("jax", epochs=50, samples=1437))
-        assert _wait(manager, run.run_id, timeout=120) == "failed"
+        assert wait(manager, run.run_id, timeout=120) == "failed"
         assert manager.status(run.run_id).message == "worker_oom"
     finally:
         small.shutdown()
@@ -117,9 +110,9 @@ def test_the_memory_ceiling_turns_a_too_large_job_into_a_message(tmp_path):
 
 def test_resume_in_a_worker_continues_the_run(manager):
     run = manager.submit(_config("jax", epochs=1, samples=300))
-    assert _wait(manager, run.run_id) == "done"
+    assert wait(manager, run.run_id) == "done"
     assert manager.resume(run.run_id, 2)
-    assert _wait(manager, run.run_id) == "done" and manager.status(run.run_id).epochs_done == 3
+    assert wait(manager, run.run_id) == "done" and manager.status(run.run_id).epochs_done == 3
 
 
 # --- fairness (the scheduler, with a stand-in trainer) --------------------------------------------
@@ -152,7 +145,7 @@ def test_one_active_job_per_session_and_round_robin_between_sessions(tmp_path):
     assert manager.queue_position(demo[1]) == 3
     gate.set()
     for run_id in [first.run_id, *demo, carlos]:
-        assert _wait(manager, run_id) == "done"
+        assert wait(manager, run_id) == "done"
     assert order == [first.run_id, demo[0], carlos, demo[1], demo[2]]
     assert manager.submit(_config(samples=130), owner="ana").outcome == "queued"  # free again
 

@@ -1,0 +1,27 @@
+"""Helpers for tests that train through the job manager."""
+
+from __future__ import annotations
+
+import time
+
+from lib.model.presets import PRESETS
+from lib.train.jobs import JobManager
+from lib.train.training import make_config
+
+
+def wait(manager: JobManager, run_id: str, timeout: float = 180) -> str:
+    """Wait until ``run_id`` is no longer queued or running; its state as the pages show it."""
+    deadline = time.monotonic() + timeout
+    while manager.is_active(run_id):
+        assert time.monotonic() < deadline, "job did not finish"
+        time.sleep(0.05)
+    return manager.status(run_id).state
+
+
+def digits_config(epochs: int = 1, samples: int = 200, backend: str = "auto", **compile_changes) -> dict:
+    """The digits lesson MLP's config with a few changes (fast: seconds on either backend)."""
+    settings = PRESETS["digits_mlp"].settings()
+    settings.fit.epochs = epochs
+    for key, value in compile_changes.items():
+        setattr(settings.compile, key, value)
+    return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", samples, "classes", settings, backend)
