@@ -39,7 +39,7 @@ def _configs(students: int, epochs: int) -> list[dict]:
 POLL_S = 1.0  # a page polls a live run about once a second (st.fragment(run_every=1))
 
 
-def page_rerun_seconds(stop: threading.Event, times: list[float]) -> None:
+def page_rerun_seconds(stop: threading.Event, times: list[float], ready: threading.Event | None = None) -> None:
     """Rerun the Runs page about once a second until ``stop``; append each rerun's seconds."""
     from streamlit.testing.v1 import AppTest
 
@@ -47,6 +47,8 @@ def page_rerun_seconds(stop: threading.Event, times: list[float]) -> None:
     at.query_params["lang"] = "pt"
     at.run()
     at.switch_page(str(Path(APP).parent / "app_pages" / "runs.py")).run()
+    if ready is not None:
+        ready.set()
     while not stop.wait(POLL_S):
         start = time.perf_counter()
         at.run()
@@ -66,11 +68,14 @@ def classroom(executor, students: int, epochs: int, workers: int) -> dict:
     st.cache_resource.clear()  # the page's own job manager is made anew, on this store
     manager = JobManager(store, workers=workers, executor=executor)
     busy: list[float] = []
-    stop = threading.Event()
+    stop, ready = threading.Event(), threading.Event()
+    # The page makes its own job manager on this store first (a new manager marks runs it
+    # finds queued as interrupted, as after a server restart); then the class submits.
+    probe = threading.Thread(target=page_rerun_seconds, args=(stop, busy, ready))
+    probe.start()
+    ready.wait(120)
     start = time.perf_counter()
     runs = [manager.submit(c, owner=f"student{i}").run_id for i, c in enumerate(_configs(students, epochs))]
-    probe = threading.Thread(target=page_rerun_seconds, args=(stop, busy))
-    probe.start()
     while any(manager.is_active(r) for r in runs):
         time.sleep(0.05)
     total = time.perf_counter() - start
