@@ -7,6 +7,7 @@ import streamlit as st
 from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, workers_panel
 from app_pages.shared import dataset_label, manager, tr
 from lib import charts
+from lib.train.config_check import BACKEND_CHOICES
 from lib.train.run_views import config_differences, final_metrics, row
 
 st.title(tr("runs.title"))
@@ -21,6 +22,7 @@ if not run_ids:
 rows = [row(store, r) for r in run_ids]
 for r in rows:
     r["state"] = tr(f"train.state.{r['state']}")
+    r["backend"] = tr(f"train.backend.{r['backend']}") if r["backend"] in BACKEND_CHOICES else r["backend"]
     r["dataset"] = dataset_label(r["dataset"])
 st.dataframe([{tr(f"runs.col.{k}"): v for k, v in r.items()} for r in rows], hide_index=True)
 
