@@ -49,3 +49,22 @@ def test_impossible_loss_is_explained_in_portuguese():
     at.button(key="arch.load").click().run()
     at.switch_page(page_path("training")).run()
     assert not at.exception
+
+
+def test_a_second_run_waits_for_the_first_and_out_of_range_settings_block_training():
+    """One run at a time per session (a second click says why); a negative learning rate never trains."""
+    at = open_page("training", "en")
+    at.number_input(key="train.w.epochs").set_value(500).run()
+    at.number_input(key="train.w.seed").set_value(11).run()
+    at.button(key="train.start").click().run()
+    assert not at.exception and at.button(key="train.stop")
+    at.number_input(key="train.w.seed").set_value(12).run()
+    at.button(key="train.start").click().run()
+    assert "one run at a time" in texts(at)
+    at.button(key="train.stop").click().run()
+    rerun_until(at, lambda a: "· **stopped** ·" in texts(a))
+
+    at = open_page("training", "pt")
+    at.number_input(key="train.w.Adam.learning_rate").set_value(-1.0).run()
+    assert "learning_rate = -1.0 não é permitido" in texts(at)
+    assert at.button(key="train.start").disabled
