@@ -35,6 +35,15 @@ from tests.job_helpers import digits_config, wait
 GENERATED = {"codegen": 0, "spec_json": 0, "links_through_page": 0}
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _report(request):
+    """After the module: print the generated-case counts and upload peaks (figures for the notes)."""
+    yield
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\nhardening: generated cases {GENERATED}; upload peak traced MB {PEAKS}")
+
+
 _digits_config = digits_config
 
 
@@ -466,12 +475,3 @@ def test_pages_keep_working_with_damaged_run_folders():
 
         for run_id in ids:
             shutil.rmtree(root / run_id, ignore_errors=True)
-
-
-def test_report_generated_cases_and_memory(capsys):
-    """Prints the suite's figures for the closing note (runs last in this module)."""
-    if not GENERATED["codegen"]:
-        pytest.skip("reports only when the whole module ran")
-    with capsys.disabled():
-        print(f"\nhardening: generated cases {GENERATED}; upload peak traced MB {PEAKS}")
-    assert GENERATED["codegen"] >= 100 and GENERATED["spec_json"] >= 200
