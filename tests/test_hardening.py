@@ -341,9 +341,10 @@ def test_an_interrupted_run_continues_after_a_restart(store):
     store.update_status(run.run_id, state="running")  # as a server killed mid-training leaves it
     restarted = JobManager(store, workers=1)
     assert restarted.interrupted == [run.run_id] and store.status(run.run_id).message == "interrupted"
-    assert restarted.resume(run.run_id, 1)
-    assert wait(restarted, run.run_id) == "done" and store.status(run.run_id).epochs_done == 2
-    assert not store.model_path(run.run_id, "checkpoint").exists()  # one model copy per run
+    child = restarted.resume(run.run_id, 1).run_id
+    assert wait(restarted, child) == "done" and store.status(child).epochs_done == 2
+    assert not store.model_path(child, "checkpoint").exists()  # one model copy per run
+    assert store.status(run.run_id).state == "interrupted"  # the parent is left as it was
 
 
 # --- hostile .keras uploads --------------------------------------------------------------------

@@ -14,7 +14,7 @@ from lib.model.analysis import Target
 from lib.model.presets import PRESETS
 from lib.model.spec import sequential
 from lib.train.evaluation import evaluate
-from lib.train.jobs import JobManager
+from lib.train.jobs import JobManager, Submitted
 from lib.train.model_import import ModelImportError, import_model
 from lib.train.runstore import RunStore, Status, atomic_write, config_hash
 from lib.train.training import make_config
@@ -75,12 +75,24 @@ def test_train_cache_resume(store):
     history = store.history(first.run_id)
     assert history["epoch"] == [1, 2] and {"loss", "val_loss", "accuracy", "val_accuracy"} <= set(history["metrics"])
     assert store.batches(first.run_id)["x"] and store.model_path(first.run_id).exists()
-    assert manager.submit(config).outcome == "cached"
-    assert manager.resume(first.run_id, 2)
-    assert wait(manager, first.run_id) == "done"
-    assert store.history(first.run_id)["epoch"] == [1, 2, 3, 4]
-    assert manager.submit(config, force=True).outcome == "queued"
-    wait(manager, first.run_id)
+    assert manager.submit(config, nickname="ana").outcome == "cached"
+    parent_model = store.model_path(first.run_id).read_bytes()
+    child = manager.resume(first.run_id, 2, owner="s1", nickname="bia")
+    assert child.outcome == "queued" and child.run_id != first.run_id
+    assert wait(manager, child.run_id) == "done"
+    # The child went on from the parent's epoch 2; the parent is exactly as it was.
+    assert store.history(child.run_id)["epoch"] == [1, 2, 3, 4]
+    assert store.history(child.run_id)["metrics"]["loss"][:2] == history["metrics"]["loss"]
+    assert store.config(child.run_id)["continues"] == {"run": first.run_id, "epoch": 2}
+    assert store.history(first.run_id) == history and store.model_path(first.run_id).read_bytes() == parent_model
+    assert store.status(first.run_id).epochs_done == 2
+    # Asking for the 2-epoch settings is still the 2-epoch answer; the same continuation is cached.
+    assert manager.submit(config) == Submitted(first.run_id, "cached")
+    assert manager.resume(first.run_id, 2).outcome == "cached"
+    assert store.owner(child.run_id) == {"owner": "bia", "users": ["bia"]}
+    assert manager.submit(config, force=True, nickname="bia").outcome == "not_owner"
+    assert manager.submit(config, force=True, nickname="ana").outcome == "queued"  # the owner may (an
+    wait(manager, first.run_id)  # anonymous run is adopted by the first nickname that asks for it)
 
 
 def test_queue_positions_and_stopping_a_queued_job(store):

@@ -111,8 +111,10 @@ def test_the_memory_ceiling_turns_a_too_large_job_into_a_message(tmp_path):
 def test_resume_in_a_worker_continues_the_run(manager):
     run = manager.submit(_config("jax", epochs=1, samples=300))
     assert wait(manager, run.run_id) == "done"
-    assert manager.resume(run.run_id, 2)
-    assert wait(manager, run.run_id) == "done" and manager.status(run.run_id).epochs_done == 3
+    child = manager.resume(run.run_id, 2)
+    assert child.outcome == "queued"
+    assert wait(manager, child.run_id) == "done" and manager.status(child.run_id).epochs_done == 3
+    assert manager.status(run.run_id).epochs_done == 1
 
 
 # --- fairness (the scheduler, with a stand-in trainer) --------------------------------------------

@@ -100,6 +100,8 @@ def config_problems(config: Any) -> list[ConfigProblem]:
     ):
         return [ConfigProblem("malformed")]
     out = settings_problems(config.get("settings"), info.task if target != "input" else None)
+    if "continues" in config and not _continues_ok(config["continues"], config.get("settings")):
+        return [*out, ConfigProblem("malformed")]
     try:
         spec = from_dict(config.get("spec"))
     except SpecError as err:
@@ -111,6 +113,23 @@ def config_problems(config: Any) -> list[ConfigProblem]:
     if out:
         return out
     return out + _model_problems(spec, config)
+
+
+def _continues_ok(continues: Any, settings: Any) -> bool:
+    """A continued run names its parent (a run id) and an epoch before its own last one."""
+    try:
+        epochs = settings["fit"]["epochs"]
+    except (KeyError, TypeError):
+        return False
+    run, epoch = (continues.get("run"), continues.get("epoch")) if isinstance(continues, dict) else (None, None)
+    return (
+        set(continues) == {"run", "epoch"}
+        and isinstance(run, str)
+        and len(run) == 16
+        and run.isalnum()
+        and type(epoch) is int
+        and 0 < epoch < (epochs if type(epochs) is int else 0)
+    )
 
 
 def _model_problems(spec, config: dict) -> list[ConfigProblem]:

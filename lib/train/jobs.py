@@ -10,6 +10,7 @@ left "running" with no worker behind it reads as failed (the watchdog in :meth:`
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from collections import deque
@@ -18,7 +19,7 @@ from typing import Any
 
 from lib.train.config_check import check_config
 from lib.train.executors import ProcessExecutor, ThreadExecutor
-from lib.train.runstore import RunStore, Status, config_hash
+from lib.train.runstore import ParentMissing, RunStore, Status, config_hash
 from lib.train.training import clean_detail
 
 ACTIVE = ("queued", "running")
@@ -35,6 +36,14 @@ def default_executor(workers: int):
     if os.environ.get("KP_EXECUTOR", "process") == "thread":
         return ThreadExecutor()
     return ProcessExecutor(workers, warm=("jax",))
+
+
+def continued_config(parent: dict[str, Any], parent_id: str, epochs_done: int, more_epochs: int) -> dict[str, Any]:
+    """The config of ``parent`` continued from its epoch ``epochs_done`` for ``more_epochs`` more."""
+    child = json.loads(json.dumps(parent))
+    child["settings"]["fit"]["epochs"] = epochs_done + more_epochs
+    child["continues"] = {"run": parent_id, "epoch": epochs_done}
+    return child
 
 
 @dataclass
@@ -55,8 +64,10 @@ class Job:
 class Submitted:
     """What :meth:`JobManager.submit` did.
 
-    ``cached``, ``queued``, ``active`` (already), ``failed`` (the store refused it) or
-    ``busy`` (this session already has a job queued or running: ``run_id`` names that one).
+    ``cached``, ``queued``, ``active`` (already), ``failed`` (the store refused it),
+    ``busy`` (this session already has a job queued or running: ``run_id`` names that one),
+    ``not_owner`` (training someone else's finished run again), ``parent_missing`` (the run
+    to continue is gone) or ``not_resumable`` (it is active or has no saved model).
     """
 
     run_id: str
@@ -91,13 +102,17 @@ class JobManager:
             thread.start()
             self._threads.append(thread)
 
-    def submit(self, config: dict[str, Any], force: bool = False, owner: str = "", exclusive: bool = True) -> Submitted:
+    def submit(
+        self, config: dict[str, Any], force: bool = False, owner: str = "", exclusive: bool = True, nickname: str = ""
+    ) -> Submitted:
         """Queue a run for ``config``; a finished identical run is returned as cached.
 
         ``owner`` names the browser session asking; a session asking for a run that is
         already active becomes one more watcher of it (see :meth:`stop`). A session has at
         most one queued-or-running ``exclusive`` job (a classroom's fairness rule); the
         demos, which start a set of runs for one experiment, submit theirs non-exclusive.
+        ``nickname`` is recorded with the run (the first to ask owns it). ``force`` trains
+        a finished run again; only its owner may (``not_owner`` otherwise).
 
         Raises:
             ConfigError: the config cannot train (checked against every registry first).
@@ -108,19 +123,33 @@ class JobManager:
             self._ensure_workers()
             if job := self._jobs.get(run_id):
                 job.watchers.add(owner)
+                self._claim(run_id, nickname)
                 return Submitted(run_id, "active")
-            if not force and self.store.exists(run_id) and self.store.status(run_id).state == "done":
+            done = self.store.exists(run_id) and self.store.status(run_id).state == "done"
+            if done and not force:
+                self._claim(run_id, nickname)
                 return Submitted(run_id, "cached")
+            if done and self.store.owner(run_id).get("owner") not in ("", nickname):
+                return Submitted(run_id, "not_owner")
             if exclusive and (mine := self.active_job_of(owner)):
                 return Submitted(mine, "busy")
             try:
-                self.store.create(config)
+                self.store.create(config, nickname)
+            except ParentMissing:
+                return Submitted(run_id, "parent_missing")
             except OSError as exc:
                 self._lost[run_id] = Status(state="failed", message="disk", detail=clean_detail(str(exc)))
                 return Submitted(run_id, "failed")
             self._lost.pop(run_id, None)
-            self._enqueue(Job(run_id, watchers={owner}, owner=owner, exclusive=exclusive))
+            more = config["settings"]["fit"]["epochs"] - config["continues"]["epoch"] if config.get("continues") else 0
+            self._enqueue(Job(run_id, more, watchers={owner}, owner=owner, exclusive=exclusive))
         return Submitted(run_id, "queued")
+
+    def _claim(self, run_id: str, nickname: str) -> None:
+        try:
+            self.store.claim(run_id, nickname)
+        except OSError:
+            pass  # who asked is a note; a full disk must not refuse a cached answer
 
     def active_job_of(self, owner: str) -> str | None:
         """The run id of ``owner``'s queued or running job that counts toward the limit, if any."""
@@ -128,19 +157,16 @@ class JobManager:
             return None
         return next((j.run_id for j in self._jobs.values() if j.exclusive and owner in j.watchers), None)
 
-    def resume(self, run_id: str, more_epochs: int, owner: str = "") -> bool:
-        """Continue a finished run from its saved model for ``more_epochs`` epochs."""
-        with self._lock:
-            if run_id in self._jobs or self.store.best_model_path(run_id) is None:
-                return False
-            try:
-                self.store.update_status(run_id, state="queued", message="")
-            except OSError:
-                return False
-            self._ensure_workers()
-            self._lost.pop(run_id, None)
-            self._enqueue(Job(run_id, more_epochs, watchers={owner}, owner=owner))
-        return True
+    def resume(self, run_id: str, more_epochs: int, owner: str = "", nickname: str = "") -> Submitted:
+        """Continue a finished run for ``more_epochs`` epochs: as a new run, its child.
+
+        The parent is never changed (its cached answer stays what was asked); the child's
+        config names the parent and the epoch it starts from, so it is cached like any run.
+        """
+        if self.is_active(run_id) or self.store.best_model_path(run_id) is None:
+            return Submitted(run_id, "not_resumable")
+        child = continued_config(self.store.config(run_id), run_id, self.store.status(run_id).epochs_done, more_epochs)
+        return self.submit(child, owner=owner, nickname=nickname)
 
     def _enqueue(self, job: Job) -> None:
         self._jobs[job.run_id] = job

@@ -2,8 +2,13 @@
 
 Files: ``config.json`` (model spec, dataset, subset, target, compile/fit settings),
 ``status.json``, ``history.json`` (per epoch), ``batches.json`` (thinned per batch),
-``checkpoint.keras`` (last finished epoch), ``model.keras`` (final), ``log.txt`` and
-``evaluation.json``. Every write is atomic: a reader never sees half a file.
+``checkpoint.keras`` (last finished epoch), ``model.keras`` (final), ``log.txt``,
+``evaluation.json`` and ``owner.json`` (the nickname that first asked for it, and everyone
+who asked since). Every write is atomic: a reader never sees half a file.
+
+A run continued for more epochs is a new run (its config names the parent and the epoch
+it starts from): a finished run is never changed, so its cached answer stays true.
+Deleted runs go to ``.trash/`` for a day, from where they can be restored.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from typing import Any
 from lib.data import datasets
 
 STATES = ("queued", "running", "stopped", "done", "failed", "interrupted")
+TRASH = ".trash"
+TRASH_KEEP_S = 24 * 3600.0
 FINISHED = ("stopped", "done", "failed", "interrupted")
 
 
@@ -94,16 +101,59 @@ class RunStore:
             raise ValueError(f"Not a run id: {run_id!r}")
         return self.root / run_id
 
-    def create(self, config: dict[str, Any]) -> str:
-        """Create (or reset) the run for ``config``; returns its id."""
+    def create(self, config: dict[str, Any], nickname: str = "") -> str:
+        """Create (or reset) the run for ``config``; returns its id.
+
+        A reset keeps who owns the run. A config that ``continues`` another run starts
+        from that run's saved model, history and time (copied, so the parent stays as
+        it is); :class:`ParentMissing` when that model is gone.
+        """
         run_id = config_hash(config)
         folder = self.path(run_id)
+        owner = self.owner(run_id) if folder.exists() else {}
+        start = self._parent_start(config.get("continues"))
         if folder.exists():
             shutil.rmtree(folder)
         write_json(folder / "config.json", config)
-        self.set_status(run_id, Status(epochs_target=config["settings"]["fit"]["epochs"]))
-        self.write_history(run_id, {"epoch": [], "metrics": {}})
+        status = Status(epochs_target=config["settings"]["fit"]["epochs"])
+        history, batches = {"epoch": [], "metrics": {}}, {"x": [], "loss": []}
+        if start is not None:
+            parent, epoch = start
+            shutil.copyfile(self.best_model_path(parent), self.model_path(run_id, "checkpoint"))
+            history, batches = _history_until(self.history(parent), epoch), _batches_until(self.batches(parent), epoch)
+            status.epochs_done, status.train_seconds = epoch, self.status(parent).train_seconds
+            self.write_batches(run_id, batches)
+        self.set_status(run_id, status)
+        self.write_history(run_id, history)
+        write_json(folder / "owner.json", {"owner": owner.get("owner") or nickname, "users": owner.get("users", [])})
+        if nickname:
+            self.claim(run_id, nickname)
         return run_id
+
+    def _parent_start(self, continues: Any) -> tuple[str, int] | None:
+        """``(parent run id, epoch)`` a continued run starts from (None for a fresh run)."""
+        if not continues:
+            return None
+        parent, epoch = continues.get("run", ""), continues.get("epoch")
+        if not (isinstance(parent, str) and parent.isalnum() and self.best_model_path(parent)):
+            raise ParentMissing(str(parent)[:20])
+        return parent, int(epoch)
+
+    def owner(self, run_id: str) -> dict[str, Any]:
+        """``{"owner": nickname, "users": [nicknames]}`` (empty for runs from before owners)."""
+        data = read_json(self.path(run_id) / "owner.json", {})
+        if not isinstance(data, dict):
+            return {}
+        users = data.get("users") if isinstance(data.get("users"), list) else []
+        return {"owner": str(data.get("owner") or ""), "users": [str(u) for u in users]}
+
+    def claim(self, run_id: str, nickname: str) -> None:
+        """Record that ``nickname`` asked for this run (the first one to ask owns it)."""
+        record = self.owner(run_id)
+        if not nickname or nickname in record.get("users", []):
+            return
+        users = [*record.get("users", []), nickname]
+        write_json(self.path(run_id) / "owner.json", {"owner": record.get("owner") or nickname, "users": users})
 
     def exists(self, run_id: str) -> bool:
         """True when the run has a config."""
@@ -197,8 +247,54 @@ class RunStore:
         return sorted(out)
 
     def delete(self, run_id: str) -> None:
-        """Delete a run's folder."""
+        """Delete a run's folder for good (damaged folders; the trash after a day)."""
         shutil.rmtree(self.path(run_id), ignore_errors=True)
+
+    def trash(self, run_id: str, by: str = "") -> None:
+        """Move a run to the trash, from where :meth:`restore` brings it back for a day."""
+        when = time.time()
+        place = self.root / TRASH / f"{run_id}.{int(when * 1000)}"
+        place.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.path(run_id), place)
+        write_json(place / "trashed.json", {"when": when, "by": by})
+
+    def trashed(self) -> list[dict[str, Any]]:
+        """Runs in the trash, newest first: entry, run id, when, by whom, owner and model.
+
+        Entries older than a day are deleted for good first.
+        """
+        out = []
+        try:
+            entries = sorted((self.root / TRASH).iterdir())
+        except OSError:
+            return []
+        for folder in entries:
+            info = read_json(folder / "trashed.json", {})
+            when = info.get("when", 0.0) if isinstance(info, dict) else 0.0
+            if not isinstance(when, (int, float)) or time.time() - when > TRASH_KEEP_S:
+                shutil.rmtree(folder, ignore_errors=True)
+                continue
+            owner = read_json(folder / "owner.json", {})
+            config = read_json(folder / "config.json", {})
+            out.append({
+                "entry": folder.name,
+                "run": folder.name.split(".", maxsplit=1)[0],
+                "when": when,
+                "by": str(info.get("by", "")),
+                "owner": str(owner.get("owner", "")) if isinstance(owner, dict) else "",
+                "model": str(config.get("spec", {}).get("name", "?")) if isinstance(config, dict) else "?",
+            })  # fmt: skip
+        return sorted(out, key=lambda e: e["when"], reverse=True)
+
+    def restore(self, entry: str) -> bool:
+        """Bring a trashed run back; False when it is gone or a run of that config exists again."""
+        run_id = entry.split(".", maxsplit=1)[0]
+        folder = self.root / TRASH / entry
+        if not (run_id.isalnum() and entry.replace(".", "").isalnum() and folder.is_dir()) or self.exists(run_id):
+            return False
+        (folder / "trashed.json").unlink(missing_ok=True)
+        os.replace(folder, self.path(run_id))
+        return True
 
     def mark_interrupted(self) -> list[str]:
         """Runs left queued or running by a previous server process become interrupted."""
@@ -213,6 +309,21 @@ class RunStore:
                     continue  # an unwritable folder stays as it is; the job manager's watchdog reports it
                 changed.append(run_id)
         return changed
+
+
+class ParentMissing(LookupError):
+    """A continued run's parent (or its saved model) is gone."""
+
+
+def _history_until(history: dict[str, Any], epoch: int) -> dict[str, Any]:
+    """The first ``epoch`` epochs of a history."""
+    return {"epoch": history["epoch"][:epoch], "metrics": {k: v[:epoch] for k, v in history["metrics"].items()}}
+
+
+def _batches_until(batches: dict[str, list], epoch: int) -> dict[str, list]:
+    """The per-batch points of the first ``epoch`` epochs."""
+    keep = [i for i, x in enumerate(batches["x"]) if x <= epoch]
+    return {"x": [batches["x"][i] for i in keep], "loss": [batches["loss"][i] for i in keep]}
 
 
 def _number_list(values: Any) -> bool:
