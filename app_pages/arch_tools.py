@@ -6,26 +6,90 @@ import streamlit as st
 
 from app_pages import arch_editor as editor
 from app_pages.shared import dataset_label, lang, set_value, tr
+from app_pages.widgets import forget
 from lib.data import datasets
 from lib.i18n import pick
 from lib.model.analysis import Analysis, Target
 from lib.model.builder import build_model, summary_text
 from lib.model.codegen import export_script, script_filename
 from lib.model.presets import PRESETS
-from lib.model.spec import ModelSpec, SpecError, from_json, from_link_token, to_link_token
+from lib.model.spec import ModelSpec, SpecError, from_dict, from_json, from_link_token
 from lib.model.train_config import TrainSettings
+from lib.train.setup_link import PARAM, setup_from_token, setup_token
+from lib.train.training import make_config
 
 
 def load_preset(preset_id: str, quiet: bool = False) -> None:
-    """Put a lesson network (and its recommended training settings) in the session."""
+    """Put a lesson network (and its recommended training settings) in the session.
+
+    The dataset switches to the one the network was made for, and the note says so.
+    """
     preset = PRESETS[preset_id]
+    before = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
     if not quiet:
         set_value("data.name", preset.dataset)
     info = datasets.REGISTRY[st.session_state.get("data.name", preset.dataset)]
     _use_spec(preset.spec(info.input_shape), preset.target_kind)
     st.session_state["train.settings"] = preset.settings()
+    forget("train.w.")
     if not quiet:
-        st.session_state["arch.note"] = tr("arch.preset_loaded", name=pick(preset.title, lang()))
+        note = tr("arch.preset_loaded", name=pick(preset.title, lang()))
+        if before != preset.dataset:
+            note += " " + tr("arch.dataset_switched", before=dataset_label(before), after=dataset_label(preset.dataset))
+        st.session_state["arch.note"] = note
+
+
+def current_config(spec: ModelSpec, dataset: str, target: Target) -> dict:
+    """The run config this session's setup would train (what a share link carries)."""
+    settings = st.session_state.get("train.settings") or TrainSettings()
+    samples = st.session_state.get("data.train_samples") or 0
+    return make_config(spec, dataset, samples, target.kind, settings, st.session_state.get("train.backend") or "auto")
+
+
+def share_link(config: dict) -> None:
+    """The link that reopens this whole setup (rebuilt on every edit), with a copy button."""
+    base = (st.context.url or "").split("?")[0]
+    st.markdown(f"**{tr('arch.share')}**", help=tr("arch.share_help"))
+    st.code(f"{base}?lang={lang()}&{PARAM}={setup_token(config)}", language=None, wrap_lines=True)
+
+
+def apply_setup_link() -> None:
+    """Restore the setup in a share link (``setup``, or an older ``model`` link) once, then drop it.
+
+    Dropped from the address so that the address never shows a setup older than the page.
+    """
+    if token := st.query_params.get(PARAM):
+        del st.query_params[PARAM]
+        try:
+            config = setup_from_token(token)
+        except SpecError as err:
+            st.session_state["arch.link_error"] = tr(f"spec.err.{err.code}", **err.values)
+            return
+        set_value("data.name", config["dataset"])
+        set_value("data.train_samples", config["train_samples"])
+        set_value("data.val_fraction", config["settings"]["fit"]["validation_split"])
+        set_value("train.backend", config["backend"])
+        spec = from_dict(config["spec"])
+        _use_spec(spec, "input" if config["target"] == "input" else None)
+        st.session_state["train.settings"] = TrainSettings.from_dict(config["settings"])
+        forget("train.w.")
+        dataset = dataset_label(config["dataset"])
+        st.session_state["arch.note"] = tr("arch.setup_loaded", name=spec.name, dataset=dataset)
+    elif token := st.query_params.get("model"):
+        del st.query_params["model"]
+        try:
+            _use_spec(from_link_token(token))
+            st.session_state["arch.note"] = tr("arch.link_loaded")
+        except SpecError as err:
+            st.session_state["arch.link_error"] = tr(f"spec.err.{err.code}", **err.values)
+
+
+def link_messages() -> None:
+    """What opening a link did (shown once, on whichever page the link opened)."""
+    if error := st.session_state.pop("arch.link_error", None):
+        st.error(error)
+    if note := st.session_state.pop("arch.note", None):
+        st.success(note)
 
 
 def ensure_spec() -> ModelSpec:
@@ -49,19 +113,6 @@ def target_for(info: datasets.DatasetInfo) -> Target:
     if kind == "input" and info.kind == "image":
         return Target("input", info.num_classes)
     return Target("classes" if info.is_classification else "value", info.num_classes)
-
-
-def load_link() -> None:
-    """Open the model encoded in the ``model`` query parameter, once per link."""
-    token = st.query_params.get("model")
-    if not token or token == st.session_state.get("arch.link_token"):
-        return
-    st.session_state["arch.link_token"] = token
-    try:
-        _use_spec(from_link_token(token))
-        st.session_state["arch.note"] = tr("arch.link_loaded")
-    except SpecError as err:
-        st.error(tr(f"spec.err.{err.code}", **err.values))
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
@@ -97,13 +148,7 @@ def export_panel(spec: ModelSpec, analysis: Analysis, dataset: str, target: Targ
     st.file_uploader(tr("arch.upload_json"), type=["json"], key="arch.upload", on_change=_upload)
     if error := st.session_state.pop("arch.upload_error", None):
         st.error(error)
-    base = (st.context.url or "").split("?")[0]
-    st.text_input(
-        tr("arch.share"),
-        f"{base}?lang={lang()}&model={to_link_token(spec)}",
-        help=tr("arch.share_help"),
-        key="arch.share_link",
-    )
+    share_link(current_config(spec, dataset, target))
     if not analysis.ok:
         st.caption(tr("arch.fix_first"))
         return

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages import arch_editor as editor
-from app_pages.arch_tools import ensure_spec, export_panel, keras_summary, load_link, load_preset, target_for
+from app_pages.arch_tools import ensure_spec, export_panel, keras_summary, link_messages, load_preset, target_for
 from app_pages.shared import bind, dataset_label, lang, num, tr
 from lib.data import datasets
 from lib.i18n import pick
@@ -14,7 +14,7 @@ from lib.model.presets import PRESETS
 from lib.model.spec import ModelSpec
 
 st.title(tr("arch.title"))
-load_link()
+link_messages()
 top = st.columns([2, 3, 1], vertical_alignment="bottom")
 dataset_labels = {n: dataset_label(n) for n in datasets.REGISTRY}
 name = top[0].selectbox(
@@ -33,8 +33,7 @@ st.caption(tr("arch.preset_dataset", dataset=dataset_label(PRESETS[preset_id].da
 spec: ModelSpec = ensure_spec()
 spec.input_shape = info.input_shape
 target = target_for(info)
-if note := st.session_state.pop("arch.note", None):
-    st.success(note)
+link_messages()  # a preset just loaded
 st.markdown(
     tr(
         "arch.io",

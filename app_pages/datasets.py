@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.shared import bind, dataset_label, lang, load_dataset, num, tr
+from app_pages.shared import bind, dataset_label, lang, load_dataset, num, plot, tr
 from lib.data import dataset_views as views
 from lib.data import datasets
 
@@ -83,22 +83,22 @@ if info.kind == "image":
         max_selections=20,
     )
     figs = _figures(name, lang(), tuple(shown or [0]))
-    st.plotly_chart(figs["grid"], key="datasets.grid")
-    st.plotly_chart(figs["means"], key="datasets.means")
+    plot(st, figs["grid"], key="datasets.grid")
+    plot(st, figs["means"], key="datasets.means")
     left, right = st.columns(2)
-    left.plotly_chart(figs["balance"], key="datasets.balance")
-    right.plotly_chart(figs["pixels"], key="datasets.pixels")
+    plot(left, figs["balance"], key="datasets.balance")
+    plot(right, figs["pixels"], key="datasets.pixels")
 elif info.kind == "text":
     st.subheader(tr("ds.text_samples"))
     for label, text in views.decoded_samples(ds, lang()):
         st.markdown(f"**{tr('ds.label')}: {label}** — {text}")
     figs = _figures(name, lang())
     left, right = st.columns(2)
-    left.plotly_chart(figs["lengths"], key="datasets.lengths")
-    right.plotly_chart(figs["balance"], key="datasets.balance")
+    plot(left, figs["lengths"], key="datasets.lengths")
+    plot(right, figs["balance"], key="datasets.balance")
 else:
     st.subheader(tr("ds.features"))
     st.dataframe(views.feature_rows(ds, lang()), hide_index=True)
     figs = _figures(name, lang())
-    st.plotly_chart(figs["target"], key="datasets.target")
-    st.plotly_chart(figs["correlation"], key="datasets.correlation")
+    plot(st, figs["target"], key="datasets.target")
+    plot(st, figs["correlation"], key="datasets.correlation")

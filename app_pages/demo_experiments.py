@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import class_names, dataset_label, live_view, manager, tr
+from app_pages.shared import class_names, dataset_label, live_view, manager, plot, tr
 from lib import charts
 from lib.data import datasets, keras_cache
 from lib.demos import experiments
@@ -59,7 +59,8 @@ def augmentation() -> None:
     copies = experiments.augment(images, settings, 6, st.session_state["demo.aug.seed"])
     rows = [np.concatenate([images[i : i + 1], copies[i]]) for i in range(len(images))]
     names = class_names(info.name)
-    st.plotly_chart(
+    plot(
+        st,
         charts.image_grid(rows, [names[int(y)] for y in ds.y_train[:4]], tr("demo.aug_grid", n=6), 1.0),
         key="demo.aug.grid",
     )
@@ -88,7 +89,8 @@ def _experiment_view() -> None:
     histories = {tr(f"demo.{kind}"): store.history(run_id) for kind, run_id in runs.items()}
     states = ", ".join(f"{tr(f'demo.{k}')}: {tr(f'train.state.{store.status(r).state}')}" for k, r in runs.items())
     st.caption(states)
-    st.plotly_chart(
+    plot(
+        st,
         charts.compare_curves(histories, "val_accuracy", tr("demo.exp_chart"), tr("train.curve.epoch")),
         key="demo.aug.compare",
     )
@@ -123,9 +125,10 @@ def _autoencoder_view(info: datasets.DatasetInfo) -> None:
     noisy, rebuilt = experiments.reconstruct(model, originals, noise)
     rows = [originals, noisy, rebuilt]
     labels = [tr("demo.ae_original"), tr("demo.ae_noisy"), tr("demo.ae_rebuilt")]
-    st.plotly_chart(charts.image_grid(rows, labels, tr("demo.ae_rows"), 1.0), key="demo.ae.grid")
+    plot(st, charts.image_grid(rows, labels, tr("demo.ae_rows"), 1.0), key="demo.ae.grid")
     codes = experiments.latent_codes(model, datasets.scale_images(ds.x_test[:1000], info))
-    st.plotly_chart(
+    plot(
+        st,
         charts.latent_scatter(codes, ds.y_test[:1000].astype(int), class_names(info.name), tr("demo.latent")),
         key="demo.ae.latent",
     )
@@ -170,10 +173,9 @@ def _gan_view() -> None:
     metrics = history.get("metrics", {})
     if history.get("epoch"):
         curves = {tr("demo.gan_d"): np.array(metrics["d_loss"]), tr("demo.gan_g"): np.array(metrics["g_loss"])}
-        st.plotly_chart(
-            charts.function_plot(np.array(history["epoch"]), curves, tr("demo.gan_losses"), tr("train.curve.epoch")),
-            key="demo.gan.loss",
-        )
+        epochs = np.array(history["epoch"])
+        losses = charts.function_plot(epochs, curves, tr("demo.gan_losses"), tr("train.curve.epoch"))
+        plot(st, charts.epoch_axis(losses, len(epochs)), key="demo.gan.loss")
     grids = samples(store, run_id)
     if grids is None:
         return
@@ -181,6 +183,4 @@ def _gan_view() -> None:
     if len(grids) > 1:
         epoch = st.slider(tr("demo.gan_epoch"), 1, len(grids), len(grids), key="demo.gan.epoch")
     rows = [grids[epoch - 1][i * 8 : (i + 1) * 8] for i in range(2)]
-    st.plotly_chart(
-        charts.image_grid(rows, ["1–8", "9–16"], tr("demo.gan_grid", epoch=epoch), 1.0), key="demo.gan.grid"
-    )
+    plot(st, charts.image_grid(rows, ["1–8", "9–16"], tr("demo.gan_grid", epoch=epoch), 1.0), key="demo.gan.grid")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import dataset_label, num, tr
+from app_pages.shared import dataset_label, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.demos import conv
@@ -54,11 +54,10 @@ def convolution() -> None:
     step = conv.cell(image, kernel, row, col, stride, padding)
     padded, _, _ = conv.pad_for(image, k, stride, padding)
     figs = st.columns(3)
-    figs[0].plotly_chart(
-        charts.matrix(padded, tr("demo.input", rows=n, cols=n), (step.top, step.left, k)), key="demo.conv.in"
-    )
-    figs[1].plotly_chart(charts.matrix(kernel, tr("demo.kernel_title", k=k), colorscale="RdBu"), key="demo.conv.kern")
-    figs[2].plotly_chart(
+    plot(figs[0], charts.matrix(padded, tr("demo.input", rows=n, cols=n), (step.top, step.left, k)), key="demo.conv.in")
+    plot(figs[1], charts.matrix(kernel, tr("demo.kernel_title", k=k), colorscale="RdBu"), key="demo.conv.kern")
+    plot(
+        figs[2],
         charts.matrix(
             out, tr("demo.output", rows=out.shape[0], cols=out.shape[1]), (row, col, 1), colorscale="Viridis"
         ),
@@ -75,12 +74,11 @@ def pooling() -> None:
     size = a.slider(tr("demo.pool_size"), 1, 4, 2, key="demo.pool.size")
     stride = b.slider(tr("demo.stride"), 1, 4, 2, key="demo.pool.stride")
     cols = st.columns(4)
-    cols[0].plotly_chart(
-        charts.matrix(image, tr("demo.input", rows=image.shape[0], cols=image.shape[1])), key="demo.pool.in"
-    )
+    plot(cols[0], charts.matrix(image, tr("demo.input", rows=image.shape[0], cols=image.shape[1])), key="demo.pool.in")
     for col, mode in zip(cols[1:], conv.POOLS):
         out = conv.pool(image, size, stride, mode)
-        col.plotly_chart(
+        plot(
+            col,
             charts.matrix(out, f"{tr(f'demo.pool.{mode}')} {out.shape[0]}×{out.shape[1]}", colorscale="Viridis"),
             key=f"demo.pool.{mode}",
         )
@@ -97,7 +95,7 @@ def activations() -> None:
     curves = {name: ACTIVATIONS[name][0](x) for name in chosen}
     if with_derivatives:
         curves |= {f"{name}′": ACTIVATIONS[name][1](x) for name in chosen}
-    st.plotly_chart(charts.function_plot(x, curves, tr("demo.activations_title")), key="demo.act.plot")
+    plot(st, charts.function_plot(x, curves, tr("demo.activations_title")), key="demo.act.plot")
     st.subheader(tr("demo.softmax"))
     st.latex(r"\mathrm{softmax}(z)_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}}")
     a, b = st.columns(2)
@@ -112,7 +110,7 @@ def activations() -> None:
         return
     p = softmax(logits, temperature)
     labels = [f"z{i + 1}={num(v, 2)}" for i, v in enumerate(logits)]
-    st.plotly_chart(charts.probability_bars(p, labels, tr("demo.softmax"), int(p.argmax())), key="demo.act.softmax")
+    plot(st, charts.probability_bars(p, labels, tr("demo.softmax"), int(p.argmax())), key="demo.act.softmax")
     st.caption(tr("demo.softmax_note"))
 
 
@@ -135,7 +133,7 @@ def dropout_demo() -> None:
             (values, "demo.infer_out"),
         ),
     ):
-        col.plotly_chart(charts.matrix(np.round(matrix, 2), tr(title), colorscale="Viridis"), key=f"demo.drop.{title}")
+        plot(col, charts.matrix(np.round(matrix, 2), tr(title), colorscale="Viridis"), key=f"demo.drop.{title}")
     st.markdown(
         tr(
             "demo.dropout_note",

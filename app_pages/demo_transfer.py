@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.demo_experiments import preferred_images
-from app_pages.shared import class_names, dataset_label, live_view, manager, num, tr
+from app_pages.shared import class_names, dataset_label, live_view, manager, num, plot, tr
 from lib import charts
 from lib.data import keras_cache
 from lib.demos.experiments import transfer_configs
@@ -89,7 +89,8 @@ def _progress() -> None:
     st.caption(" · ".join(f"{labels[k]}: {tr(f'train.state.{store.status(r).state}')}" for k, r in runs.items()))
     histories = {labels[way]: store.history(runs[way]) for way in WAYS if way in runs}
     if histories:
-        st.plotly_chart(
+        plot(
+            st,
             charts.compare_curves(histories, "val_accuracy", tr("demo.tl_chart"), tr("train.curve.epoch")),
             key="demo.tl.chart",
         )

@@ -3,19 +3,19 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from app_pages.shared import class_names, dataset_label, manager, num, tr
+from app_pages.shared import class_names, dataset_label, manager, nickname, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.infer.drawing import PictureError, prepare_drawing, read_picture
 from lib.infer.predict import Predictor, class_examples, drawable_runs
-from lib.train.run_views import best_validation
+from lib.train.run_views import best_validation, is_mine, mine_first
 from lib.train.training import class_ids
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
 
 st.title(tr("draw.title"))
 store = manager().store
-runs = drawable_runs(store)
+runs = mine_first(store, drawable_runs(store), nickname())  # the default: this student's newest run
 if not runs:
     st.info(tr("draw.no_runs"))
     st.page_link("app_pages/training.py", label=tr("nav.training"), icon=":material/model_training:")
@@ -34,7 +34,8 @@ def _label(run_id: str) -> str:
     config = store.config(run_id)
     metric, value = best_validation(store.history(run_id))
     score = f"{metric} {num(value, 3)}" if value is not None else run_id
-    return tr("draw.model_label", model=config["spec"]["name"], dataset=dataset_label(config["dataset"]), metric=score)
+    label = tr("draw.model_label", model=config["spec"]["name"], dataset=dataset_label(config["dataset"]), metric=score)
+    return label if is_mine(store, run_id, nickname()) else f"{label} · {store.owner(run_id).get('owner') or '—'}"
 
 
 run_labels = {r: _label(r) for r in runs}
@@ -91,7 +92,7 @@ if prepared is None:
     st.stop()
 side = info.input_shape[0]
 middle.markdown(f"**{tr('draw.seen', side=side)}**", help=tr("draw.seen_help", recipe=tr(f"draw.recipe.{recipe}")))
-middle.plotly_chart(charts.model_view(prepared.view, "", height=260), key="draw.view")
+plot(middle, charts.model_view(prepared.view, "", height=260), key="draw.view")
 
 
 def _step_text(step) -> str:
@@ -110,7 +111,7 @@ top = int(probabilities.argmax())
 answer_slot.markdown("#### " + tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
 if (examples := class_examples(info.name, ids[top])) is not None:  # None: the dataset is not on this machine
     right.markdown(f"**{tr('draw.examples', label=names[top])}**", help=tr("draw.examples_help"))
-    right.plotly_chart(charts.training_examples(examples, "", height=260), key="draw.examples")
-st.plotly_chart(charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")
+    plot(right, charts.training_examples(examples, "", height=260), key="draw.examples")
+plot(st, charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")
 if (maps := model.feature_maps(prepared.x)) is not None:
-    st.plotly_chart(charts.feature_maps(maps, tr("draw.features", layer=model.conv_name)), key="draw.features")
+    plot(st, charts.feature_maps(maps, tr("draw.features", layer=model.conv_name)), key="draw.features")

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import class_names, dataset_label, num, tr
+from app_pages.shared import class_names, dataset_label, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.train.evaluation import evaluate
@@ -53,13 +53,15 @@ def evaluation_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]
     elif result["kind"] == "value":
         true, pred = result["true"], result["predicted"]
         left, right = st.columns(2)
-        left.plotly_chart(
+        plot(
+            left,
             charts.predicted_vs_true(
                 true, pred, tr("runs.scatter"), (tr("runs.true_value"), tr("runs.predicted_value"))
             ),
             key="runs.scatter",
         )
-        right.plotly_chart(
+        plot(
+            right,
             charts.histogram(
                 np.subtract(pred, true), tr("runs.residuals"), tr("runs.residuals"), tr("ds.count"), bins=30
             ),
@@ -79,7 +81,8 @@ def _classification(result: dict, config: dict) -> None:
     names = [every[c] for c in class_ids(config)]
     if "accuracy" not in result["metrics"]:
         st.metric("accuracy", num(result["accuracy"], 4))
-    st.plotly_chart(
+    plot(
+        st,
         charts.confusion_heatmap(
             result["confusion"], names, tr("runs.confusion"), (tr("runs.true"), tr("runs.predicted"))
         ),

@@ -1,35 +1,46 @@
-"""Runs page: every run, compared, evaluated, downloaded, deleted; models imported."""
+"""Runs page: my runs (or the whole class's), compared, evaluated, downloaded, deleted; models imported."""
 
 import json
 
 import streamlit as st
 
+from app_pages.class_tools import class_table, delete_controls, trash_panel, trash_result
 from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, workers_panel
-from app_pages.shared import dataset_label, manager, tr
+from app_pages.shared import dataset_label, is_teacher, lang, manager, nickname, num, plot, tr
 from lib import charts
 from lib.train.config_check import BACKEND_CHOICES
-from lib.train.run_views import config_differences, final_metrics, row
+from lib.train.run_views import config_differences, final_metrics, is_mine, lineage, row, setting_label
 
 st.title(tr("runs.title"))
 store = manager().store
 import_panel(store)
 damaged_panel(store)
 workers_panel()
-run_ids = store.list()
+every_run = store.list()
+if is_teacher():
+    class_table(store, every_run)
+whole_class = st.toggle(tr("runs.whole_class"), key="runs.whole_class", help=tr("runs.whole_class_help"))
+run_ids = every_run if whole_class else [r for r in every_run if is_mine(store, r, nickname())]
+trash_result()
+trash_panel(store)
 if not run_ids:
-    st.info(tr("runs.empty"))
+    st.info(tr("runs.empty" if whole_class or not every_run else "runs.empty_mine", n=len(every_run)))
     st.stop()
 rows = [row(store, r) for r in run_ids]
 for r in rows:
     r["state"] = tr(f"train.state.{r['state']}")
     r["backend"] = tr(f"train.backend.{r['backend']}") if r["backend"] in BACKEND_CHOICES else r["backend"]
     r["dataset"] = dataset_label(r["dataset"])
+    metric, value = r["best"]
+    r["best"] = f"{metric} {num(value, 4)}" if value is not None else "—"
+    r["time"] = num(r["time"], 1)
 st.dataframe([{tr(f"runs.col.{k}"): v for k, v in r.items()} for r in rows], hide_index=True)
 
-labels = {r["run"]: f"{r['run']} · {r['model']} · {r['dataset']}" for r in rows}
+labels = {r["run"]: f"{r['run']} · {r['model']} · {r['dataset']} · {r['owner']}" for r in rows}
 chosen = st.multiselect(
-    tr("runs.select"), run_ids, default=run_ids[:2], format_func=labels.__getitem__, key="runs.chosen"
-)
+    tr("runs.select"), run_ids, default=run_ids[:2], format_func=labels.__getitem__, key="runs.chosen",
+    placeholder=tr("app.choose"),
+)  # fmt: skip
 if chosen:
     st.subheader(tr("runs.compare"))
     histories = {r: store.history(r) for r in chosen}
@@ -38,19 +49,26 @@ if chosen:
         metric = st.selectbox(
             tr("runs.metric"), names, index=names.index("val_loss") if "val_loss" in names else 0, key="runs.metric"
         )
-        st.plotly_chart(charts.compare_curves(histories, metric, metric, tr("train.curve.epoch")), key="runs.compare")
+        plot(st, charts.compare_curves(histories, metric, metric, tr("train.curve.epoch")), key="runs.compare")
     st.markdown(f"**{tr('runs.final')}**")
-    st.dataframe([{tr("runs.col.run"): r, **final_metrics(store, r)} for r in chosen], hide_index=True)
+    st.dataframe(
+        [{tr("runs.col.run"): r, **{k: num(v, 4) for k, v in final_metrics(store, r).items()}} for r in chosen],
+        hide_index=True,
+    )
     if len(chosen) > 1:
         diffs = config_differences({r: store.config(r) for r in chosen})
         st.markdown(f"**{tr('runs.differences')}**")
         if diffs:
-            st.dataframe([{tr("runs.setting"): d.pop("setting"), **d} for d in diffs], hide_index=True)
+            st.dataframe(
+                [{tr("runs.setting"): setting_label(d.pop("setting"), lang()), **d} for d in diffs], hide_index=True
+            )
         else:
             st.caption(tr("runs.same"))
     for run_id in chosen:
         cols = st.columns(3)
         cols[0].markdown(f"`{run_id}`")
+        if len(chain := lineage(store, run_id)) > 1:
+            cols[0].caption(tr("runs.lineage", chain=" → ".join(chain)))
         if path := store.best_model_path(run_id):
             # Read only when clicked (a callable), never per rerun and session: models can be large.
             cols[1].download_button(
@@ -63,13 +81,6 @@ if chosen:
             "application/json",
             key=f"runs.dl_config.{run_id}",
         )
-
-    def _delete(ids: list[str]) -> None:
-        for run_id in ids:
-            if not manager().is_active(run_id):
-                store.delete(run_id)
-        st.session_state.pop("runs.chosen", None)
-
-    st.button(tr("runs.delete"), key="runs.delete", on_click=_delete, args=(list(chosen),))
+    delete_controls(store, chosen)
 
 evaluation_panel(store, run_ids, labels)

@@ -6,13 +6,14 @@ import time
 
 import streamlit as st
 
-from app_pages.shared import bind, lang, manager, num, session_id, tr
+from app_pages.shared import bind, lang, manager, nickname, num, plot, session_id, tr
 from app_pages.widgets import param_widget
 from lib import charts
 from lib.i18n import pick
 from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.config_check import BACKEND_CHOICES
+from lib.train.run_views import progress
 
 W = "train.w."  # widget key prefix (forgotten when a preset brings new settings)
 
@@ -129,12 +130,10 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
     live = jobs.live(run_id)
     if place := jobs.queue_position(run_id):
         st.info(tr("train.queued", pos=place))
-    if live and "steps" in live:
-        done = (live["epoch"] - live["initial_epoch"]) * live["steps"] + live["batch"]
-        total = max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"])
-        eta = (total - done) * live["batch_size"] / max(live.get("sps", 1.0), 1e-6)
+    if (done := progress(live)) is not None:
+        eta = (1 - done) * max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"]) * live["batch_size"]
         st.progress(
-            min(done / total, 1.0),
+            done,
             tr(
                 "train.progress",
                 epoch=live["epoch"] + 1,
@@ -142,18 +141,20 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
                 batch=live["batch"],
                 steps=live["steps"],
                 sps=num(live.get("sps", 0)),
-                eta=num(eta),
+                eta=num(eta / max(live.get("sps", 1.0), 1e-6)),
             ),
         )
     if status.message:
         box = st.error if status.state == "failed" else st.info
         box(tr(f"train.msg.{status.message}", detail=status.detail))
     history, batches = jobs.store.history(run_id), jobs.store.batches(run_id)
+    if status.state == "failed" and not history.get("epoch"):
+        return  # its message says why; an empty chart would say nothing
     names = [m for m in history.get("metrics", {}) if not m.startswith("val_") and m != "learning_rate"]
     cols = st.columns(max(1, min(2, len(names))))
     for i, metric in enumerate(names or ["loss"]):
         fig = charts.training_curves(history, batches, metric, metric, _curve_labels())
-        cols[i % len(cols)].plotly_chart(fig, key=f"train.curve.{run_id}.{metric}.{time.monotonic_ns()}")
+        plot(cols[i % len(cols)], fig, key=f"train.curve.{run_id}.{metric}.{time.monotonic_ns()}")
     if with_controls:
         _controls(run_id, status.state)
 
@@ -165,6 +166,7 @@ def _stop(run_id: str) -> None:
 
 def _controls(run_id: str, state: str) -> None:
     jobs = manager()
+    show_note()
     if jobs.is_active(run_id):
         st.button(tr("train.stop"), key="train.stop", on_click=_stop, args=(run_id,))
         if st.session_state.get("train.stop_shared"):
@@ -173,7 +175,30 @@ def _controls(run_id: str, state: str) -> None:
         st.session_state.pop("train.stop_shared", None)
         a, b = st.columns([1, 3], vertical_alignment="bottom")
         more = a.number_input(tr("train.more_epochs"), 1, 200, 2, key="train.more")
-        b.button(
-            tr("train.resume"), key="train.resume", on_click=jobs.resume, args=(run_id, int(more)),
-            kwargs={"owner": session_id()},
-        )  # fmt: skip
+        b.button(tr("train.resume"), key="train.resume", on_click=_resume, args=(run_id, int(more)))
+
+
+def show_submitted(submitted) -> None:
+    """Make ``submitted`` (a :class:`lib.train.jobs.Submitted`) this page's current run, with a note."""
+    if submitted.outcome in ("queued", "active", "cached", "busy"):
+        st.session_state["train.run_id"] = submitted.run_id
+        st.session_state["train.cached"] = submitted.outcome == "cached"
+    owner = manager().store.owner(submitted.run_id).get("owner") if submitted.outcome == "not_owner" else ""
+    kind = {"busy": "warning", "not_owner": "warning", "parent_missing": "error", "not_resumable": "error"}
+    if submitted.outcome in kind:
+        text = tr(f"train.{submitted.outcome}", run=submitted.run_id, owner=owner or "—")
+        st.session_state["train.note"] = (kind[submitted.outcome], text)
+
+
+def _resume(run_id: str, more_epochs: int) -> None:
+    submitted = manager().resume(run_id, more_epochs, owner=session_id(), nickname=nickname())
+    show_submitted(submitted)
+    if submitted.outcome in ("queued", "active"):
+        st.session_state["train.note"] = ("info", tr("train.continued", run=submitted.run_id))
+
+
+def show_note() -> None:
+    """The last button's note (shown once)."""
+    if note := st.session_state.pop("train.note", None):
+        kind, text = note
+        getattr(st, kind)(text)

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from app_pages.arch_tools import ensure_spec
-from app_pages.shared import config_messages, dataset_label, lang, live_view, manager, num, session_id, tr
-from app_pages.train_tools import backend_choice, settings_form, show_run
+from app_pages.arch_tools import ensure_spec, link_messages, share_link
+from app_pages.shared import config_messages, dataset_label, lang, live_view, manager, nickname, num, session_id, tr
+from app_pages.train_tools import backend_choice, settings_form, show_note, show_run, show_submitted
 from lib.data import datasets
 from lib.model.analysis import Target, analyse, message
 from lib.model.labels import encoding, pairing_problems
@@ -15,6 +15,7 @@ from lib.train.executors import resolve_backend
 from lib.train.training import make_config
 
 st.title(tr("train.title"))
+link_messages()
 spec = ensure_spec()
 name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
 info = datasets.REGISTRY[name]
@@ -67,15 +68,12 @@ def _start(force: bool) -> None:
     # Submitted here, in the script body, with the settings read in this same run: a
     # button callback would see the config of an earlier (possibly interrupted) run.
     try:
-        submitted = manager().submit(config, force=force, owner=session_id())
+        submitted = manager().submit(config, force=force, owner=session_id(), nickname=nickname())
     except ConfigError as err:
         for text in config_messages(err.problems):
             st.error(text)
         return
-    if submitted.outcome == "busy":  # one run at a time per person; show the one they have
-        st.warning(tr("train.busy", run=submitted.run_id))
-    st.session_state["train.run_id"] = submitted.run_id
-    st.session_state["train.cached"] = submitted.outcome == "cached"
+    show_submitted(submitted)  # busy: one run at a time per person, and the one they have is shown
 
 
 buttons = st.columns([1, 1, 4])
@@ -86,6 +84,7 @@ if st.session_state.get("train.cached"):
         _start(force=True)
     else:
         st.success(tr("train.cached"))
+show_note()
 
 
 def _current_run() -> None:
@@ -95,4 +94,6 @@ def _current_run() -> None:
         show_run(run_id)
 
 
+with st.expander(tr("arch.share")):
+    share_link(config)
 live_view(_current_run, lambda: manager().is_active(st.session_state.get("train.run_id", "")), 1.0)

@@ -8,6 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 
 _MARGIN = dict(l=10, r=10, t=40, b=10)
+# Image sheets are sized to fill a wide page's width (Streamlit's wide layout on a
+# projector is about this many pixels) instead of sitting small in a wide blank chart.
+FULL_WIDTH_PX = 1000
+MAX_IMAGE_HEIGHT_PX = 900
 
 
 def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
@@ -56,11 +60,24 @@ def _image_figure(
         rgb = np.nan_to_num(sheet * (255.0 / value_max), nan=255.0).clip(0, 255).astype("uint8")
         fig = go.Figure(go.Image(z=rgb))
     else:
-        fig = go.Figure(go.Heatmap(z=sheet, colorscale="gray_r", zmin=0, zmax=value_max, showscale=False))
+        # Light on dark, as the arrays hold them (0 black, the top value white): the same
+        # convention as the Draw page and the Mistakes gallery.
+        fig = go.Figure(go.Heatmap(z=sheet, colorscale="gray", zmin=0, zmax=value_max, showscale=False))
         fig.update_yaxes(autorange="reversed")
     fig.update_yaxes(tickvals=tickvals, ticktext=list(ticktext), scaleanchor="x", showgrid=False)
     fig.update_xaxes(showticklabels=False, showgrid=False)
-    return _layout(fig, title, height=max(220, 34 * len(ticktext) + 60))
+    return _layout(fig, title, height=sheet_height(sheet.shape[0], sheet.shape[1]))
+
+
+def sheet_height(rows_px: int, cols_px: int, extra: int = 60) -> int:
+    """Chart height at which an image sheet of ``rows_px`` × ``cols_px`` fills the page width."""
+    return int(min(MAX_IMAGE_HEIGHT_PX, max(200, FULL_WIDTH_PX * rows_px / max(cols_px, 1) + extra)))
+
+
+def epoch_axis(fig: go.Figure, epochs: int) -> go.Figure:
+    """Whole-number epoch ticks (never 1.5), at most about ten of them."""
+    fig.update_xaxes(tickmode="linear", tick0=0, dtick=max(1, -(-epochs // 10)), tickformat="d")
+    return fig
 
 
 def mean_image_row(means: np.ndarray, labels: Sequence[str], title: str, value_max: float) -> go.Figure:
@@ -141,6 +158,7 @@ def training_curves(history: dict, batches: dict, metric: str, title: str, label
                 )
             )
     fig.update_layout(xaxis_title=labels["epoch"], yaxis_title=metric, legend=dict(orientation="h", y=-0.25))
+    epoch_axis(fig, max(epochs, default=1))
     return _layout(fig, title, height=340)
 
 
@@ -152,6 +170,7 @@ def compare_curves(histories: dict[str, dict], metric: str, title: str, epoch_la
         if values:
             fig.add_trace(go.Scatter(x=history["epoch"], y=values, name=name, mode="lines+markers"))
     fig.update_layout(xaxis_title=epoch_label, yaxis_title=metric, legend=dict(orientation="h", y=-0.25))
+    epoch_axis(fig, max((max(h.get("epoch") or [1]) for h in histories.values()), default=1))
     return _layout(fig, title, height=360)
 
 
@@ -211,7 +230,7 @@ def feature_maps(maps: np.ndarray, title: str, limit: int = 32) -> go.Figure:
     fig = go.Figure(go.Heatmap(z=sheet, colorscale="Viridis", zmin=0, zmax=1, showscale=False))
     fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
     fig.update_xaxes(showticklabels=False, showgrid=False)
-    return _layout(fig, title, height=90 * rows + 60)
+    return _layout(fig, title, height=sheet_height(*sheet.shape[:2]))
 
 
 def model_view(image: np.ndarray, title: str, height: int = 300) -> go.Figure:

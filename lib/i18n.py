@@ -58,6 +58,10 @@ def choose_language(query_value: str | None, browser_locale: str | None) -> str:
     return FALLBACK
 
 
+# Plotly's ``layout.separators``: the decimal mark, then the thousands separator.
+SEPARATORS = {"en": ".,", "pt": ",."}
+
+
 def number(value: float, lang: str, decimals: int = 0) -> str:
     """Format a number the way ``lang`` reads it (pt-BR: ``1.437,5``; en: ``1,437.5``)."""
     text = f"{value:,.{decimals}f}"

@@ -95,7 +95,7 @@ def test_conv_after_flatten_is_explained_with_the_fix():
         ("Dense", {"units": 10, "activation": "softmax"}),
     )
     problem, text = _problem(spec)
-    assert problem.node_id == "conv2_d_1"
+    assert problem.node_id == "conv2d_1"
     assert "(784,)" in text["en"] and "Flatten" in text["en"] and "move flatten after" in text["en"].lower()
     assert "(784,)" in text["pt"] and "Flatten" in text["pt"] and "mova" in text["pt"].lower()
 
@@ -109,7 +109,7 @@ def test_pool_window_larger_than_input():
         ("Dense", {"units": 10, "activation": "softmax"}),
     )
     problem, text = _problem(spec)
-    assert problem.code == "window_too_large" and problem.node_id == "max_pooling2_d_2"
+    assert problem.code == "window_too_large" and problem.node_id == "max_pooling2d_2"
     assert "4" in text["en"] and "2" in text["en"]
 
 
@@ -268,3 +268,16 @@ def test_exported_script_runs_and_matches_the_app_model(preset_id, tmp_path):
     for layer in model.layers:
         assert result["shapes"][layer.name] == list(layer.output.shape[1:])
     assert 0 <= result["test"]["accuracy"] <= 1
+
+
+def test_layer_ids_are_named_as_keras_names_layers():
+    """``conv2d_1``, not ``conv2_d_1``: the same rule as Keras's own naming, for every registry layer."""
+    from keras.src.utils import naming
+
+    from lib.model.layers import LAYER_TYPES
+    from lib.model.spec import snake_case
+
+    for layer in LAYER_TYPES:
+        assert snake_case(layer.name) == naming.to_snake_case(layer.name), layer.name
+    spec = specs.sequential((28, 28, 1), ("Conv2D", {"filters": 4}), ("MaxPooling2D", {}), ("Conv2D", {"filters": 4}))
+    assert [n.id for n in spec.nodes] == ["conv2d_1", "max_pooling2d_1", "conv2d_2"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from lib.train.setup_link import setup_from_token
 from tests.apptest_helpers import open_page, texts
 
 
@@ -22,7 +23,7 @@ def test_load_preset_break_it_and_fix_it():
     for _ in range(4):
         at.button(key="arch.up.flatten_1").click().run()
     errors = _errors(at)
-    assert "conv2_d_1" in errors and "(784,)" in errors and "Move Flatten after" in errors
+    assert "conv2d_1" in errors and "(784,)" in errors and "Move Flatten after" in errors
     for _ in range(4):
         at.button(key="arch.down.flatten_1").click().run()
     assert not at.error and "34,826" in texts(at)
@@ -59,8 +60,9 @@ def test_export_json_and_script_downloads():
     at = open_page("architecture", "en")
     at.selectbox(key="arch.preset").set_value("digits_mlp").run()
     at.button(key="arch.load").click().run()
-    share = at.text_input(key="arch.share_link").value
-    assert "model=" in share and "lang=en" in share
+    share = next(c.value for c in at.code if "setup=" in c.value)
+    assert "lang=en" in share
+    assert setup_from_token(share.split("setup=")[1])["spec"] == json.loads(at.session_state["arch.spec"].to_json())
     buttons = [b for b in at.get("download_button")]
     assert len(buttons) == 2
     spec = json.loads(at.session_state["arch.spec"].to_json())

@@ -9,7 +9,7 @@ from lib import charts
 from lib.data.datasets import Dataset, class_counts, decode_text, mean_images, samples_per_class
 from lib.i18n import t, t_list
 
-GRID_PER_CLASS = 8
+GRID_PER_CLASS = 16  # a row per class as wide as the page: readable on a projector
 PIXEL_SAMPLE = 2000
 
 

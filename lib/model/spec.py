@@ -27,6 +27,16 @@ MAX_JSON_DEPTH = 12  # a real spec nests 5 deep; a 100,000-deep list must not re
 NAME_PATTERN = re.compile(r"^\w[\w .-]{0,59}$")
 
 
+def snake_case(class_name: str) -> str:
+    """A class name as Keras names its layers (``Conv2D`` → ``conv2d``, ``MaxPooling2D`` → ``max_pooling2d``).
+
+    The same two rules as Keras's own ``to_snake_case``: a capitalised word after any
+    character, then a capital after a lower-case letter, start a new word.
+    """
+    name = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
 def safe_name(text: object) -> str:
     """``text`` turned into an allowed model name (see ``NAME_PATTERN``): other characters become "_"."""
     name = re.sub(r"[^\w .-]", "_", str(text))[:60].strip()
@@ -96,8 +106,8 @@ class ModelSpec:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
     def new_id(self, class_name: str) -> str:
-        """An unused node id such as ``dense_2``."""
-        base = "".join("_" + c.lower() if c.isupper() and i else c.lower() for i, c in enumerate(class_name))
+        """An unused node id in Keras's own style: ``dense_2``, ``conv2d_1``, ``max_pooling2d_1``."""
+        base = snake_case(class_name)
         taken = {n.id for n in self.nodes}
         i = 1
         while f"{base}_{i}" in taken:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
+from lib.i18n import catalog, t
 from lib.train.runstore import RunStore
+
+_LAYER_SETTING = re.compile(r"spec\.layers\[(\d+)\]\.(?:config\.)?(.+)")
 
 
 def best_validation(history: dict) -> tuple[str, float | None]:
@@ -25,17 +29,50 @@ def row(store: RunStore, run_id: str) -> dict[str, Any]:
     metric, value = best_validation(store.history(run_id))
     return {
         "run": run_id,
+        "owner": store.owner(run_id).get("owner") or "—",
+        "parent": (config.get("continues") or {}).get("run", "—"),
         "dataset": config.get("dataset"),
         "model": config.get("spec", {}).get("name", "?"),
         "optimizer": settings.get("compile", {}).get("optimizer"),
         "loss": settings.get("compile", {}).get("loss"),
         "backend": status.backend or config.get("backend", "tensorflow"),
         "epochs": status.epochs_done,
-        "best": f"{metric} {value:.4f}" if value is not None else "—",
+        "best": (metric, value),
         "state": status.state,
-        "time": round(status.train_seconds, 1),
+        "time": status.train_seconds,
         "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(status.created)),
     }
+
+
+def is_mine(store: RunStore, run_id: str, nickname: str) -> bool:
+    """True when ``nickname`` owns the run or asked for it too."""
+    record = store.owner(run_id)
+    return bool(nickname) and (record.get("owner") == nickname or nickname in record.get("users", []))
+
+
+def mine_first(store: RunStore, run_ids: list[str], nickname: str) -> list[str]:
+    """``run_ids`` (newest first) with this person's own runs before everyone else's."""
+    return sorted(run_ids, key=lambda r: not is_mine(store, r, nickname))
+
+
+def progress(live: dict[str, Any] | None) -> float | None:
+    """How far a running job is (0-1) from its live data; None when it is not running."""
+    if not live or "steps" not in live:
+        return None
+    done = (live["epoch"] - live["initial_epoch"]) * live["steps"] + live["batch"]
+    total = max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"])
+    return min(done / total, 1.0)
+
+
+def lineage(store: RunStore, run_id: str, limit: int = 20) -> list[str]:
+    """The run and its ancestors, oldest first (each continued from the one before)."""
+    chain = [run_id]
+    while len(chain) < limit:
+        parent = (store.config(chain[0]).get("continues") or {}).get("run")
+        if not parent or not store.exists(parent) or parent in chain:
+            break
+        chain.insert(0, parent)
+    return chain
 
 
 def final_metrics(store: RunStore, run_id: str) -> dict[str, float]:
@@ -57,6 +94,23 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
             out.update(flatten(inner, f"{prefix}[{i}]"))
         return out
     return {prefix: value}
+
+
+def setting_label(path: str, lang: str) -> str:
+    """A config path (``settings.fit.epochs``, ``spec.layers[0].config.activation``) as a reader's label.
+
+    The form's own labels where there is one (``train.<name>``), a ``setting.<path>`` text
+    for the rest, the layer's place for layer settings, and the path itself otherwise.
+    """
+    if match := _LAYER_SETTING.fullmatch(path):
+        return t("setting.layer", lang, n=int(match[1]) + 1, param=match[2])
+    short = path.removeprefix("settings.").removeprefix("fit.").removeprefix("compile.")
+    if short.startswith("optimizer_params."):
+        return t("setting.optimizer_param", lang, param=short.split(".", 1)[1])
+    for key in (f"setting.{short}", f"train.{short}"):
+        if isinstance(catalog(lang).get(key), str):
+            return t(key, lang)
+    return path
 
 
 def config_differences(configs: dict[str, dict]) -> list[dict[str, Any]]:
