@@ -66,5 +66,7 @@ def node_editor(spec: ModelSpec, index: int):
     if spec.mode == "functional":
         options = [INPUT_ID, *(n.id for n in spec.nodes if n.id != node.id)]
         chosen = [s for s in node.inputs if s in options]
-        node.inputs = box.multiselect(tr("arch.inputs"), options, chosen, key=f"{WIDGET_PREFIX}{node.id}.__inputs")
+        node.inputs = box.multiselect(
+            tr("arch.inputs"), options, chosen, key=f"{WIDGET_PREFIX}{node.id}.__inputs", placeholder=tr("app.choose")
+        )
     return box.container()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.shared import bind, dataset_label, lang, load_dataset, num, plot, tr
+from app_pages.shared import bind, dataset_label, fraction_slider, lang, load_dataset, num, plot, tr
 from lib.data import dataset_views as views
 from lib.data import datasets
 
@@ -12,7 +12,11 @@ offline = set(datasets.offline_available())
 
 def _option_label(name: str) -> str:
     info = datasets.REGISTRY[name]
-    badge = tr("ds.offline_badge") if name in offline else tr("ds.needs_download", mb=info.download_mb)
+    badge = (
+        tr("ds.offline_badge")
+        if name in offline
+        else tr("ds.needs_download", mb=num(info.download_mb, 2 if info.download_mb < 1 else 0))
+    )
     return f"{dataset_label(name)} · {badge}"
 
 
@@ -55,9 +59,7 @@ with st.expander(tr("ds.settings"), expanded=True):
         help=tr("ds.train_samples_help"),
         **bind("data.train_samples", 0),
     )
-    val = right.slider(
-        tr("ds.val_fraction"), 0.0, 0.5, step=0.05, help=tr("ds.val_fraction_help"), **bind("data.val_fraction", 0.2)
-    )
+    val = fraction_slider(right, tr("ds.val_fraction"), "data.val_fraction", 0.2, tr("ds.val_fraction_help"))
     used = n_train or info.train_size
     st.caption(tr("ds.settings_note", n=num(used), v=num(int(used * val))))
 
@@ -81,6 +83,7 @@ if info.kind == "image":
         format_func=labels.__getitem__,
         key=f"datasets.shown.{name}",
         max_selections=20,
+        placeholder=tr("app.choose"),
     )
     figs = _figures(name, lang(), tuple(shown or [0]))
     plot(st, figs["grid"], key="datasets.grid")

@@ -17,6 +17,17 @@ def _image_dataset() -> str:
     return name if datasets.REGISTRY[name].kind == "image" else datasets.DEFAULT_DATASET
 
 
+def matrix_editor(where, matrix: np.ndarray, key: str) -> np.ndarray:
+    """An editable matrix, its numbers in the browser's locale ("localized").
+
+    Streamlit's editors have no per-app language; in a Brazilian classroom the browser's is pt-BR.
+    """
+    number = st.column_config.NumberColumn(format="localized")
+    return where.data_editor(matrix, key=key, column_config={i: number for i in range(matrix.shape[1])}).astype(
+        "float32"
+    )
+
+
 def _input(prefix: str) -> np.ndarray:
     name = _image_dataset()
     sources = {"lesson": tr("demo.source.lesson"), "image": tr("demo.source.image", dataset=dataset_label(name))}
@@ -24,7 +35,7 @@ def _input(prefix: str) -> np.ndarray:
         tr("demo.source"), list(sources), format_func=sources.__getitem__, horizontal=True, key=f"{prefix}.source"
     )
     if source == "lesson":
-        return st.data_editor(conv.LESSON_INPUT, key=f"{prefix}.matrix").astype("float32")
+        return matrix_editor(st, conv.LESSON_INPUT, f"{prefix}.matrix")
     ds = datasets.load(name)
     index = st.slider(tr("demo.sample"), 0, 99, 0, key=f"{prefix}.sample")
     return datasets.scale_images(ds.x_test[index : index + 1], ds.info)[0, ..., 0]
@@ -38,7 +49,7 @@ def convolution() -> None:
     kernel_labels = {n: tr(f"demo.kernel.{n}") for n in names}
     choice = left.selectbox(tr("demo.kernel"), names, format_func=kernel_labels.__getitem__, key="demo.conv.k")
     preset = conv.LESSON_KERNEL if choice == "lesson" else conv.KERNELS[choice]
-    kernel = right.data_editor(preset, key=f"demo.conv.kernel.{choice}").astype("float32")
+    kernel = matrix_editor(right, preset, f"demo.conv.kernel.{choice}")
     right.caption(tr("demo.edit_hint"))
     a, b = st.columns(2)
     stride = a.slider(tr("demo.stride"), 1, 3, 1, key="demo.conv.stride")
@@ -89,7 +100,13 @@ def pooling() -> None:
 
 def activations() -> None:
     """Activation functions (and derivatives); softmax with a temperature over typed logits."""
-    chosen = st.multiselect(tr("demo.functions"), list(ACTIVATIONS), ["sigmoid", "tanh", "relu"], key="demo.act.f")
+    chosen = st.multiselect(
+        tr("demo.functions"),
+        list(ACTIVATIONS),
+        ["sigmoid", "tanh", "relu"],
+        key="demo.act.f",
+        placeholder=tr("app.choose"),
+    )
     with_derivatives = st.toggle(tr("demo.derivatives"), key="demo.act.d")
     x = np.linspace(-5, 5, 401)
     curves = {name: ACTIVATIONS[name][0](x) for name in chosen}

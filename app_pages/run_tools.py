@@ -90,13 +90,7 @@ def _classification(result: dict, config: dict) -> None:
     )
     report = result["report"]
     st.markdown(f"**{tr('runs.report')}**")
-    st.dataframe(
-        [
-            {"": names[int(k)] if k.isdigit() else k, **(v if isinstance(v, dict) else {"f1-score": v})}
-            for k, v in report.items()
-        ],
-        hide_index=True,
-    )
+    st.dataframe(report_rows(report, names), hide_index=True)
     if datasets.REGISTRY[config["dataset"]].kind != "image" or not result["mistakes"]:
         return
     images = _mistake_images(json.dumps(config, sort_keys=True), tuple(m["index"] for m in result["mistakes"]))
@@ -110,6 +104,19 @@ def _classification(result: dict, config: dict) -> None:
             p=num(100 * m["probabilities"][m["predicted"]], 1),
         )
         cols[i % 8].image(np.clip(image, 0, 1), caption=caption, width="stretch", clamp=True)
+
+
+def report_rows(report: dict, names: list[str]) -> list[dict[str, str]]:
+    """scikit-learn's classification report as table rows, headers and numbers in the UI language."""
+    rows = []
+    for key, entry in report.items():
+        values = entry if isinstance(entry, dict) else {"f1-score": entry}  # the "accuracy" entry is one number
+        label = names[int(key)] if key.isdigit() else tr(f"runs.report.{key.replace(' ', '_')}")
+        rows.append({
+            "": label,
+            **{tr(f"runs.report.{m}"): num(v, 0 if m == "support" else 3) for m, v in values.items()},
+        })  # fmt: skip
+    return rows
 
 
 def import_panel(store: RunStore) -> None:

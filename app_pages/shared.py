@@ -132,6 +132,25 @@ def language_switch() -> None:
         **bind(LANG_KEY, current, list(LANGUAGES)),
     )
     st.query_params["lang"] = st.session_state[LANG_KEY]
+    _translate_streamlit_texts()
+
+
+def _translate_streamlit_texts() -> None:
+    """Streamlit's own file-uploader texts in the UI language (it has no setting for them).
+
+    Streamlit 1.67 writes "Upload" and "50MB per file • PNG" itself; CSS hides those words
+    and shows the catalog's instead. Other built-in texts are listed in the README.
+    """
+    if lang() == "en":
+        return
+    limit = st.get_option("server.maxUploadSize")
+    button = '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p'
+    rule = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+    st.html(
+        f"<style>{button}, {rule} {{font-size: 0}}"
+        f'{button}::after {{content: "{tr("app.upload")}"; font-size: 0.875rem}}'
+        f'{rule}::after {{content: "{tr("app.upload_limit", mb=limit)}"; font-size: 0.875rem}}</style>'
+    )
 
 
 def _copy_widget(widget_key: str, key: str) -> None:
@@ -153,6 +172,22 @@ def bind(key: str, default: object, options: list | None = None) -> dict:
     else:
         kwargs["value"] = value
     return kwargs
+
+
+def _copy_percent(widget_key: str, key: str) -> None:
+    st.session_state[key] = st.session_state[widget_key] / 100
+
+
+def fraction_slider(where, label: str, key: str, default: float, help_text: str = "") -> float:
+    """A 0-0.5 fraction kept in ``st.session_state[key]``, shown as whole percents.
+
+    Percents need no decimal mark, so the slider reads the same in every language
+    (Streamlit's slider writes "0.20" whatever the UI language).
+    """
+    value = st.session_state.setdefault(key, default)
+    where.slider(label, 0, 50, round(value * 100), step=5, format="%d%%", help=help_text or None,
+                 key=f"widget.{key}", on_change=_copy_percent, args=(f"widget.{key}", key))  # fmt: skip
+    return st.session_state[key]
 
 
 def set_value(key: str, value: object) -> None:

@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from app_pages.shared import bind, lang, manager, nickname, num, plot, session_id, tr
+from app_pages.shared import bind, fraction_slider, lang, manager, nickname, num, plot, session_id, tr
 from app_pages.widgets import param_widget
 from lib import charts
 from lib.i18n import pick
@@ -49,20 +49,21 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
         help=pick(LOSSES[c.loss].help, lang()),
     )
     options = [m for m, d in METRICS.items() if d["task"] == task]
-    metrics = left.multiselect(tr("train.metrics"), options, [m for m in c.metrics if m in options], key=W + "metrics")
+    metrics = left.multiselect(
+        tr("train.metrics"),
+        options,
+        [m for m in c.metrics if m in options],
+        key=W + "metrics",
+        placeholder=tr("app.choose"),
+    )
     right.subheader(tr("train.fit"))
     a, b = right.columns(2)
     fit = FitSettings(
         epochs=int(a.number_input(tr("train.epochs"), *_bounds("epochs", f.epochs), key=W + "epochs")),
         batch_size=int(b.number_input(tr("train.batch_size"), *_bounds("batch_size", f.batch_size), key=W + "batch")),
         validation_split=float(
-            right.slider(
-                tr("ds.val_fraction"),
-                0.0,
-                0.5,
-                step=0.05,
-                help=tr("ds.val_fraction_help"),
-                **bind("data.val_fraction", f.validation_split),
+            fraction_slider(
+                right, tr("ds.val_fraction"), "data.val_fraction", f.validation_split, tr("ds.val_fraction_help")
             )
         ),
         shuffle=a.checkbox(tr("train.shuffle"), f.shuffle, key=W + "shuffle"),

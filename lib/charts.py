@@ -123,8 +123,7 @@ def correlation_heatmap(matrix: np.ndarray, names: Sequence[str], title: str) ->
             zmin=-1,
             zmax=1,
             colorscale="RdBu",
-            text=np.round(matrix, 2),
-            texttemplate="%{text}",
+            texttemplate="%{z:.2f}",  # formatted by Plotly, so the figure's decimal separator applies
         )
     )
     fig.update_yaxes(autorange="reversed")
@@ -211,9 +210,7 @@ def probability_bars(probabilities: Sequence[float], labels: Sequence[str], titl
     values = [100 * float(p) for p in probabilities]
     colors = ["#e4572e" if i == highlight else "#7f9cc9" for i in range(len(values))]
     fig = go.Figure(
-        go.Bar(
-            x=list(labels), y=values, marker_color=colors, text=[f"{v:.1f}%" for v in values], textposition="outside"
-        )
+        go.Bar(x=list(labels), y=values, marker_color=colors, texttemplate="%{y:.1f}%", textposition="outside")
     )
     fig.update_yaxes(range=[0, 110], title="%")
     return _layout(fig, title, height=320)
@@ -249,7 +246,7 @@ def model_view(image: np.ndarray, title: str, height: int = 300) -> go.Figure:
                 zmin=0,
                 zmax=1,
                 showscale=False,
-                hovertemplate="row %{y}, col %{x}: %{z:.2f}<extra></extra>",
+                hovertemplate="(%{y}, %{x}): %{z:.2f}<extra></extra>",  # row, column: the same in every language
             )
         )
     fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
@@ -279,14 +276,13 @@ def matrix(
     values: np.ndarray, title: str, box: tuple[int, int, int] | None = None, colorscale: str = "Blues"
 ) -> go.Figure:
     """A small matrix with its numbers written in; ``box`` = (top, left, size) outlines a window."""
-    text = np.vectorize(lambda v: f"{v:.3g}")(values) if values.size <= 100 else None
     fig = go.Figure(
         go.Heatmap(
             z=values,
             colorscale=colorscale,
             showscale=False,
-            text=text,
-            texttemplate="%{text}" if text is not None else None,
+            # Plotly formats the numbers, so the figure's decimal separator applies.
+            texttemplate="%{z:.3~g}" if values.size <= 100 else None,
         )
     )
     if box is not None:

@@ -11,10 +11,10 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 60  # pages that import TensorFlow need far more than AppTest's default 3 s
 
 
-def open_page(page: str | None = None, lang: str = "en") -> AppTest:
-    """Run ``app.py`` (navigation, language) and switch to ``app_pages/<page>.py``."""
+def open_page(page: str | None = None, lang: str = "en", **params: str) -> AppTest:
+    """Run ``app.py`` (navigation, language, other query ``params``) and switch to ``app_pages/<page>.py``."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.query_params["lang"] = lang
+    at.query_params.update({"lang": lang, **params})
     at.run()
     if page:
         at.switch_page(page_path(page)).run()

@@ -58,7 +58,7 @@ def test_injected_drawing_gets_a_prediction_and_the_8x8_view():
     assert "The model says" in texts(at)
     probs = next(json.loads(s) for s in plotly_specs(at) if "Probabilities" in s)
     assert abs(sum(probs["data"][0]["y"]) - 100) < 1
-    view = next(json.loads(s) for s in plotly_specs(at) if '"hovertemplate":"row' in s)
+    view = next(json.loads(s) for s in plotly_specs(at) if '"hovertemplate":"(%{y}, %{x})' in s)
     assert _shape(view["data"][0]["z"]) == (8, 8)
     # Side by side: the model's input and training images of the class it chose.
     examples = json.loads(at.get("plotly_chart")[1].proto.spec)

@@ -58,11 +58,14 @@ def test_datasets_page_translates_class_names(datasets_dir):
 def test_subset_and_validation_settings_are_kept_for_training():
     at = open_page("datasets", "en")
     at.number_input(key="widget.data.train_samples").set_value(500).run()
-    at.slider(key="widget.data.val_fraction").set_value(0.3).run()
+    at.slider(key="widget.data.val_fraction").set_value(30).run()  # percent: no decimal mark in any language
     assert "500 training samples, 150 of them for validation" in texts(at)
     at.switch_page(page_path("home")).run()
     at.switch_page(page_path("datasets")).run()
     assert at.number_input(key="widget.data.train_samples").value == 500
+    assert at.slider(key="widget.data.val_fraction").value == 30 and at.session_state["data.val_fraction"] == 0.3
+    at.switch_page(page_path("training")).run()
+    assert at.slider(key="widget.data.val_fraction").value == 30
 
 
 def test_unreachable_dataset_offers_the_offline_ones(datasets_dir, no_network):

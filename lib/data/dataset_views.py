@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 
 from lib import charts
 from lib.data.datasets import Dataset, class_counts, decode_text, mean_images, samples_per_class
-from lib.i18n import t, t_list
+from lib.i18n import number, t, t_list
 
 GRID_PER_CLASS = 16  # a row per class as wide as the page: readable on a projector
 PIXEL_SAMPLE = 2000
@@ -89,10 +89,10 @@ def feature_rows(ds: Dataset, lang: str) -> list[dict[str, object]]:
         {
             t("ds.feature", lang): n,
             t("ds.description", lang): h,
-            "min": float(x[:, i].min()),
-            "mean": round(float(x[:, i].mean()), 3),
-            "std": round(float(x[:, i].std()), 3),
-            "max": float(x[:, i].max()),
+            **{
+                t(f"ds.stat.{stat}", lang): number(float(getattr(x[:, i], stat)()), lang, 3)
+                for stat in ("min", "mean", "std", "max")
+            },
         }
         for i, (n, h) in enumerate(zip(names, helps))
     ]
