@@ -46,10 +46,13 @@ def current_config(spec: ModelSpec, dataset: str, target: Target) -> dict:
     return make_config(spec, dataset, samples, target.kind, settings, st.session_state.get("train.backend") or "auto")
 
 
-def share_link(config: dict) -> None:
+def share_link(config: dict, heading: bool = True) -> None:
     """The link that reopens this whole setup (rebuilt on every edit), with a copy button."""
     base = (st.context.url or "").split("?")[0]
-    st.markdown(f"**{tr('arch.share')}**", help=tr("arch.share_help"))
+    if heading:
+        st.markdown(f"**{tr('arch.share')}**", help=tr("arch.share_help"))
+    else:
+        st.caption(tr("arch.share_help"))
     st.code(f"{base}?lang={lang()}&{PARAM}={setup_token(config)}", language=None, wrap_lines=True)
 
 

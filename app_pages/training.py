@@ -95,5 +95,5 @@ def _current_run() -> None:
 
 
 with st.expander(tr("arch.share")):
-    share_link(config)
+    share_link(config, heading=False)
 live_view(_current_run, lambda: manager().is_active(st.session_state.get("train.run_id", "")), 1.0)
