@@ -123,3 +123,30 @@ def test_a_share_link_reopens_exactly_the_same_setup():
                            state["train.backend"])  # fmt: skip
 
     assert config_hash(config(bia)) == config_hash(config(ana))  # the same link is the same run
+
+
+def test_teacher_mode_needs_the_configured_passphrase_and_then_manages_every_run(monkeypatch):
+    from app_pages.shared import manager
+
+    ana = open_as("ana", "training")
+    run = _train(ana, seed=33)
+    prof = open_as("prof", "runs", "pt")
+    assert "está desligado neste servidor" in texts(prof)  # no passphrase configured: no teacher mode
+    monkeypatch.setenv("KP_TEACHER_PASSPHRASE", "quadro negro 42")
+    prof.run()
+    prof.text_input(key="widget.passphrase").input("quadro negro").run()
+    assert "Essa não é a senha" in texts(prof) and "A turma" not in texts(prof)
+    prof.text_input(key="widget.passphrase").input("quadro negro 42").run()
+    assert "Modo professor: você vê" in texts(prof)
+    table = prof.dataframe[0].value  # the class table: nickname, model, dataset, epochs, best, state, progress
+    mine = table[table["Apelido"] == "ana"]
+    assert not mine.empty and "concluído" in set(mine["Estado"]) and "1/1" in set(mine["Épocas"])
+    prof.toggle(key="runs.whole_class").set_value(True).run()
+    prof.multiselect(key="runs.chosen").set_value([run]).run()
+    prof.button(key="runs.delete").click().run()
+    prof.button(key="runs.confirm_yes").click().run()
+    assert not manager().store.exists(run)  # a teacher may delete a student's run
+    next(b for b in prof.button if b.key and b.key.startswith(f"runs.restore.{run}.")).click().run()
+    assert manager().store.exists(run)
+    prof.button(key="app.teacher_leave").click().run()
+    assert "A turma" not in texts(prof)
