@@ -85,7 +85,7 @@ st.dataframe(
             tr("arch.table.layer"): r.id,
             tr("arch.table.type"): r.class_name,
             tr("arch.table.output"): str(r.output_shape or "—"),
-            tr("arch.table.params"): r.params,
+            tr("arch.table.params"): num(r.params),
         }
         for r in analysis.rows
     ],

@@ -87,6 +87,8 @@ if info.kind == "image":
     )
     figs = _figures(name, lang(), tuple(shown or [0]))
     plot(st, figs["grid"], key="datasets.grid")
+    if info.input_shape[-1] == 1:
+        st.caption(tr("ds.polarity"))
     plot(st, figs["means"], key="datasets.means")
     left, right = st.columns(2)
     plot(left, figs["balance"], key="datasets.balance")

@@ -69,6 +69,8 @@ def _teacher_login() -> None:
     given = st.session_state.pop("widget.passphrase", "") or ""
     st.session_state[TEACHER_KEY] = passphrase_matches(given, _passphrase())
     st.session_state["app.teacher_failed"] = not st.session_state[TEACHER_KEY]
+    if st.session_state[TEACHER_KEY]:
+        st.session_state["runs.whole_class"] = True  # a teacher starts on everyone's runs
 
 
 def identity_sidebar() -> None:

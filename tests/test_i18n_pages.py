@@ -69,7 +69,10 @@ def _visible(at) -> tuple[list[str], list[str]]:
         value = frame.value
         cells += [str(c) for c in value.columns]
         for column in value.columns:
-            assert value[column].dtype.kind != "f" or str(column).startswith("Progresso"), f"floats: {column} {value}"
+            kind = value[column].dtype.kind
+            assert kind != "f" or str(column).startswith("Progresso"), f"floats: {column} {value}"
+            # Whole numbers from 1.000 up need the Portuguese thousands separator too.
+            assert kind not in "iu" or value[column].abs().max() < 1000, f"unformatted: {column} {value}"
             cells += [str(c) for c in value[column]]
     return shown, cells
 

@@ -38,7 +38,7 @@ def test_datasets_page_shows_digits_with_charts():
     at = open_page("datasets", "en")
     assert at.selectbox(key="widget.data.name").value == "digits"
     table = at.dataframe[0].value
-    assert table["Samples"].tolist() == [1437, 360]
+    assert table["Samples"].tolist() == ["1,437", "360"]
     specs = plotly_specs(at)
     assert len(specs) == 4
     balance = next(json.loads(s) for s in specs if "Class balance" in s)

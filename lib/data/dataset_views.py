@@ -26,7 +26,7 @@ def overview_rows(ds: Dataset, lang: str) -> list[dict[str, object]]:
         rows.append(
             {
                 t("ds.split", lang): t(f"ds.{split}", lang),
-                t("ds.samples", lang): len(x),
+                t("ds.samples", lang): number(len(x), lang),
                 "x " + t("ds.shape", lang): str(tuple(shape)),
                 "x " + t("ds.dtype", lang): "int (token ids)" if x.dtype == object else str(x.dtype),
                 "y " + t("ds.dtype", lang): str(y.dtype),
