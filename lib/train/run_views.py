@@ -51,8 +51,9 @@ def is_mine(store: RunStore, run_id: str, nickname: str) -> bool:
 
 
 def mine_first(store: RunStore, run_ids: list[str], nickname: str) -> list[str]:
-    """``run_ids`` (newest first) with this person's own runs before everyone else's."""
-    return sorted(run_ids, key=lambda r: not is_mine(store, r, nickname))
+    """The runs of ``nickname``, newest first, then everyone else's in the order given."""
+    mine = sorted((r for r in run_ids if is_mine(store, r, nickname)), key=lambda r: -store.status(r).created)
+    return mine + [r for r in run_ids if r not in mine]
 
 
 def progress(live: dict[str, Any] | None) -> float | None:
