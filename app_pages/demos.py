@@ -4,11 +4,12 @@ import streamlit as st
 
 from app_pages import demo_experiments as experiments
 from app_pages import demo_explainers as explainers
-from app_pages import demo_transfer
+from app_pages import demo_playground, demo_transfer
 from app_pages.shared import tr
 
 st.title(tr("demo.title"))
 DEMOS = {
+    "playground": demo_playground.playground,
     "conv": explainers.convolution,
     "pool": explainers.pooling,
     "act": explainers.activations,

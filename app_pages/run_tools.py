@@ -26,7 +26,8 @@ def _evaluate(run_id: str, model_mtime: float) -> dict:
 def evaluation_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) -> None:
     """Test-set metrics, report, confusion matrix and mistakes (or residuals) of one run."""
     st.subheader(tr("runs.evaluate"))
-    run_ids = [r for r in run_ids if store.config(r).get("kind") != "gan"]  # a generator has no test accuracy
+    # A generator (GAN) has no test accuracy; the playground shows its own held-out accuracy.
+    run_ids = [r for r in run_ids if store.config(r).get("kind", "fit") == "fit"]
     if not run_ids:
         return
     run_id = st.selectbox(tr("runs.eval_pick"), run_ids, format_func=labels.__getitem__, key="runs.eval")

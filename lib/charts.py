@@ -318,3 +318,60 @@ def latent_scatter(codes: np.ndarray, labels: np.ndarray, names: Sequence[str], 
         ]
     )
     return _layout(fig, title, height=460)
+
+
+POINT_COLOURS = ("#2b6cb0", "#dd6b20")  # class 0 blue, class 1 orange (as the boundary's colours)
+
+
+def _points_trace(xy: np.ndarray, colour: str, name: str, test: bool) -> go.Scatter:
+    """Training points filled, test points open (the held-out ones the boundary never saw)."""
+    marker = dict(color=colour, size=7, symbol="circle-open" if test else "circle")
+    marker["line"] = dict(width=1.5, color=colour) if test else dict(width=0.5, color="white")
+    return go.Scatter(
+        x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, showlegend=not test, marker=marker, hoverinfo="skip"
+    )
+
+
+def decision_boundary(
+    axis: np.ndarray, probability: np.ndarray, points: Sequence[np.ndarray], title: str, names: Sequence[str]
+) -> go.Figure:
+    """The model's probability of class 1 over the plane, its 0.5 line, and the points.
+
+    ``points`` is ``(x_train, y_train, x_test, y_test)``.
+    """
+    x_train, y_train, x_test, y_test = points
+    fig = go.Figure(
+        go.Heatmap(
+            x=axis,
+            y=axis,
+            z=probability,
+            zmin=0,
+            zmax=1,
+            showscale=False,
+            opacity=0.7,
+            colorscale=[[0, "#90cdf4"], [0.5, "#ffffff"], [1, "#fbd38d"]],
+            hovertemplate="(%{x:.2f}; %{y:.2f}) → %{z:.2f}<extra></extra>",
+        )
+    )
+    line = dict(color="#1a202c", width=2)
+    contours = dict(start=0.5, end=0.5, coloring="none")
+    fig.add_trace(go.Contour(x=axis, y=axis, z=probability, showscale=False, contours=contours, line=line,
+                             hoverinfo="skip", showlegend=False))  # fmt: skip
+    for cls in (0, 1):
+        fig.add_trace(_points_trace(x_train[y_train == cls], POINT_COLOURS[cls], names[cls], test=False))
+        fig.add_trace(_points_trace(x_test[y_test == cls], POINT_COLOURS[cls], names[cls], test=True))
+    span = [float(axis[0]), float(axis[-1])]
+    fig.update_xaxes(range=span, showgrid=False, zeroline=False)
+    fig.update_yaxes(range=span, scaleanchor="x", showgrid=False, zeroline=False)
+    fig.update_layout(legend=dict(orientation="h", y=-0.08))
+    return _layout(fig, title, height=520)
+
+
+def unit_maps(units: np.ndarray, title: str) -> go.Figure:
+    """Each hidden unit's output over the plane (units, G, G), side by side."""
+    sheet = montage(units[:, ::-1], 1, len(units))  # row 0 at the top of a reversed axis = the plane's top
+    peak = float(np.nanmax(np.abs(sheet))) or 1.0
+    fig = go.Figure(go.Heatmap(z=sheet, colorscale="RdBu_r", zmin=-peak, zmax=peak, showscale=False, hoverinfo="skip"))
+    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    return _layout(fig, title, height=sheet_height(*sheet.shape[:2], extra=50))

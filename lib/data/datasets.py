@@ -145,6 +145,14 @@ def _load_boston() -> Dataset:
     return Dataset(REGISTRY["boston_housing"], x_train, y_train, x_test, y_test)
 
 
+POINTS_2D = "points2d"  # the 2-D playground's points: made from a run's config, never loaded
+
+
+def is_known(name: object) -> bool:
+    """True for a registry dataset or the playground's generated points (a run may name either)."""
+    return name in REGISTRY or name == POINTS_2D
+
+
 _KERAS_SOURCE = "keras.datasets"
 REGISTRY: dict[str, DatasetInfo] = {
     info.name: info

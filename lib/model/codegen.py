@@ -186,6 +186,7 @@ def export_script(
     settings: TrainSettings,
     samples: int = 0,
     filename: str = "model.py",
+    data_code: str | None = None,
 ) -> str:
     """The whole runnable script as text.
 
@@ -193,10 +194,12 @@ def export_script(
     or a ``repr`` string literal: names from a share link or an imported JSON can never
     become code (``tests/test_codegen_safety.py`` tries hostile ones).
 
+    ``data_code`` defines ``load_data()`` for data that is not a registry dataset (the
+    2-D playground's generated points).
+
     Raises:
         ExportError: a value that cannot be written safely (a spec that was never checked).
     """
-    info = datasets.REGISTRY[dataset]
     c, f = settings.compile, settings.fit
     if c.optimizer not in OPTIMIZERS or c.loss not in LOSSES or not set(c.metrics) <= set(METRICS):
         raise ExportError("unknown optimizer, loss or metric")
@@ -212,7 +215,7 @@ def export_script(
         epochs=int(f.epochs),
         samples=int(samples),
         seed=int(f.seed),
-        encode=_encode_code(how, info.num_classes),
+        encode=_encode_code(how, target.num_classes),
         optimizer=c.optimizer,
         loss=repr(c.loss),
         optimizer_args=", ".join(f"{k}={_literal(v)}" for k, v in c.optimizer_params.items() if k in opt_params),
@@ -222,5 +225,6 @@ def export_script(
         shuffle=bool(f.shuffle),
         callbacks=", ".join(callbacks),
     )
-    header = _HEADER.format(title=safe_name(spec.name), dataset=info.name, filename=safe_name(filename))
-    return header + _load_code(info) + _model_code(spec, analysis) + main
+    header = _HEADER.format(title=safe_name(spec.name), dataset=safe_name(dataset), filename=safe_name(filename))
+    data = data_code if data_code is not None else _load_code(datasets.REGISTRY[dataset])
+    return header + data + _model_code(spec, analysis) + main

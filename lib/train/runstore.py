@@ -346,7 +346,7 @@ def _config_complete(config: dict[str, Any]) -> bool:
     return (
         isinstance(config.get("dataset"), str)
         and isinstance(config.get("target"), str)
-        and config["dataset"] in datasets.REGISTRY
+        and datasets.is_known(config["dataset"])
         and isinstance(spec, dict)
         and isinstance(spec.get("name"), str)
         and isinstance(settings, dict)
