@@ -3,6 +3,7 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from app_pages.draw_ready import offer_lesson_network
 from app_pages.shared import class_names, dataset_label, manager, nickname, num, plot, tr
 from lib import charts
 from lib.data import datasets
@@ -16,8 +17,11 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
 st.title(tr("draw.title"))
 store = manager().store
 runs = mine_first(store, drawable_runs(store), nickname())  # the default: this student's newest run
+chosen_dataset = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+if not any(store.config(r)["dataset"] == chosen_dataset for r in runs):
+    offer_lesson_network(chosen_dataset, bool(runs))  # a model in seconds, right here
 if not runs:
-    st.info(tr("draw.no_runs"))
+    st.caption(tr("draw.no_runs"))
     st.page_link("app_pages/training.py", label=tr("nav.training"), icon=":material/model_training:")
     st.stop()
 

@@ -16,7 +16,7 @@ from PIL import Image
 from lib.model.presets import PRESETS
 from lib.train.jobs import JobManager
 from lib.train.training import make_config
-from tests.apptest_helpers import open_page, plotly_specs, texts
+from tests.apptest_helpers import open_page, plotly_specs, rerun_until, texts
 
 
 def _data_url(rgba: np.ndarray) -> str:
@@ -163,3 +163,22 @@ def test_a_broken_upload_is_explained_in_portuguese(name, data, message):
     at.file_uploader(key="draw.upload").set_value((name, data, "image/png")).run()
     assert not at.exception
     assert message in texts(at)
+
+
+def test_an_empty_draw_page_trains_the_lesson_network_and_then_shows_the_canvas(tmp_path, monkeypatch):
+    """A teacher opens Draw before anyone trained: one button, seconds later a model to draw for."""
+    from app_pages.shared import manager
+
+    monkeypatch.setenv("KP_RUNS_DIR", str(tmp_path / "runs"))
+    manager.clear()  # a server with no runs at all
+    try:
+        at = open_page("draw", "pt")
+        assert "Ainda não há modelo treinado para Dígitos 8×8" in texts(at) and not at.selectbox
+        at.button(key="draw.ready").click().run()
+        rerun_until(at, lambda a: any(s.key == "draw.run" for s in a.selectbox))
+        run_id = at.selectbox(key="draw.run").value
+        assert manager().store.config(run_id)["spec"]["name"] == "digits_mlp"
+        assert manager().store.owner(run_id)["owner"] == at.session_state["app.nickname"]
+        assert "Ainda não há modelo" not in texts(at)
+    finally:
+        manager.clear()

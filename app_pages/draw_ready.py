@@ -1,0 +1,47 @@
+"""Draw page part: when no trained model fits the chosen dataset, train its lesson network right here."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.shared import dataset_label, live_view, manager, nickname, session_id, tr
+from app_pages.train_tools import show_run
+from lib.data import datasets
+from lib.model.presets import PRESETS
+from lib.train.training import make_config
+
+KEY = "draw.ready_run"
+
+
+def lesson_config(dataset: str) -> dict | None:
+    """The config of the dataset's first lesson network with its lesson settings (None if it has none)."""
+    preset = next((p for p in PRESETS.values() if p.dataset == dataset and p.target_kind == "classes"), None)
+    if preset is None:
+        return None
+    info = datasets.REGISTRY[dataset]
+    return make_config(preset.spec(info.input_shape), dataset, 0, "classes", preset.settings())
+
+
+def _train(config: dict) -> None:
+    submitted = manager().submit(config, owner=session_id(), nickname=nickname())
+    st.session_state[KEY] = submitted.run_id
+
+
+def offer_lesson_network(dataset: str, have_runs: bool) -> None:
+    """A button that trains ``dataset``'s lesson network, then its live progress until it is done.
+
+    Shown when no drawable run uses ``dataset`` (the page then has nothing, or only models of
+    other datasets, to draw for).
+    """
+    info = datasets.REGISTRY[dataset]
+    config = lesson_config(dataset)
+    if info.draw_recipe is None or config is None or not info.is_cached():
+        return
+    if run_id := st.session_state.get(KEY):
+        live_view(lambda: show_run(run_id, with_controls=False), lambda: manager().is_active(run_id), 1.0)
+        return
+    text = "draw.offer_other" if have_runs else "draw.offer"
+    st.info(tr(text, dataset=dataset_label(dataset), model=config["spec"]["name"]))
+    if st.button(tr("draw.offer_button", dataset=dataset_label(dataset)), type="primary", key="draw.ready"):
+        _train(config)
+        st.rerun()
