@@ -26,16 +26,20 @@ def load_preset(preset_id: str, quiet: bool = False) -> None:
     """
     preset = PRESETS[preset_id]
     before = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+    stand_in = None if quiet else datasets.offline_stand_in(preset.dataset)
     if not quiet:
-        set_value("data.name", preset.dataset)
+        set_value("data.name", stand_in or preset.dataset)
     info = datasets.REGISTRY[st.session_state.get("data.name", preset.dataset)]
     _use_spec(preset.spec(info.input_shape), preset.target_kind)
     st.session_state["train.settings"] = preset.settings()
     forget("train.w.")
     if not quiet:
         note = tr("arch.preset_loaded", name=pick(preset.title, lang()))
-        if before != preset.dataset:
-            note += " " + tr("arch.dataset_switched", before=dataset_label(before), after=dataset_label(preset.dataset))
+        after = stand_in or preset.dataset
+        if before != after:
+            note += " " + tr("arch.dataset_switched", before=dataset_label(before), after=dataset_label(after))
+        if stand_in:  # its own dataset is not in the Keras cache, and there is no network here
+            note += " " + tr("arch.stand_in", dataset=dataset_label(preset.dataset), other=dataset_label(stand_in))
         st.session_state["arch.note"] = note
 
 

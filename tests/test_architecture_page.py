@@ -67,3 +67,12 @@ def test_export_json_and_script_downloads():
     assert len(buttons) == 2
     spec = json.loads(at.session_state["arch.spec"].to_json())
     assert spec["layers"][1]["config"]["units"] == 64
+
+
+def test_an_mnist_lesson_network_offline_is_loaded_for_fashion_mnist_and_says_so(datasets_dir):
+    at = open_page("architecture", "pt")
+    at.selectbox(key="arch.preset").set_value("lenet5").run()
+    at.button(key="arch.load").click().run()
+    assert at.session_state["data.name"] == "fashion_mnist"
+    assert "MNIST não está no cache do Keras deste servidor" in texts(at) and "Fashion-MNIST" in texts(at)
+    assert not at.exception and "(28, 28, 1)" in texts(at)

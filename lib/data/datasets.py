@@ -294,6 +294,27 @@ def offline_available() -> list[str]:
     return [name for name, info in REGISTRY.items() if info.is_cached()]
 
 
+def offline_stand_in(name: str) -> str | None:
+    """The offline dataset to train ``name``'s networks on when ``name`` is not in the Keras cache.
+
+    One with the same input shape, task and number of classes (Fashion-MNIST for MNIST's
+    networks); None when ``name`` is cached itself or nothing offline fits its networks.
+    """
+    info, available = REGISTRY[name], offline_available()  # (also seeds Fashion-MNIST from Debian)
+    if name in available:
+        return None
+    return next(
+        (
+            other
+            for other in available
+            if REGISTRY[other].input_shape == info.input_shape
+            and REGISTRY[other].task == info.task
+            and REGISTRY[other].num_classes == info.num_classes
+        ),
+        None,
+    )
+
+
 def load(name: str, probe_timeout: float = 3.0) -> Dataset:
     """Load dataset ``name`` through its real loader, once per process.
 
