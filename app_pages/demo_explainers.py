@@ -162,3 +162,19 @@ def dropout_demo() -> None:
             mean_infer=num(values.mean(), 3),
         )
     )
+    # The lesson's classic dropout: nothing scaled while training, every output times (1 − p) at test time.
+    st.markdown(f"**{tr('demo.classic_title')}**")
+    classic_train, classic_test = values * keep, values * (1 - rate)
+    left, right = st.columns(2)
+    for col, (matrix, title) in zip(
+        (left, right), ((classic_train, "demo.classic_train"), (classic_test, "demo.classic_test"))
+    ):
+        plot(col, charts.matrix(np.round(matrix, 2), tr(title), colorscale="Viridis"), key=f"demo.drop.{title}")
+    st.markdown(
+        tr(
+            "demo.classic_note",
+            keep=num(1 - rate, 2),
+            mean_train=num(classic_train.mean(), 3),
+            mean_test=num(classic_test.mean(), 3),
+        )
+    )

@@ -120,3 +120,24 @@ def test_playground_trains_a_perceptron_then_an_mlp_and_draws_the_boundary():
 
 def _units(at) -> list[dict]:
     return [json.loads(s) for s in plotly_specs(at) if "primeira camada oculta" in s]
+
+
+def _z(spec: dict) -> np.ndarray:
+    """A heatmap's values (Plotly sends arrays typed: base64 bytes, a dtype and a shape)."""
+    import base64
+
+    z = spec["data"][0]["z"]
+    if not isinstance(z, dict):
+        return np.asarray(z, dtype=float)
+    shape = [int(n) for n in str(z["shape"]).split(",")]
+    return np.frombuffer(base64.b64decode(z["bdata"]), dtype=np.dtype(z["dtype"])).reshape(shape)
+
+
+def test_dropout_shows_the_lessons_classic_scaling_beside_keras_inverted_dropout():
+    at = open_page("demos", "en")
+    at.slider(key="demo.drop.rate").set_value(0.25).run()
+    layer, classic_test = _z(_spec(at, "Activations")), _z(_spec(at, "Classic, test"))
+    assert np.allclose(classic_test, layer * 0.75, atol=0.011)  # every unit × (1 − p) at test time
+    classic_train, mask = _z(_spec(at, "Classic, training")), _z(_spec(at, "Training mask"))
+    assert np.allclose(classic_train, layer * mask, atol=0.011)  # kept units, unscaled
+    assert "1 − p = 0.75" in texts(at) and "divides by (1 − p)" in texts(at)
