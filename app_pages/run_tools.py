@@ -144,6 +144,39 @@ def import_panel(store: RunStore) -> None:
             st.success(tr("runs.upload_ok", name=store.config(values["run"])["spec"]["name"], params="—"))
 
 
+def weights_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) -> None:
+    """Load a ``.weights.h5`` file into a run's architecture (as a new run)."""
+    from app_pages.shared import nickname
+    from lib.train.weights import WeightsError, load_weights
+
+    with_models = [r for r in run_ids if store.best_model_path(r) and store.config(r).get("kind", "fit") == "fit"]
+    if not with_models:
+        return
+    with st.expander(tr("runs.load_weights")):
+        st.caption(tr("runs.weights_help"))
+        run_id = st.selectbox(tr("runs.weights_into"), with_models, format_func=labels.__getitem__, key="runs.w_run")
+        upload = st.file_uploader(tr("runs.load_weights"), type=["h5"], key="runs.w_upload")
+        if upload is None:
+            return
+        done = st.session_state.get("runs.weights_result")  # one verdict per file and run, not per rerun
+        if not done or done[0] != (upload.file_id, run_id):
+            try:
+                with st.spinner(tr("runs.weights_loading")):
+                    done = (
+                        (upload.file_id, run_id),
+                        "ok",
+                        {"run": load_weights(store, run_id, upload.getvalue(), nickname())},
+                    )
+            except WeightsError as err:
+                done = ((upload.file_id, run_id), err.code, err.values)
+            st.session_state["runs.weights_result"] = done
+        _, code, values = done
+        if code == "ok":
+            st.success(tr("runs.weights_ok", run=values["run"]))
+        else:
+            st.error(tr(f"runs.weights_err.{code}", **values))
+
+
 def _delete_damaged(run_id: str) -> None:
     from app_pages.shared import manager
 

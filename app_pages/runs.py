@@ -1,15 +1,17 @@
 """Runs page: my runs (or the whole class's), compared, evaluated, downloaded, deleted; models imported."""
 
 import json
+from functools import partial
 
 import streamlit as st
 
 from app_pages.class_tools import class_table, delete_controls, trash_panel, trash_result
-from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, workers_panel
+from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, weights_panel, workers_panel
 from app_pages.shared import dataset_label, is_teacher, lang, manager, nickname, num, plot, tr
 from lib import charts
 from lib.train.config_check import BACKEND_CHOICES
 from lib.train.run_views import config_differences, final_metrics, is_mine, lineage, row, setting_label
+from lib.train.weights import weights_file
 
 st.title(tr("runs.title"))
 store = manager().store
@@ -65,7 +67,7 @@ if chosen:
         else:
             st.caption(tr("runs.same"))
     for run_id in chosen:
-        cols = st.columns(3)
+        cols = st.columns(4)
         cols[0].markdown(f"`{run_id}`")
         if len(chain := lineage(store, run_id)) > 1:
             cols[0].caption(tr("runs.lineage", chain=" → ".join(chain)))
@@ -74,7 +76,11 @@ if chosen:
             cols[1].download_button(
                 tr("runs.download_model"), path.read_bytes, f"{run_id}.keras", key=f"runs.dl_model.{run_id}"
             )
-        cols[2].download_button(
+            cols[2].download_button(
+                tr("runs.download_weights"), partial(weights_file, store, run_id), f"{run_id}.weights.h5",
+                key=f"runs.dl_weights.{run_id}", help=tr("runs.weights_help"),
+            )  # fmt: skip
+        cols[3].download_button(
             tr("runs.download_config"),
             json.dumps(store.config(run_id), indent=1),
             f"{run_id}.json",
@@ -83,4 +89,5 @@ if chosen:
         )
     delete_controls(store, chosen)
 
+weights_panel(store, run_ids, labels)
 evaluation_panel(store, run_ids, labels)

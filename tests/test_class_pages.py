@@ -89,6 +89,9 @@ def test_continue_is_a_new_run_and_the_cached_answer_is_unchanged():
     ana.switch_page(page_path("runs")).run()
     ana.multiselect(key="runs.chosen").set_value([child]).run()
     assert f"{parent} → {child}" in texts(ana)  # lineage
+    labels = [b.proto.label for b in ana.get("download_button")]
+    assert "Baixar os pesos (.weights.h5)" in labels and "Baixar o modelo (.keras)" in labels
+    assert "Carregar pesos (.weights.h5) na arquitetura de uma execução" in [e.label for e in ana.expander]
 
 
 def test_a_share_link_reopens_exactly_the_same_setup():
