@@ -73,8 +73,20 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
         ),
         patience=int(right.number_input(tr("train.patience"), *_bounds("patience", f.patience), key=W + "patience")),
         reduce_lr=right.checkbox(tr("train.reduce_lr"), f.reduce_lr, key=W + "reduce_lr"),
+        **_split_widgets(right, f),
     )
     return TrainSettings(CompileSettings(optimizer, params, loss, metrics), fit)
+
+
+def _split_widgets(where, f: FitSettings) -> dict:
+    """How validation and test data are taken (the lessons do both ways), from the fit registry."""
+    ways = {w: tr(f"train.validation.{w}") for w in FIT_PARAMS["validation"].choices}
+    validation = where.radio(tr("train.validation"), list(ways), index=list(ways).index(f.validation), horizontal=True,
+                             format_func=ways.__getitem__, key=W + "validation",
+                             help=pick(FIT_PARAMS["validation"].help, lang()))  # fmt: skip
+    percent = where.slider(tr("train.test_fraction"), 0, 50, round(f.test_fraction * 100), step=5, format="%d%%",
+                           key=W + "test", help=pick(FIT_PARAMS["test_fraction"].help, lang()))  # fmt: skip
+    return {"validation": validation, "test_fraction": percent / 100}
 
 
 def backend_choice() -> str:

@@ -398,6 +398,19 @@ class ModelData:
     feature_std: np.ndarray | None = None
 
 
+def repool(dataset: Dataset, test_fraction: float, seed: int = 0) -> Dataset:
+    """Train and test pooled, then split again with ``test_fraction`` for testing (stratified for classes)."""
+    from sklearn.model_selection import train_test_split
+
+    x = np.concatenate([dataset.x_train, dataset.x_test])
+    y = np.concatenate([dataset.y_train, dataset.y_test])
+    stratify = y if dataset.info.is_classification else None
+    x_train, x_test, y_train, y_test = train_test_split(
+        x, y, test_size=test_fraction, stratify=stratify, random_state=seed
+    )
+    return Dataset(dataset.info, x_train, y_train, x_test, y_test, dataset.word_index)
+
+
 def prepare(dataset: Dataset, train_samples: int | None = None, seed: int = 0) -> ModelData:
     """Turn a loaded dataset into model inputs, optionally on a stratified subset.
 

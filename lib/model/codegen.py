@@ -44,7 +44,7 @@ def main():
     if args.samples:
         x_train, y_train = x_train[: args.samples], y_train[: args.samples]
         x_test, y_test = x_test[: max(args.samples // 4, 10)], y_test[: max(args.samples // 4, 10)]
-{encode}
+{encode}{held_out}
     model = build_model()
     model.compile(
         optimizer=keras.optimizers.{optimizer}({optimizer_args}),
@@ -54,7 +54,7 @@ def main():
     model.summary()
     model.fit(
         x_train, y_train, epochs=args.epochs, batch_size={batch_size}, validation_split={validation_split},
-        shuffle={shuffle}, callbacks=[{callbacks}],
+        validation_data={validation_data}, shuffle={shuffle}, callbacks=[{callbacks}],
     )
     test = model.evaluate(x_test, y_test, return_dict=True, verbose=0)
     shapes = {{layer.name: list(layer.output.shape[1:]) for layer in model.layers}}
@@ -94,7 +94,36 @@ def script_filename(name: str) -> str:
     return re.sub(r"[^\w.-]", "_", safe_name(name)) + ".py"
 
 
-def _load_code(info: datasets.DatasetInfo) -> str:
+_POOL = """    # Train and test pooled and split again, stratified, as the app does (test_fraction={fraction}).
+    from sklearn.model_selection import train_test_split
+
+    x_all, y_all = np.concatenate([x_train, x_test]), np.concatenate([y_train, y_test])
+    x_train, x_test, y_train, y_test = train_test_split(
+        x_all, y_all, test_size={fraction}, stratify={stratify}, random_state={seed}
+    )
+"""
+
+_HELD_OUT = """    # A stratified random share of the training data held out as validation_data, as the app does.
+    from sklearn.model_selection import train_test_split
+
+    labels = y_train.argmax(axis=-1) if y_train.ndim == 2 and y_train.shape[-1] > 1 else y_train
+    stratify = labels if labels.ndim == 1 and np.issubdtype(labels.dtype, np.integer) else None
+    x_train, x_val, y_train, y_val = train_test_split(
+        x_train, y_train, test_size={fraction}, stratify=stratify, random_state={seed}
+    )
+"""
+
+
+def _pool_code(info: datasets.DatasetInfo, fraction: float, seed: int) -> str:
+    if not fraction:
+        return ""
+    stratify = "y_all" if info.is_classification else "None"
+    return _POOL.format(fraction=float(fraction), stratify=stratify, seed=int(seed))
+
+
+def _load_code(info: datasets.DatasetInfo, fraction: float = 0.0, seed: int = 0) -> str:
+    """``load_data()``: the dataset's own loader, the pooled split if asked, then the app's preprocessing."""
+    pool = _pool_code(info, fraction, seed)
     if info.name == "digits":
         body = (
             "    from sklearn.datasets import load_digits\n"
@@ -103,24 +132,26 @@ def _load_code(info: datasets.DatasetInfo) -> str:
             "    x_train, x_test, y_train, y_test = train_test_split(\n"
             "        digits.images, digits.target, test_size=0.2, stratify=digits.target, random_state=0\n"
             "    )\n"
-        )
+        ) + pool
     elif info.kind == "text":
         body = (
             f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{info.name}.load_data("
             f"num_words={datasets.TEXT_NUM_WORDS})\n"
-            f"    x_train = keras.utils.pad_sequences(x_train, maxlen={datasets.TEXT_MAXLEN})\n"
+            + pool
+            + f"    x_train = keras.utils.pad_sequences(x_train, maxlen={datasets.TEXT_MAXLEN})\n"
             f"    x_test = keras.utils.pad_sequences(x_test, maxlen={datasets.TEXT_MAXLEN})\n"
         )
         return "\n\ndef load_data():\n" + body + "    return (x_train, y_train), (x_test, y_test)\n"
     elif info.kind == "tabular":
         body = (
             f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{info.name}.load_data()\n"
-            "    mean, std = x_train.mean(axis=0), x_train.std(axis=0) + 1e-7\n"
+            + pool
+            + "    mean, std = x_train.mean(axis=0), x_train.std(axis=0) + 1e-7\n"
             "    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std\n"
         )
         return "\n\ndef load_data():\n" + body + "    return (x_train, y_train), (x_test, y_test)\n"
     else:
-        body = f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{info.name}.load_data()\n"
+        body = f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{info.name}.load_data()\n" + pool
     body += (
         f"    # Pixels scaled to [0, 1] with a channel axis, as in the app.\n"
         f'    x_train = x_train.astype("float32") / {info.pixel_max}\n'
@@ -211,6 +242,7 @@ def export_script(
     if f.reduce_lr:
         callbacks.append(f"keras.callbacks.ReduceLROnPlateau(patience={max(1, int(f.patience) // 2)})")
     callbacks.append("keras.callbacks.TerminateOnNaN()")
+    held_out = f.validation == "held_out" and f.validation_split > 0
     main = _MAIN.format(
         epochs=int(f.epochs),
         samples=int(samples),
@@ -221,10 +253,12 @@ def export_script(
         optimizer_args=", ".join(f"{k}={_literal(v)}" for k, v in c.optimizer_params.items() if k in opt_params),
         metrics=", ".join(metric_code(m, how) for m in c.metrics),
         batch_size=int(f.batch_size),
-        validation_split=float(f.validation_split),
+        validation_split=0.0 if held_out else float(f.validation_split),
+        validation_data="(x_val, y_val)" if held_out else "None",
+        held_out=_HELD_OUT.format(fraction=float(f.validation_split), seed=int(f.seed)) if held_out else "",
         shuffle=bool(f.shuffle),
         callbacks=", ".join(callbacks),
     )
     header = _HEADER.format(title=safe_name(spec.name), dataset=safe_name(dataset), filename=safe_name(filename))
-    data = data_code if data_code is not None else _load_code(datasets.REGISTRY[dataset])
+    data = data_code if data_code is not None else _load_code(datasets.REGISTRY[dataset], f.test_fraction, f.seed)
     return header + data + _model_code(spec, analysis) + main

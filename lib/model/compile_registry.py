@@ -203,4 +203,14 @@ FIT_PARAMS: dict[str, Param] = {p.name: p for p in (
                                    "Épocas sem melhora antes de parar."), 1, 50),
     Param("reduce_lr", "bool", False, _h("Lower the learning rate on plateaus.",
                                          "Reduzir a taxa de aprendizado em platôs.")),
+    Param("validation", "choice", "split", _h(
+        "split: the last part of the training data (validation_split). held_out: a stratified random "
+        "part set aside first and passed as validation_data.",
+        "split: a última parte dos dados de treino (validation_split). held_out: uma parte aleatória "
+        "estratificada separada antes e passada como validation_data."), choices=("split", "held_out")),
+    Param("test_fraction", "float", 0.0, _h(
+        "0: the dataset's own test set. Otherwise train and test are pooled and split again, stratified, "
+        "with this share for testing (the sigmoid-MLP lesson uses 0.25).",
+        "0: o conjunto de teste do próprio dataset. Senão, treino e teste são juntados e divididos de novo, "
+        "estratificados, com esta fração para teste (a aula do MLP sigmoide usa 0,25)."), 0.0, 0.5),
 )}  # fmt: skip

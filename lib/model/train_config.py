@@ -28,6 +28,13 @@ class FitSettings:
     early_stopping: bool = False
     patience: int = 3
     reduce_lr: bool = False
+    validation: str = "split"  # "split" (validation_split) or "held_out" (a stratified validation_data)
+    test_fraction: float = 0.0  # 0: the dataset's own test set; else train+test pooled and split again
+
+
+# Settings added after runs were first named: left out of a config at their default, so the
+# runs trained before them keep their names (their hashes) and stay cached.
+_LATER_DEFAULTS = {"validation": "split", "test_fraction": 0.0}
 
 
 @dataclass
@@ -38,8 +45,12 @@ class TrainSettings:
     fit: FitSettings = field(default_factory=FitSettings)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return asdict(self)
+        """JSON-ready form (later settings only when they differ from their default)."""
+        data = asdict(self)
+        for key, default in _LATER_DEFAULTS.items():
+            if data["fit"][key] == default:
+                del data["fit"][key]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainSettings:

@@ -67,32 +67,58 @@ def _keep_classes(x: np.ndarray, y: np.ndarray, classes: list[int]) -> tuple[np.
     return x[keep], remap[y[keep].astype(int)]
 
 
+def run_dataset(config: dict) -> datasets.Dataset:
+    """The run's dataset as loaded, split the run's way (its own test set, or pooled and split again)."""
+    raw = datasets.load(config["dataset"])
+    fraction = TrainSettings.from_dict(config["settings"]).fit.test_fraction
+    return datasets.repool(raw, fraction, TrainSettings.from_dict(config["settings"]).fit.seed) if fraction else raw
+
+
 def test_labels(config: dict) -> np.ndarray:
     """The test set's class ids as the run numbers them (0..k-1)."""
-    y = datasets.load(config["dataset"]).y_test.reshape(-1).astype(int)
+    y = run_dataset(config).y_test.reshape(-1).astype(int)
     return _keep_classes(y, y, class_ids(config))[1] if config.get("classes") else y
 
 
 def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The inputs and encoded targets a run trains and is evaluated on."""
-    info = datasets.REGISTRY[config["dataset"]]
     settings = TrainSettings.from_dict(config["settings"])
     seed = settings.fit.seed
+    raw = run_dataset(config)  # the lessons' own split of the pooled data (e.g. 75/25), if asked
     if config.get("classes"):  # keep some classes, then take the subset among them
-        data = datasets.prepare(datasets.load(info.name), None, seed)
+        data = datasets.prepare(raw, None, seed)
         data.x_train, data.y_train = _keep_classes(data.x_train, data.y_train, config["classes"])
         data.x_test, data.y_test = _keep_classes(data.x_test, data.y_test, config["classes"])
         if config["train_samples"] and config["train_samples"] < len(data.y_train):
             keep = datasets.subset_indices(data.y_train, config["train_samples"], seed)
             data.x_train, data.y_train = data.x_train[keep], data.y_train[keep]
     else:
-        data = datasets.prepare(datasets.load(info.name), config["train_samples"] or None, seed)
+        data = datasets.prepare(raw, config["train_samples"] or None, seed)
     target = run_target(config)
     how = encoding(settings.compile.loss, target)
     if how == "input":
         return data.x_train, data.x_train, data.x_test, data.x_test
     n = target.num_classes
     return data.x_train, encode(data.y_train, how, n), data.x_test, encode(data.y_test, how, n)
+
+
+def validation_set(x: np.ndarray, y: np.ndarray, fit) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+    """``(x, y, validation_data)`` for ``model.fit``.
+
+    With ``fit.validation == "held_out"``, a stratified random ``validation_split`` share is set
+    aside as ``validation_data``; else the data is unchanged and None is returned (Keras's
+    ``validation_split`` then takes the last share).
+    """
+    if fit.validation != "held_out" or not fit.validation_split:
+        return x, y, None
+    from sklearn.model_selection import train_test_split
+
+    labels = y.argmax(axis=-1) if y.ndim == 2 and y.shape[-1] > 1 else y
+    stratify = labels if labels.ndim == 1 and np.issubdtype(labels.dtype, np.integer) else None
+    x_fit, x_val, y_fit, y_val = train_test_split(
+        x, y, test_size=fit.validation_split, stratify=stratify, random_state=fit.seed
+    )
+    return x_fit, y_fit, (x_val, y_val)
 
 
 def _initialise_from(model, store: RunStore, init: dict) -> None:
@@ -287,13 +313,15 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
         previous_seconds=status.train_seconds if more_epochs else 0.0,
     )
     progress = _progress_callback(store, run_id, stop, live)
+    x_train, y_train, validation = validation_set(x_train, y_train, settings.fit)
     model.fit(
         x_train,
         y_train,
         epochs=epochs,
         initial_epoch=initial,
         batch_size=settings.fit.batch_size,
-        validation_split=settings.fit.validation_split,
+        validation_split=0.0 if validation else settings.fit.validation_split,
+        validation_data=validation,
         shuffle=settings.fit.shuffle,
         callbacks=_callbacks(settings, progress),
         verbose=0,
