@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages.demo_experiments import preferred_images
 from app_pages.shared import class_names, dataset_label, live_view, manager, num, plot, tr
 from lib import charts
-from lib.data import keras_cache
+from lib.demos import pretrained
 from lib.demos.experiments import transfer_configs
 from lib.train.evaluation import evaluate
 
@@ -64,8 +64,8 @@ def _chain_busy() -> bool:
 
 
 def _mobilenet_note() -> None:
-    found = sorted((keras_cache.keras_home() / "models").glob("mobilenet_v2*"))
-    st.caption(tr("demo.mobilenet_present", file=found[0].name) if found else tr("demo.mobilenet_missing"))
+    st.caption(tr("demo.mobilenet_present", file=pretrained.WEIGHTS_FILE) if pretrained.available()
+               else tr("demo.mobilenet_missing", file=pretrained.WEIGHTS_FILE))  # fmt: skip
 
 
 def _progress() -> None:
@@ -85,19 +85,25 @@ def _progress() -> None:
             base_epochs=plan["base_epochs"],
         )
         runs.update({way: manager().submit(configs[way]).run_id for way in WAYS})
-    labels = {"base": tr("demo.tl_base"), **{way: tr(f"demo.tl.{way}") for way in WAYS}}
+        if pretrained.available():  # a fourth way: real ImageNet features (MobileNetV2), frozen
+            half = plan["classes"] // 2
+            config = pretrained.pretrained_config(plan["dataset"], list(range(half, plan["classes"])), plan["samples"],
+                                                  plan["epochs"])  # fmt: skip
+            runs["imagenet"] = manager().submit(config).run_id
+    ways = [way for way in (*WAYS, "imagenet") if way in runs or way in WAYS]
+    labels = {"base": tr("demo.tl_base"), **{way: tr(f"demo.tl.{way}") for way in ways}}
     st.caption(" · ".join(f"{labels[k]}: {tr(f'train.state.{store.status(r).state}')}" for k, r in runs.items()))
-    histories = {labels[way]: store.history(runs[way]) for way in WAYS if way in runs}
+    histories = {labels[way]: store.history(runs[way]) for way in ways if way in runs}
     if histories:
         plot(
             st,
             charts.compare_curves(histories, "val_accuracy", tr("demo.tl_chart"), tr("train.curve.epoch")),
             key="demo.tl.chart",
         )
-    if all(way in runs and store.status(runs[way]).state == "done" for way in WAYS):
+    if all(way in runs and store.status(runs[way]).state == "done" for way in ways):
         rows = [
             {tr("demo.tl_way"): labels[way], tr("demo.tl_accuracy"): num(evaluate(store, runs[way])["accuracy"], 3)}
-            for way in WAYS
+            for way in ways
         ]
         st.markdown(f"**{tr('demo.tl_table')}**")
         st.dataframe(rows, hide_index=True)

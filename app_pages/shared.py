@@ -280,7 +280,7 @@ def coming_next() -> None:
 @st.cache_resource(show_spinner=False)
 def manager():
     """The server's one job manager (survives reruns, page changes and closed tabs)."""
-    from lib.demos import gan, playground  # noqa: F401 - register their job kinds (runs in threads too)
+    from lib.demos import gan, playground, pretrained  # noqa: F401 - register their job kinds (threads too)
     from lib.train.jobs import JobManager
 
     return JobManager()

@@ -43,7 +43,7 @@ def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str]) -> None:
         sys.modules["tensorflow"] = None  # type: ignore[assignment]
     import keras  # the one slow import, done before the first job
 
-    from lib.demos import gan, playground  # noqa: F401 - register their job kinds in this worker
+    from lib.demos import gan, playground, pretrained  # noqa: F401 - register their job kinds in this worker
     from lib.train.runstore import RunStore
     from lib.train.training import run_training
 

@@ -147,7 +147,7 @@ def compile_model(model, settings: TrainSettings, how: str) -> None:
     )
 
 
-def _progress_callback(store: RunStore, run_id: str, stop: threading.Event, live: dict[str, Any]):
+def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live: dict[str, Any]):
     import keras
 
     class Progress(keras.callbacks.Callback):
@@ -202,7 +202,7 @@ def _progress_callback(store: RunStore, run_id: str, stop: threading.Event, live
             store.write_batches(run_id, self.batches)
             if epoch + 1 < self.params.get("epochs", 0) or stop.is_set():
                 # Not after the last epoch: the final model is saved right after it anyway.
-                _save_atomic(self.model, store.model_path(run_id, "checkpoint"))
+                save_atomic(self.model, store.model_path(run_id, "checkpoint"))
             train_seconds = live.get("previous_seconds", 0.0) + time.monotonic() - self.started
             store.update_status(
                 run_id, epochs_done=epoch + 1, train_seconds=train_seconds, samples_per_second=live.get("sps", 0.0)
@@ -223,13 +223,13 @@ def clean_detail(text: str, limit: int = 400) -> str:
     return _PATHS.sub(lambda m: "…/" + m.group().rstrip("/").rsplit("/", 1)[-1], text)[:limit]
 
 
-def _save_atomic(model, path) -> None:
+def save_atomic(model, path) -> None:
     tmp = path.with_name(path.stem + ".part.keras")
     model.save(tmp)
     os.replace(tmp, path)
 
 
-def _callbacks(settings: TrainSettings, progress) -> list:
+def fit_callbacks(settings: TrainSettings, progress) -> list:
     import keras
 
     f = settings.fit
@@ -312,7 +312,7 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
         diverged=False,
         previous_seconds=status.train_seconds if more_epochs else 0.0,
     )
-    progress = _progress_callback(store, run_id, stop, live)
+    progress = progress_callback(store, run_id, stop, live)
     x_train, y_train, validation = validation_set(x_train, y_train, settings.fit)
     model.fit(
         x_train,
@@ -323,7 +323,7 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
         validation_split=0.0 if validation else settings.fit.validation_split,
         validation_data=validation,
         shuffle=settings.fit.shuffle,
-        callbacks=_callbacks(settings, progress),
+        callbacks=fit_callbacks(settings, progress),
         verbose=0,
     )
     if live.get("nan"):
@@ -335,7 +335,7 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
         # The epoch that Stop cut short was just checkpointed (Keras ends the epoch): keep
         # that file as it is, so Stop returns at once instead of saving the model again.
         return "stopped", "stopped_by_user", ""
-    _save_atomic(model, store.model_path(run_id, "model"))
+    save_atomic(model, store.model_path(run_id, "model"))
     # One copy per run: the final model also carries the optimizer state that resuming needs.
     checkpoint.unlink(missing_ok=True)
     if stop.is_set():
