@@ -4,6 +4,7 @@ import json
 
 import streamlit as st
 
+from app_pages.cluster_view import cluster_panel
 from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, workers_panel
 from app_pages.shared import dataset_label, manager, tr
 from lib import charts
@@ -15,6 +16,7 @@ store = manager().store
 import_panel(store)
 damaged_panel(store)
 workers_panel()
+cluster_panel()
 run_ids = store.list()
 if not run_ids:
     st.info(tr("runs.empty"))
