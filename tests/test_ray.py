@@ -24,7 +24,7 @@ from lib.train.executors import ProcessExecutor
 from lib.train.jobs import JobManager
 from lib.train.ray_executor import RayExecutor, RaySettings, cluster_or, ray_settings
 from lib.train.runstore import RunStore
-from tests.apptest_helpers import open_page, texts
+from tests.apptest_helpers import open_page, page_path, texts
 from tests.job_helpers import digits_config, wait
 
 pytestmark = pytest.mark.ray
@@ -39,7 +39,7 @@ def cluster():
     os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=TOKEN)  # read when Ray loads
     import ray
 
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)  # never an old cluster
     executor = RayExecutor(RaySettings("local", token=TOKEN), warm=("jax",))
     yield executor
     executor.shutdown()
@@ -173,7 +173,7 @@ def test_one_job_per_slot_and_gpu_jobs_ask_for_a_gpu(cluster, monkeypatch):
     assert view["kind"] == "ray" and TOKEN not in repr(view) and TOKEN not in repr(cluster.settings)
 
 
-def test_the_runs_page_shows_the_cluster_to_the_teacher(manager, monkeypatch):
+def test_the_runs_page_shows_the_cluster_and_the_training_page_the_node(manager, monkeypatch):
     import app_pages.shared
 
     run = manager.submit(digits_config(epochs=1, samples=200, backend="jax"), owner="ana")
@@ -187,6 +187,9 @@ def test_the_runs_page_shows_the_cluster_to_the_teacher(manager, monkeypatch):
     assert list(nodes["Máquina"]) == [node] and list(nodes["Execuções treinando"]) == [0]
     assert "Nenhuma execução está treinando no cluster agora." in texts(at)
     assert [m.label for m in expander.metric][:2] == ["Na fila", "Treinando"]
+    at.session_state["train.run_id"] = run.run_id  # the Training page names where the run trained
+    at.switch_page(page_path("training")).run()
+    assert f"CPU · JAX · no cluster, {node}" in texts(at)
 
 
 # --- configuration (no cluster needed) ------------------------------------------------------------

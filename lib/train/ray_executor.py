@@ -128,7 +128,7 @@ def connect(settings: RaySettings) -> bool:
         return False
     options: dict[str, Any] = {"log_to_driver": False, "namespace": NAMESPACE}
     if settings.address == "local":
-        _start_local(lambda: ray.init(include_dashboard=False, **options))
+        _start_local(lambda: ray.init(address="local", include_dashboard=False, **options))
         return True
     ray.init(address=settings.address, **options)
     return False
@@ -436,12 +436,17 @@ class RayExecutor:
         }
 
     def timings(self) -> list[dict[str, Any]]:
-        """Finished jobs' seconds: on the server (``wall_s``) and inside the task (``remote_s``)."""
+        """Finished jobs' seconds: on the server (``wall_s``) and inside the task (``remote_s``).
+
+        ``submitted`` and ``ended`` are this process's monotonic clock, for gaps between jobs.
+        """
         with self._lock:
             jobs = list(self._finished)
         return [
-            {"run": j.run_id, "node": j.node, "wall_s": j.ended - j.submitted, **j.timing} for j in jobs if j.timing
-        ]
+            {"run": j.run_id, "node": j.node, "submitted": j.submitted, "ended": j.ended,
+             "wall_s": j.ended - j.submitted, **j.timing}
+            for j in jobs if j.timing
+        ]  # fmt: skip
 
     def shutdown(self) -> None:
         """Stop the hub; disconnect from Ray if this executor started the instance."""
