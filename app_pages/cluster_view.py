@@ -53,6 +53,8 @@ def cluster_panel() -> None:
     alive = sum(1 for n in view["nodes"] if n["alive"])
     title = tr("cluster.title", nodes=alive, slots=view["slots"], running=view["running"], queued=view["queued"])
     with st.expander(title):
+        if view.get("head_error"):
+            st.warning(tr("cluster.head_lost", error=view["head_error"]))
         queue, running, finished, samples = st.columns(4)
         queue.metric(tr("cluster.queue"), view["queued"])
         running.metric(tr("cluster.running"), view["running"])

@@ -138,8 +138,9 @@ def train_job(
     ``<base run>/model.keras``) to their bytes; ``hub`` is the :class:`ProgressHub` handle.
     """
     started = time.monotonic()
-    where = whereabouts()
-    _ray_get(hub.push.remote(key, dict(where), {}))  # the page names the node while Keras loads
+    where, stop = whereabouts(), _RemoteStop()
+    if _ray_get(hub.push.remote(key, dict(where), {})):  # the page names the node while Keras loads
+        stop.set()  # stopped while it waited for a machine: the loop ends after its first steps
     _import_keras(backend)
     from lib.train.executors import rss_mb
     from lib.train.runstore import RunStore, write_json
@@ -157,7 +158,7 @@ def train_job(
         changed_files(folder, seen)  # what the server already has is not sent back
         seeded = dict(seen)
         live: dict[str, Any] = dict(where)
-        stop, finished = _RemoteStop(), threading.Event()
+        finished = threading.Event()
 
         def push() -> None:
             while not finished.wait(PUSH_EVERY_S):

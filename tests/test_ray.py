@@ -192,6 +192,25 @@ def test_the_runs_page_shows_the_cluster_and_the_training_page_the_node(manager,
     assert f"CPU · JAX · no cluster, {node}" in texts(at)
 
 
+def test_a_silent_head_never_blocks_a_page_and_is_reported(cluster):
+    def gone():
+        time.sleep(2)
+        raise ConnectionError("head gone")
+
+    cluster._cache["probe"] = (0.0, "last known")  # stale: the next read refreshes it
+    start = time.monotonic()
+    assert cluster._cached("probe", gone) == "last known" and time.monotonic() - start < 0.5
+    deadline = time.monotonic() + 10
+    while not cluster.head_error:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert "head gone" in cluster.describe()["head_error"]
+    cluster._cached("probe", lambda: "back")  # still stale: a refresh that succeeds clears it
+    while cluster.head_error:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 # --- configuration (no cluster needed) ------------------------------------------------------------
 
 

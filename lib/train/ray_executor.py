@@ -250,6 +250,8 @@ class RayExecutor:
         self._active: dict[str, ClusterJob] = {}
         self._finished: deque[ClusterJob] = deque(maxlen=1000)
         self._cache: dict[str, tuple[float, Any]] = {}
+        self._refreshing: set[str] = set()
+        self.head_error = ""  # why the last read of the cluster's state failed, if it did
         self._since = time.monotonic()
         self.replaced = 0  # workers lost mid-job
         for backend in warm:
@@ -267,11 +269,29 @@ class RayExecutor:
 
     # --- the cluster's shape -------------------------------------------------------------------
 
-    def _cached(self, name: str, read) -> Any:
-        now = time.monotonic()
-        if name not in self._cache or now - self._cache[name][0] > CACHE_S:
-            self._cache[name] = (now, read())
-        return self._cache[name][1]
+    def _cached(self, name: str, read: Callable[[], Any]) -> Any:
+        """``read()``'s value, at most ``CACHE_S`` old; refreshed in the background.
+
+        Pages and the job manager (under its lock) ask often: they get the last value at
+        once, never a wait on a head that is slow or gone.
+        """
+        entry = self._cache.get(name)
+        if entry is None:
+            self._cache[name] = (time.monotonic(), read())
+            return self._cache[name][1]
+        if time.monotonic() - entry[0] > CACHE_S and name not in self._refreshing:
+            self._refreshing.add(name)
+            threading.Thread(target=self._refresh, args=(name, read), name="kp-ray-facts", daemon=True).start()
+        return entry[1]
+
+    def _refresh(self, name: str, read: Callable[[], Any]) -> None:
+        try:
+            self._cache[name] = (time.monotonic(), read())
+            self.head_error = ""
+        except Exception as exc:  # noqa: BLE001 - shown on the Runs page; the old value stays
+            self.head_error = clean_detail(f"{type(exc).__name__}: {exc}", 200)
+        finally:
+            self._refreshing.discard(name)
 
     def nodes(self) -> list[dict[str, Any]]:
         """The cluster's nodes: id, ``host (ip)``, alive, CPUs and GPUs."""
@@ -433,6 +453,7 @@ class RayExecutor:
             "jobs_per_min": round(len(recent) * 60 / window, 2),
             "samples_per_s": round(sum(j.live.get("sps", 0.0) or 0.0 for j in active), 1),
             "waiting_for_node": sum(1 for j in active if not j.node),
+            "head_error": self.head_error,
         }
 
     def timings(self) -> list[dict[str, Any]]:
