@@ -175,11 +175,13 @@ def test_one_job_per_slot_and_gpu_jobs_ask_for_a_gpu(cluster, monkeypatch):
 
 def test_the_runs_page_shows_the_cluster_and_the_training_page_the_node(manager, monkeypatch):
     import app_pages.shared
+    import app_pages.train_tools
 
     run = manager.submit(digits_config(epochs=1, samples=200, backend="jax"), owner="ana")
     assert wait(manager, run.run_id) == "done"
     node = manager.status(run.run_id).node
-    monkeypatch.setattr(app_pages.shared, "manager", lambda: manager)
+    for module in (app_pages.shared, app_pages.train_tools):  # the page parts that hold the name
+        monkeypatch.setattr(module, "manager", lambda: manager)
     at = open_page("runs", lang="pt")
     expander = next(e for e in at.expander if e.label.startswith("Cluster:"))
     assert expander.label == "Cluster: 0 treinando, 0 na fila · máquinas conectadas: 1 · execuções simultâneas: 1"
