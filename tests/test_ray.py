@@ -35,8 +35,8 @@ TOKEN = secrets.token_hex(16)
 @pytest.fixture(scope="module")
 def cluster():
     """A local Ray instance with token authentication on (the token only in memory), once."""
-    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN")}
-    os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=TOKEN)  # read when Ray loads
+    saved = {k: os.environ.get(k) for k in ("RAY_AUTH_MODE", "RAY_AUTH_TOKEN", "RAY_USAGE_STATS_ENABLED")}
+    os.environ.update(RAY_AUTH_MODE="token", RAY_AUTH_TOKEN=TOKEN, RAY_USAGE_STATS_ENABLED="0")  # read when Ray loads
     import ray
 
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)  # never an old cluster

@@ -111,9 +111,11 @@ def connect(settings: RaySettings) -> bool:
     """Connect this process to the cluster (once); True when it started a local instance.
 
     The token goes to Ray through its own environment variables (``RAY_AUTH_MODE``,
-    ``RAY_AUTH_TOKEN``), set before Ray loads. A ``local`` instance gets a fresh token held
-    only in memory, so nothing is written under ``~/.ray``.
+    ``RAY_AUTH_TOKEN``), set before Ray loads; Ray's usage statistics are switched off. A
+    ``local`` instance gets a fresh token held only in memory, so nothing is written under
+    ``~/.ray``.
     """
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # a class's server sends nothing out
     if settings.token:
         os.environ["RAY_AUTH_MODE"] = "token"
         os.environ["RAY_AUTH_TOKEN"] = settings.token
