@@ -4,7 +4,9 @@ The counterpart of ``lib/worker_main.py`` for a cluster: the worker may be anoth
 machine, so it never reads the server's disk. It receives the run's validated config and
 the run folder's files (``seed``: status, history, and for a resume or transfer the model
 it starts from), trains in a private temporary folder with the same training loop as a
-local worker, loads the dataset itself (its own Keras cache, the same loaders), and:
+local worker (a folder it deletes afterwards; the next job on the machine deletes those of
+workers that were killed), loads the dataset itself (its own Keras cache, the same
+loaders), and:
 
 - every ``PUSH_EVERY_S`` pushes a snapshot to the :class:`ProgressHub` actor: the live
   progress (epoch, batch, loss, samples/s) and the files that changed since the last push
@@ -31,6 +33,7 @@ from typing import Any
 
 PUSH_EVERY_S = 0.25  # progress reaches the server this often; Stop is seen as fast
 SKIP_PREFIXES = (".",)  # atomic writes' temporary files (".status.json.x.part")
+FOLDER_PREFIX = "kp-ray-"  # a job's temporary folder: kp-ray-<worker pid>-<random>
 
 
 class ProgressHub:
@@ -112,6 +115,31 @@ def changed_files(folder: Path, seen: dict[str, tuple[int, int]]) -> dict[str, b
     return out
 
 
+def sweep_dead_folders() -> list[str]:
+    """Delete the job folders of worker processes that died mid-job (killed, cancelled, lost).
+
+    A live job deletes its own folder when it ends; a killed one cannot. Each folder is
+    named after its process, so any job on this machine can tell which ones are orphans.
+    """
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
+        pid = folder.name.removeprefix(FOLDER_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive, not ours to judge
+        return True
+    return True
+
+
 def _import_keras(backend: str) -> None:
     """Load Keras on ``backend`` once per worker process (Ray keeps one process per backend)."""
     if "keras" not in sys.modules and backend == "jax":
@@ -147,7 +175,8 @@ def train_job(
     from lib.train.training import run_training
 
     ready = time.monotonic()
-    root = Path(tempfile.mkdtemp(prefix="kp-ray-"))
+    sweep_dead_folders()
+    root = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
     try:
         store = RunStore(root)
         write_json(store.path(run_id) / "config.json", config)
