@@ -6,6 +6,7 @@ from functools import partial
 import streamlit as st
 
 from app_pages.class_tools import class_table, delete_controls, trash_panel, trash_result
+from app_pages.cluster_view import cluster_panel
 from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, weights_panel, workers_panel
 from app_pages.shared import dataset_label, is_teacher, lang, manager, nickname, num, plot, tr
 from lib import charts
@@ -18,6 +19,7 @@ store = manager().store
 import_panel(store)
 damaged_panel(store)
 workers_panel()
+cluster_panel()
 every_run = store.list()
 if is_teacher():
     class_table(store, every_run)

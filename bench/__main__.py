@@ -6,12 +6,13 @@ figures that matter are the ratios; each pair is run alternately and the median 
     python -m bench [--samples 20000] [--epochs 2] [--rounds 3] [--browser]
     python -m bench draw [--fashion-test 1000] [--fashion-samples 60000] [--epochs N] [--no-convnet]
     python -m bench backends [--rounds 3] [--epochs 2] [--samples 0] [--only fashion_mlp_b32 ...]
-    python -m bench classroom [--students 30] [--epochs 20] [--workers N]
+    python -m bench classroom [--students 30] [--epochs 20] [--workers N] [--ray]
 
 ``draw`` runs only the Draw page's fidelity benchmark (``bench/draw.py``); ``backends``
 the worker pool with backend auto against a plain Keras-on-TensorFlow script
 (``bench/backends.py``); ``classroom`` 30 students training at once, thread runner vs
-worker pool (``bench/classroom.py``). Each ends with a ``RESULT {json}`` line.
+worker pool (``bench/classroom.py``; with ``--ray``, worker pool vs a local Ray instance and an
+estimate for more machines: ``bench/cluster.py``). Each ends with a ``RESULT {json}`` line.
 """
 
 from __future__ import annotations

@@ -94,6 +94,7 @@ class ThreadExecutor:
 
     def run(self, store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> str:
         """Train and return the final state."""
+        live["where"] = "local"
         return self._trainer(store, run_id, stop, live, more_epochs)
 
     def describe(self) -> dict[str, Any]:
@@ -225,7 +226,7 @@ class ProcessExecutor:
         worker = self._checkout(backend)
         worker.run_id = run_id
         worker.stop_value.value = 0
-        live.update(backend=backend, worker_pid=worker.pid)
+        live.update(backend=backend, worker_pid=worker.pid, where="local")
         outcome = self._drive(worker, store, run_id, stop, live, more_epochs)
         if outcome is not None:
             live["outcome"] = outcome

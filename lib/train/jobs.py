@@ -32,10 +32,15 @@ def default_workers() -> int:
 
 
 def default_executor(workers: int):
-    """``$KP_EXECUTOR``: ``process`` (default: warm worker processes) or ``thread`` (in the server)."""
+    """``$KP_EXECUTOR``: ``process`` (default: warm worker processes) or ``thread`` (in the server).
+
+    A configured Ray cluster (``lib/train/ray_executor.py``) replaces the process pool.
+    """
     if os.environ.get("KP_EXECUTOR", "process") == "thread":
         return ThreadExecutor()
-    return ProcessExecutor(workers, warm=("jax",))
+    from lib.train.ray_executor import cluster_or
+
+    return cluster_or(lambda: ProcessExecutor(workers, warm=("jax",)))
 
 
 def continued_config(parent: dict[str, Any], parent_id: str, epochs_done: int, more_epochs: int) -> dict[str, Any]:
@@ -97,7 +102,7 @@ class JobManager:
     def _ensure_workers(self) -> None:
         """Start workers until the pool is full again (a dead one is replaced). Holds the lock."""
         self._threads = [t for t in self._threads if t.is_alive()]
-        while len(self._threads) < self.workers:
+        while len(self._threads) < getattr(self.executor, "slots", lambda: self.workers)():
             thread = threading.Thread(target=self._work, name=f"train-worker-{len(self._threads)}", daemon=True)
             thread.start()
             self._threads.append(thread)

@@ -83,6 +83,7 @@ class Status:
     device: str = ""
     samples_per_second: float = 0.0
     backend: str = ""  # the Keras backend that trained it
+    node: str = ""  # the Ray node that trained it last ("" for this server: lib/train/ray_executor.py)
 
 
 class RunStore:
