@@ -148,7 +148,7 @@ def _import_keras(backend: str) -> None:
         sys.modules["tensorflow"] = None  # type: ignore[assignment]
     import keras  # noqa: F401 - the slow import, paid by a worker's first job only
 
-    from lib.demos import gan  # noqa: F401 - registers the GAN's job kind in this worker
+    from lib.demos import gan, playground, pretrained  # noqa: F401 - register their job kinds in this worker
 
 
 def warm_up(backend: str) -> str:
