@@ -194,6 +194,7 @@ def _controls(run_id: str, state: str) -> None:
 
 def show_submitted(submitted) -> None:
     """Make ``submitted`` (a :class:`lib.train.jobs.Submitted`) this page's current run, with a note."""
+    st.session_state.pop("train.note", None)
     if submitted.outcome in ("queued", "active", "cached", "busy"):
         st.session_state["train.run_id"] = submitted.run_id
         st.session_state["train.cached"] = submitted.outcome == "cached"
@@ -201,18 +202,24 @@ def show_submitted(submitted) -> None:
     kind = {"busy": "warning", "not_owner": "warning", "parent_missing": "error", "not_resumable": "error"}
     if submitted.outcome in kind:
         text = tr(f"train.{submitted.outcome}", run=submitted.run_id, owner=owner or "—")
-        st.session_state["train.note"] = (kind[submitted.outcome], text)
+        _note(kind[submitted.outcome], text)
 
 
 def _resume(run_id: str, more_epochs: int) -> None:
     submitted = manager().resume(run_id, more_epochs, owner=session_id(), nickname=nickname())
     show_submitted(submitted)
     if submitted.outcome in ("queued", "active"):
-        st.session_state["train.note"] = ("info", tr("train.continued", run=submitted.run_id))
+        _note("info", tr("train.continued", run=submitted.run_id))
+
+
+def _note(kind: str, text: str) -> None:
+    # Kept with the run it is about, not popped: the view that shows it may be rerun at once
+    # (a button inside the polled view reruns the page when a job starts).
+    st.session_state["train.note"] = (kind, text, st.session_state.get("train.run_id"))
 
 
 def show_note() -> None:
-    """The last button's note (shown once)."""
-    if note := st.session_state.pop("train.note", None):
-        kind, text = note
-        getattr(st, kind)(text)
+    """The last button's note, while the page shows the run it is about."""
+    note = st.session_state.get("train.note")
+    if note and note[2] == st.session_state.get("train.run_id"):
+        getattr(st, note[0])(note[1])

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages.arch_tools import ensure_spec, link_messages, share_link
 from app_pages.shared import config_messages, dataset_label, lang, live_view, manager, nickname, num, session_id, tr
-from app_pages.train_tools import backend_choice, settings_form, show_note, show_run, show_submitted
+from app_pages.train_tools import backend_choice, settings_form, show_run, show_submitted
 from lib.data import datasets
 from lib.model.analysis import Target, analyse, message
 from lib.model.labels import encoding, pairing_problems
@@ -84,7 +84,6 @@ if st.session_state.get("train.cached"):
         _start(force=True)
     else:
         st.success(tr("train.cached"))
-show_note()
 
 
 def _current_run() -> None:

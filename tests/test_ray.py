@@ -156,11 +156,12 @@ def test_resume_on_the_cluster_continues_from_the_model_sent_with_the_job(manage
     run = manager.submit(digits_config(epochs=1, samples=300, backend="jax"))
     assert wait(manager, run.run_id) == "done"
     first = manager.store.history(run.run_id)["metrics"]["loss"]
-    assert manager.resume(run.run_id, 2)
-    assert wait(manager, run.run_id) == "done"
-    status, history = manager.status(run.run_id), manager.store.history(run.run_id)
+    child = manager.resume(run.run_id, 2).run_id  # a new run that starts from the parent's model
+    assert child != run.run_id and wait(manager, child) == "done"
+    status, history = manager.status(child), manager.store.history(child)
     assert status.epochs_done == 3 and history["epoch"] == [1, 2, 3]
     assert history["metrics"]["loss"][0] == first[0] and history["metrics"]["loss"][-1] < first[0]
+    assert manager.status(run.run_id).epochs_done == 1  # the parent is unchanged
 
 
 def test_one_job_per_slot_and_gpu_jobs_ask_for_a_gpu(cluster, monkeypatch):
@@ -177,14 +178,18 @@ def test_one_job_per_slot_and_gpu_jobs_ask_for_a_gpu(cluster, monkeypatch):
 
 
 def test_the_runs_page_shows_the_cluster_and_the_training_page_the_node(manager, monkeypatch):
-    import app_pages.shared
-    import app_pages.train_tools
+    import importlib
 
     run = manager.submit(digits_config(epochs=1, samples=200, backend="jax"), owner="ana")
     assert wait(manager, run.run_id) == "done"
     node = manager.status(run.run_id).node
-    for module in (app_pages.shared, app_pages.train_tools):  # the page parts that hold the name
-        monkeypatch.setattr(module, "manager", lambda: manager)
+    # Every page part that holds the name, imported first: a part imported later, while the
+    # name is patched, would keep this test's manager for the rest of the session.
+    for name in ("shared", "train_tools", "run_tools", "class_tools", "cluster_view", "draw_ready", "arch_tools",
+                 "demo_playground", "demo_transfer", "demo_experiments"):  # fmt: skip
+        module = importlib.import_module(f"app_pages.{name}")
+        if hasattr(module, "manager"):
+            monkeypatch.setattr(module, "manager", lambda: manager)
     at = open_page("runs", lang="pt")
     expander = next(e for e in at.expander if e.label.startswith("Cluster:"))
     assert expander.label == "Cluster: 0 treinando, 0 na fila · máquinas conectadas: 1 · execuções simultâneas: 1"
