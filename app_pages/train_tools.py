@@ -118,7 +118,7 @@ def _bounds(name: str, value: int) -> tuple[int, int, int]:
 def _where(status) -> str:
     """Device and backend of a run, e.g. "CPU · JAX", and the cluster node that trained it, if any."""
     backend = tr(f"train.backend.{status.backend}") if status.backend in BACKEND_CHOICES else ""
-    node = tr("cluster.node", node=status.node) if status.node else ""
+    node = tr("cluster.node", node=status.node) if status.node else tr("cluster.local") if status.device else ""
     return " · ".join(x for x in (status.device or "—", backend, node) if x)
 
 
