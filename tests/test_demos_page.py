@@ -101,15 +101,15 @@ def test_gan_trains_as_a_run_with_losses_and_samples_per_epoch():
 def test_playground_trains_a_perceptron_then_an_mlp_and_draws_the_boundary():
     at = open_page("demos", "pt")
     assert "nenhuma reta sozinha as separa" in texts(at)  # why a perceptron cannot learn XOR
-    at.slider(key="demo.pg.epochs").set_value(30).run()
+    at.slider(key="demo.pg.epochs").set_value(10).run()
     at.button(key="demo.pg.train").click().run()
-    rerun_until(at, lambda a: "**concluído** · época 30 de 30" in texts(a))
-    boundary = _spec(at, "O que o modelo responde, época 30")
+    rerun_until(at, lambda a: "**concluído** · época 10 de 10" in texts(a))
+    boundary = _spec(at, "O que o modelo responde, época 10")
     assert boundary["data"][0]["z"] and boundary["layout"]["separators"] == ",."
     assert not any("primeira camada oculta" in t for t in chart_titles(at))  # a perceptron has none
     at.segmented_control(key="demo.pg.model").set_value("mlp").run()
     at.button(key="demo.pg.train").click().run()
-    rerun_until(at, lambda a: "**concluído** · época 30 de 30" in texts(a) and len(_units(a)) == 1)
+    rerun_until(at, lambda a: "**concluído** · época 10 de 10" in texts(a) and len(_units(a)) == 1)
     units = _units(at)[0]
     z = units["data"][0]["z"]  # Plotly sends arrays typed: {"dtype", "bdata", "shape"}
     assert z["shape"].replace(" ", "") == f"41,{4 * 41 + 3}"  # four units of the first hidden layer, side by side
