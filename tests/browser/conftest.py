@@ -140,3 +140,6 @@ def train_from_training_page(tab, epochs: int, seed: int) -> None:
         field.press("Enter")
     tab.get_by_role("button", name="Train", exact=True).click()
     tab.get_by_text("· done ·").wait_for(timeout=120_000)
+    # The live view shows "done", then reruns the whole page once to stop polling; a click
+    # that lands inside that rerun can be lost (seen with the Draw link on a busy machine).
+    tab.wait_for_timeout(2_000)
