@@ -6,11 +6,11 @@ once the first page has been sent, and otherwise only on the pages that need it.
 
 import streamlit as st
 
-from app_pages import arch_tools, shared
+from app_pages import arch_tools, identity, shared
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()
-shared.identity_sidebar()
+identity.identity_sidebar()
 arch_tools.apply_setup_link()  # a share link opens its setup on whichever page it names
 
 PAGES = [

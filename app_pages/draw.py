@@ -4,7 +4,8 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from app_pages.draw_ready import offer_lesson_network
-from app_pages.shared import class_names, dataset_label, manager, nickname, num, plot, tr
+from app_pages.identity import nickname
+from app_pages.shared import class_names, dataset_label, manager, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.infer.drawing import PictureError, prepare_drawing, read_picture

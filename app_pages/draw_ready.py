@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.shared import dataset_label, live_view, manager, nickname, session_id, tr
+from app_pages.identity import nickname
+from app_pages.shared import dataset_label, live_view, manager, session_id, tr
 from app_pages.train_tools import show_run
 from lib.data import datasets
 from lib.model.presets import PRESETS

@@ -7,11 +7,12 @@ import json
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import class_names, dataset_label, num, plot, tr
+from app_pages.shared import class_names, dataset_label, lang, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.train.evaluation import evaluate
 from lib.train.model_import import ModelImportError, import_model
+from lib.train.run_views import report_rows, worker_rows
 from lib.train.runstore import RunStore
 from lib.train.training import class_ids, clean_detail, training_arrays
 
@@ -91,7 +92,7 @@ def _classification(result: dict, config: dict) -> None:
     )
     report = result["report"]
     st.markdown(f"**{tr('runs.report')}**")
-    st.dataframe(report_rows(report, names), hide_index=True)
+    st.dataframe(report_rows(report, names, lang()), hide_index=True)
     if datasets.REGISTRY[config["dataset"]].kind != "image" or not result["mistakes"]:
         return
     images = _mistake_images(json.dumps(config, sort_keys=True), tuple(m["index"] for m in result["mistakes"]))
@@ -105,19 +106,6 @@ def _classification(result: dict, config: dict) -> None:
             p=num(100 * m["probabilities"][m["predicted"]], 1),
         )
         cols[i % 8].image(np.clip(image, 0, 1), caption=caption, width="stretch", clamp=True)
-
-
-def report_rows(report: dict, names: list[str]) -> list[dict[str, str]]:
-    """scikit-learn's classification report as table rows, headers and numbers in the UI language."""
-    rows = []
-    for key, entry in report.items():
-        values = entry if isinstance(entry, dict) else {"f1-score": entry}  # the "accuracy" entry is one number
-        label = names[int(key)] if key.isdigit() else tr(f"runs.report.{key.replace(' ', '_')}")
-        rows.append({
-            "": label,
-            **{tr(f"runs.report.{m}"): num(v, 0 if m == "support" else 3) for m, v in values.items()},
-        })  # fmt: skip
-    return rows
 
 
 def import_panel(store: RunStore) -> None:
@@ -146,7 +134,7 @@ def import_panel(store: RunStore) -> None:
 
 def weights_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) -> None:
     """Load a ``.weights.h5`` file into a run's architecture (as a new run)."""
-    from app_pages.shared import nickname
+    from app_pages.identity import nickname
     from lib.train.weights import WeightsError, load_weights
 
     with_models = [r for r in run_ids if store.best_model_path(r) and store.config(r).get("kind", "fit") == "fit"]
@@ -206,17 +194,5 @@ def workers_panel() -> None:
         if not view["workers"]:
             st.caption(tr("runs.workers_in_server"))
             return
-        st.dataframe(
-            [
-                {
-                    tr("runs.worker.backend"): tr(f"train.backend.{w['backend']}"),
-                    tr("runs.worker.state"): tr(f"runs.worker.{w['state']}"),
-                    tr("runs.worker.run"): w["run"] or "—",
-                    tr("runs.worker.memory"): num(w["memory_mb"]),
-                    tr("runs.worker.jobs"): w["jobs"],
-                }
-                for w in view["workers"]
-            ],
-            hide_index=True,
-        )
+        st.dataframe(worker_rows(view["workers"], lang()), hide_index=True)
         st.caption(tr("runs.workers_note", replaced=view.get("replaced", 0)))

@@ -7,8 +7,9 @@ import streamlit as st
 
 from app_pages.class_tools import class_table, delete_controls, trash_panel, trash_result
 from app_pages.cluster_view import cluster_panel
+from app_pages.identity import is_teacher, nickname
 from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, weights_panel, workers_panel
-from app_pages.shared import dataset_label, is_teacher, lang, manager, nickname, num, plot, tr
+from app_pages.shared import dataset_label, lang, manager, num, plot, tr
 from lib import charts
 from lib.train.config_check import BACKEND_CHOICES
 from lib.train.run_views import config_differences, final_metrics, is_mine, lineage, row, setting_label

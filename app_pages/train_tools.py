@@ -6,14 +6,15 @@ import time
 
 import streamlit as st
 
-from app_pages.shared import bind, fraction_slider, lang, manager, nickname, num, plot, session_id, tr
+from app_pages.identity import nickname
+from app_pages.shared import bind, fraction_slider, lang, manager, num, plot, session_id, tr
 from app_pages.widgets import param_widget
 from lib import charts
 from lib.i18n import pick
-from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
+from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS, fit_bounds
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.config_check import BACKEND_CHOICES
-from lib.train.run_views import progress
+from lib.train.run_views import NOTE_KINDS, eta_seconds, progress, where_label
 
 W = "train.w."  # widget key prefix (forgotten when a preset brings new settings)
 
@@ -59,19 +60,21 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
     right.subheader(tr("train.fit"))
     a, b = right.columns(2)
     fit = FitSettings(
-        epochs=int(a.number_input(tr("train.epochs"), *_bounds("epochs", f.epochs), key=W + "epochs")),
-        batch_size=int(b.number_input(tr("train.batch_size"), *_bounds("batch_size", f.batch_size), key=W + "batch")),
+        epochs=int(a.number_input(tr("train.epochs"), *fit_bounds("epochs", f.epochs), key=W + "epochs")),
+        batch_size=int(
+            b.number_input(tr("train.batch_size"), *fit_bounds("batch_size", f.batch_size), key=W + "batch")
+        ),
         validation_split=float(
             fraction_slider(
                 right, tr("ds.val_fraction"), "data.val_fraction", f.validation_split, tr("ds.val_fraction_help")
             )
         ),
         shuffle=a.checkbox(tr("train.shuffle"), f.shuffle, key=W + "shuffle"),
-        seed=int(b.number_input(tr("train.seed"), *_bounds("seed", f.seed), key=W + "seed")),
+        seed=int(b.number_input(tr("train.seed"), *fit_bounds("seed", f.seed), key=W + "seed")),
         early_stopping=right.checkbox(
             tr("train.early_stopping"), f.early_stopping, key=W + "early", help=tr("train.early_stopping_help")
         ),
-        patience=int(right.number_input(tr("train.patience"), *_bounds("patience", f.patience), key=W + "patience")),
+        patience=int(right.number_input(tr("train.patience"), *fit_bounds("patience", f.patience), key=W + "patience")),
         reduce_lr=right.checkbox(tr("train.reduce_lr"), f.reduce_lr, key=W + "reduce_lr"),
         **_split_widgets(right, f),
     )
@@ -104,24 +107,6 @@ def backend_choice() -> str:
     )
 
 
-def _bounds(name: str, value: int) -> tuple[int, int, int]:
-    """``(min, max, value)`` of an integer fit setting from the registry, the value clamped into them.
-
-    Settings from a share link or an older session may lie outside the bounds, and a
-    number input given such a value raises instead of showing.
-    """
-    param = FIT_PARAMS[name]
-    low, high = int(param.low), int(param.high)
-    return low, high, min(max(int(value), low), high)
-
-
-def _where(status) -> str:
-    """Device and backend of a run, e.g. "CPU · JAX", and the cluster node that trained it, if any."""
-    backend = tr(f"train.backend.{status.backend}") if status.backend in BACKEND_CHOICES else ""
-    node = tr("cluster.node", node=status.node) if status.node else tr("cluster.local") if status.device else ""
-    return " · ".join(x for x in (status.device or "—", backend, node) if x)
-
-
 def _curve_labels() -> dict[str, str]:
     return {k: tr(f"train.curve.{k}") for k in ("train", "val", "batch", "epoch")}
 
@@ -138,14 +123,13 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
             done=status.epochs_done,
             epochs=status.epochs_target,
             seconds=num(status.train_seconds, 1),
-            device=_where(status),
+            device=where_label(status, lang()),
         )
     )
     live = jobs.live(run_id)
     if place := jobs.queue_position(run_id):
         st.info(tr("train.queued", pos=place))
     if (done := progress(live)) is not None:
-        eta = (1 - done) * max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"]) * live["batch_size"]
         st.progress(
             done,
             tr(
@@ -155,7 +139,7 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
                 batch=live["batch"],
                 steps=live["steps"],
                 sps=num(live.get("sps", 0)),
-                eta=num(eta / max(live.get("sps", 1.0), 1e-6)),
+                eta=num(eta_seconds(live)),
             ),
         )
     if status.message:
@@ -199,10 +183,9 @@ def show_submitted(submitted) -> None:
         st.session_state["train.run_id"] = submitted.run_id
         st.session_state["train.cached"] = submitted.outcome == "cached"
     owner = manager().store.owner(submitted.run_id).get("owner") if submitted.outcome == "not_owner" else ""
-    kind = {"busy": "warning", "not_owner": "warning", "parent_missing": "error", "not_resumable": "error"}
-    if submitted.outcome in kind:
+    if submitted.outcome in NOTE_KINDS:
         text = tr(f"train.{submitted.outcome}", run=submitted.run_id, owner=owner or "—")
-        _note(kind[submitted.outcome], text)
+        _note(NOTE_KINDS[submitted.outcome], text)
 
 
 def _resume(run_id: str, more_epochs: int) -> None:

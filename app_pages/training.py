@@ -3,7 +3,8 @@
 import streamlit as st
 
 from app_pages.arch_tools import ensure_spec, link_messages, share_link
-from app_pages.shared import config_messages, dataset_label, lang, live_view, manager, nickname, num, session_id, tr
+from app_pages.identity import nickname
+from app_pages.shared import config_messages, dataset_label, lang, live_view, manager, num, session_id, tr
 from app_pages.train_tools import backend_choice, settings_form, show_run, show_submitted
 from lib.data import datasets
 from lib.model.analysis import Target, analyse, message

@@ -68,3 +68,17 @@ def number(value: float, lang: str, decimals: int = 0) -> str:
     if lang == "pt":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
+
+
+def uploader_css(lang: str, limit_mb: int) -> str:
+    """CSS that writes Streamlit's own file-uploader texts ("Upload", "50MB per file") in ``lang``.
+
+    Streamlit 1.67 has no setting for them: the CSS hides its words and shows the catalog's.
+    """
+    button = '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p'
+    rule = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+    return (
+        f"<style>{button}, {rule} {{font-size: 0}}"
+        f'{button}::after {{content: "{t("app.upload", lang)}"; font-size: 0.875rem}}'
+        f'{rule}::after {{content: "{t("app.upload_limit", lang, mb=limit_mb)}"; font-size: 0.875rem}}</style>'
+    )

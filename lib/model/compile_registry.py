@@ -214,3 +214,14 @@ FIT_PARAMS: dict[str, Param] = {p.name: p for p in (
         "0: o conjunto de teste do próprio dataset. Senão, treino e teste são juntados e divididos de novo, "
         "estratificados, com esta fração para teste (a aula do MLP sigmoide usa 0,25)."), 0.0, 0.5),
 )}  # fmt: skip
+
+
+def fit_bounds(name: str, value: int) -> tuple[int, int, int]:
+    """``(min, max, value)`` of an integer fit setting from the registry, the value clamped into them.
+
+    Settings from a share link or an older session may lie outside the bounds, and a
+    number input given such a value raises instead of showing.
+    """
+    param = FIT_PARAMS[name]
+    low, high = int(param.low), int(param.high)
+    return low, high, min(max(int(value), low), high)

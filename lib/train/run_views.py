@@ -6,7 +6,8 @@ import re
 import time
 from typing import Any
 
-from lib.i18n import catalog, t
+from lib.i18n import catalog, number, t
+from lib.train.config_check import BACKEND_CHOICES
 from lib.train.runstore import RunStore
 
 _LAYER_SETTING = re.compile(r"spec\.layers\[(\d+)\]\.(?:config\.)?(.+)")
@@ -122,4 +123,48 @@ def config_differences(configs: dict[str, dict]) -> list[dict[str, Any]]:
         {"setting": key, **{run_id: str(values.get(key, "—")) for run_id, values in flat.items()}}
         for key in keys
         if len({str(values.get(key)) for values in flat.values()}) > 1
+    ]
+
+
+def where_label(status, lang: str) -> str:
+    """Device, backend and place of a run, e.g. "CPU · JAX · on this server" (or the cluster node)."""
+    backend = t(f"train.backend.{status.backend}", lang) if status.backend in BACKEND_CHOICES else ""
+    place = t("cluster.local", lang) if status.device else ""
+    if status.node:
+        place = t("cluster.node", lang, node=status.node)
+    return " · ".join(x for x in (status.device or "—", backend, place) if x)
+
+
+def eta_seconds(live: dict[str, Any]) -> float:
+    """Seconds left for a running job, from its progress and samples per second."""
+    left = (1 - (progress(live) or 0.0)) * max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"])
+    return left * live["batch_size"] / max(live.get("sps", 1.0), 1e-6)
+
+
+# How the Training page shows each job-manager answer that is not simply "your run".
+NOTE_KINDS = {"busy": "warning", "not_owner": "warning", "parent_missing": "error", "not_resumable": "error"}
+
+
+def report_rows(report: dict, names: list[str], lang: str) -> list[dict[str, str]]:
+    """scikit-learn's classification report as table rows, headers and numbers in ``lang``."""
+    rows = []
+    for key, entry in report.items():
+        values = entry if isinstance(entry, dict) else {"f1-score": entry}  # the "accuracy" entry is one number
+        label = names[int(key)] if key.isdigit() else t(f"runs.report.{key.replace(' ', '_')}", lang)
+        cells = {t(f"runs.report.{m}", lang): number(v, lang, 0 if m == "support" else 3) for m, v in values.items()}
+        rows.append({"": label, **cells})
+    return rows
+
+
+def worker_rows(workers: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """The training workers (``JobManager.describe()``) as table rows in ``lang``."""
+    return [
+        {
+            t("runs.worker.backend", lang): t(f"train.backend.{w['backend']}", lang),
+            t("runs.worker.state", lang): t(f"runs.worker.{w['state']}", lang),
+            t("runs.worker.run", lang): w["run"] or "—",
+            t("runs.worker.memory", lang): number(w["memory_mb"], lang),
+            t("runs.worker.jobs", lang): w["jobs"],
+        }
+        for w in workers
     ]
