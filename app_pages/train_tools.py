@@ -77,6 +77,7 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
         patience=int(right.number_input(tr("train.patience"), *fit_bounds("patience", f.patience), key=W + "patience")),
         reduce_lr=right.checkbox(tr("train.reduce_lr"), f.reduce_lr, key=W + "reduce_lr"),
         **_split_widgets(right, f),
+        class_weight=_class_weight_widget(right, f, task),
     )
     return TrainSettings(CompileSettings(optimizer, params, loss, metrics), fit)
 
@@ -90,6 +91,16 @@ def _split_widgets(where, f: FitSettings) -> dict:
     percent = where.slider(tr("train.test_fraction"), 0, 50, round(f.test_fraction * 100), step=5, format="%d%%",
                            key=W + "test", help=pick(FIT_PARAMS["test_fraction"].help, lang()))  # fmt: skip
     return {"validation": validation, "test_fraction": percent / 100}
+
+
+def _class_weight_widget(where, f: FitSettings, task: str) -> str:
+    """Class weights (for imbalanced classes); a regression has none."""
+    if task != "classification":
+        return "none"
+    ways = {w: tr(f"train.class_weight.{w}") for w in FIT_PARAMS["class_weight"].choices}
+    return where.radio(tr("train.class_weight"), list(ways), index=list(ways).index(f.class_weight), horizontal=True,
+                       format_func=ways.__getitem__, key=W + "class_weight",
+                       help=pick(FIT_PARAMS["class_weight"].help, lang()))  # fmt: skip
 
 
 def backend_choice() -> str:

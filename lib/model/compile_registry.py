@@ -213,6 +213,11 @@ FIT_PARAMS: dict[str, Param] = {p.name: p for p in (
         "with this share for testing (the sigmoid-MLP lesson uses 0.25).",
         "0: o conjunto de teste do próprio dataset. Senão, treino e teste são juntados e divididos de novo, "
         "estratificados, com esta fração para teste (a aula do MLP sigmoide usa 0,25)."), 0.0, 0.5),
+    Param("class_weight", "choice", "none", _h(
+        "none: every sample counts the same. balanced: each class weighs n / (classes × its count) in the loss, "
+        "so a rare class counts as much as a common one (Keras's class_weight).",
+        "none: toda amostra conta igual. balanced: cada classe pesa n / (classes × sua contagem) na perda, "
+        "e uma classe rara conta tanto quanto uma comum (o class_weight do Keras)."), choices=("none", "balanced")),
 )}  # fmt: skip
 
 

@@ -30,11 +30,12 @@ class FitSettings:
     reduce_lr: bool = False
     validation: str = "split"  # "split" (validation_split) or "held_out" (a stratified validation_data)
     test_fraction: float = 0.0  # 0: the dataset's own test set; else train+test pooled and split again
+    class_weight: str = "none"  # "none", or "balanced": each class weighted by n / (classes × its count)
 
 
 # Settings added after runs were first named: left out of a config at their default, so the
 # runs trained before them keep their names (their hashes) and stay cached.
-_LATER_DEFAULTS = {"validation": "split", "test_fraction": 0.0}
+_LATER_DEFAULTS = {"validation": "split", "test_fraction": 0.0, "class_weight": "none"}
 
 
 @dataclass

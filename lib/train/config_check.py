@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lib.data import datasets
+from lib.experiments.folds import K_MAX, K_MIN, fold_ok
+from lib.experiments.imbalance import imbalance_ok
 from lib.model.analysis import Target, analyse
 from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
 from lib.model.labels import pairing_problems
@@ -100,6 +102,7 @@ def config_problems(config: Any) -> list[ConfigProblem]:
     ):
         return [ConfigProblem("malformed")]
     out = settings_problems(config.get("settings"), info.task if target != "input" else None)
+    out += experiment_problems(config, len(classes) if classes else info.num_classes)
     if "continues" in config and not _continues_ok(config["continues"], config.get("settings")):
         return [*out, ConfigProblem("malformed")]
     try:
@@ -113,6 +116,22 @@ def config_problems(config: Any) -> list[ConfigProblem]:
     if out:
         return out
     return out + _model_problems(spec, config)
+
+
+def experiment_problems(config: dict, num_classes: int) -> list[ConfigProblem]:
+    """The experiment keys: a cross-validation fold, imbalanced classes, class weights (``lib/experiments``)."""
+    out = []
+    if "fold" in config and not fold_ok(config["fold"]):
+        out.append(ConfigProblem("bad_fold", {"k_min": K_MIN, "k_max": K_MAX}))
+    if "imbalance" in config:
+        if config["target"] != "classes":
+            out.append(ConfigProblem("imbalance_task"))
+        elif not imbalance_ok(config["imbalance"], num_classes):
+            out.append(ConfigProblem("bad_imbalance", {"last": num_classes - 1}))
+    fit = (config.get("settings") or {}).get("fit") or {}
+    if fit.get("class_weight", "none") != "none" and config["target"] != "classes":
+        out.append(ConfigProblem("class_weight_task"))
+    return out
 
 
 def _continues_ok(continues: Any, settings: Any) -> bool:

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 
 from lib.data import datasets
+from lib.experiments.folds import fold_split, label_ids
+from lib.experiments.imbalance import balanced_class_weight, kept_indices, oversample
 from lib.model.analysis import analyse
 from lib.model.builder import build_model
 from lib.model.compile_registry import OPTIMIZERS, metric_object
@@ -94,6 +96,9 @@ def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
             data.x_train, data.y_train = data.x_train[keep], data.y_train[keep]
     else:
         data = datasets.prepare(raw, config["train_samples"] or None, seed)
+    if imbalance := config.get("imbalance"):  # fewer training samples of some classes, on purpose
+        keep = kept_indices(data.y_train, imbalance["classes"], imbalance["keep"], seed)
+        data.x_train, data.y_train = data.x_train[keep], data.y_train[keep]
     target = run_target(config)
     how = encoding(settings.compile.loss, target)
     if how == "input":
@@ -119,6 +124,27 @@ def validation_set(x: np.ndarray, y: np.ndarray, fit) -> tuple[np.ndarray, np.nd
         x, y, test_size=fit.validation_split, stratify=stratify, random_state=fit.seed
     )
     return x_fit, y_fit, (x_val, y_val)
+
+
+def fit_data(config: dict, x: np.ndarray, y: np.ndarray, fit) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+    """``(x, y, validation_data)`` for ``model.fit``: validation (or the run's fold) set aside, then oversampling.
+
+    The rare classes are oversampled after the validation data is set aside, so no copy of
+    a training sample is ever validated on.
+    """
+    if fold := config.get("fold"):
+        x, y, validation = fold_split(x, y, fold, fit.seed, stratify=config["target"] == "classes")
+    else:
+        x, y, validation = validation_set(x, y, fit)
+    how = (config.get("imbalance") or {}).get("oversample", "none")
+    x, y = oversample(x, y, how, fit.seed)
+    return x, y, validation
+
+
+def class_weight(y: np.ndarray, fit, num_classes: int) -> dict[int, float] | None:
+    """Keras ``class_weight`` for the labels trained on (``fit.class_weight == "balanced"``), else None."""
+    labels = label_ids(y) if fit.class_weight == "balanced" else None
+    return None if labels is None else balanced_class_weight(labels, max(num_classes, 2))
 
 
 def _initialise_from(model, store: RunStore, init: dict) -> None:
@@ -313,7 +339,7 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
         previous_seconds=status.train_seconds if more_epochs else 0.0,
     )
     progress = progress_callback(store, run_id, stop, live)
-    x_train, y_train, validation = validation_set(x_train, y_train, settings.fit)
+    x_train, y_train, validation = fit_data(config, x_train, y_train, settings.fit)
     model.fit(
         x_train,
         y_train,
@@ -322,6 +348,7 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
         batch_size=settings.fit.batch_size,
         validation_split=0.0 if validation else settings.fit.validation_split,
         validation_data=validation,
+        class_weight=class_weight(y_train, settings.fit, target.num_classes),
         shuffle=settings.fit.shuffle,
         callbacks=fit_callbacks(settings, progress),
         verbose=0,

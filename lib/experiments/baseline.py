@@ -1,0 +1,106 @@
+"""Baselines: what a network has to beat, on exactly the data a run trains and is tested on.
+
+Two baselines per dataset and task: the majority class (classification) or the training
+mean (regression), and a linear model on the flattened, standardised inputs (scikit-learn's
+``LogisticRegression`` or ``Ridge``). They use the run config's own training subset, split
+and imbalance, and the same test set, so they sit beside every run of that data. Computed
+once per data key and kept in ``<runs_dir>/.baselines/<key>.json`` (written atomically).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lib.train.runstore import config_hash, read_json, write_json
+
+BASELINES = ".baselines"
+LINEAR_MAX_SAMPLES = 10_000  # a logistic regression on 60,000 × 784 takes minutes: fit on a stratified share
+
+
+def data_key(config: dict[str, Any]) -> str:
+    """What decides a baseline: dataset, subset, split, kept classes and imbalance (not the model)."""
+    fit = config["settings"]["fit"]
+    imbalance = config.get("imbalance") or {}
+    return config_hash({
+        "dataset": config["dataset"], "train_samples": config["train_samples"], "target": config["target"],
+        "seed": fit.get("seed", 0), "test_fraction": fit.get("test_fraction", 0.0), "classes": config.get("classes"),
+        "imbalance": {k: imbalance[k] for k in ("classes", "keep") if k in imbalance},
+    })  # fmt: skip
+
+
+def _path(root: Path, config: dict[str, Any]) -> Path:
+    return root / BASELINES / f"{data_key(config)}.json"
+
+
+def cached_baseline(root: Path, config: dict[str, Any]) -> dict[str, Any] | None:
+    """The baseline of ``config``'s data if it was computed before (never computes)."""
+    if config.get("target") not in ("classes", "value"):
+        return None
+    return read_json(_path(root, config))
+
+
+def baseline(root: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """The baseline of ``config``'s data: from disk, or computed now and kept.
+
+    Raises:
+        ValueError: ``config`` trains an autoencoder (its target is its input: no baseline).
+    """
+    if config.get("target") not in ("classes", "value"):
+        raise ValueError("no baseline for this target")
+    if cached := cached_baseline(root, config):
+        return cached
+    result = compute(config)
+    write_json(_path(root, config), result)
+    return result
+
+
+def compute(config: dict[str, Any]) -> dict[str, Any]:
+    """Fit both baselines on ``config``'s training data and score them on its test set."""
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from lib.data import datasets
+    from lib.experiments.folds import label_ids
+    from lib.train.training import training_arrays
+
+    start = time.perf_counter()
+    probe = {**config, "settings": {**config["settings"], "compile": {**config["settings"]["compile"]}}}
+    probe["settings"]["compile"]["loss"] = "sparse_categorical_crossentropy" if config["target"] == "classes" else "mse"
+    x_train, y_train, x_test, y_test = training_arrays(probe)
+    x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+    classes = config["target"] == "classes"
+    if classes:
+        y_train, y_test = label_ids(y_train), label_ids(y_test)
+    else:
+        y_train, y_test = y_train.reshape(-1).astype(float), y_test.reshape(-1).astype(float)
+    linear_x, linear_y = x_train, y_train
+    if len(y_train) > LINEAR_MAX_SAMPLES:
+        keep = datasets.subset_indices(y_train, LINEAR_MAX_SAMPLES, 0, stratify=classes)
+        linear_x, linear_y = x_train[keep], y_train[keep]
+    model = LogisticRegression(max_iter=300) if classes else Ridge(alpha=1.0)
+    linear = make_pipeline(StandardScaler(), model).fit(linear_x, linear_y)
+    predicted = linear.predict(x_test)
+    if classes:
+        majority = int(np.bincount(y_train).argmax())
+        scores = {"majority": float((y_test == majority).mean()), "linear": float((predicted == y_test).mean())}
+    else:
+        scores = {
+            "majority": float(np.abs(y_test - y_train.mean()).mean()),
+            "linear": float(np.abs(y_test - predicted).mean()),
+        }
+    return {
+        "key": data_key(config),
+        "dataset": config["dataset"],
+        "metric": "accuracy" if classes else "mae",
+        **scores,
+        "linear_model": type(model).__name__,
+        "train_samples": len(y_train),
+        "linear_samples": len(linear_y),
+        "test_samples": len(y_test),
+        "seconds": round(time.perf_counter() - start, 2),
+    }

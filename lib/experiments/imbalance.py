@@ -1,0 +1,122 @@
+"""Imbalanced classes on purpose, and the two classic answers: class weights and oversampling.
+
+The config key ``"imbalance": {"classes": [ids], "keep": share, "oversample": how}`` keeps
+only ``keep`` of the training samples of ``classes`` (the test set stays as it is, so
+per-class recall is measured honestly). ``oversample`` (optional, default ``"none"``) copies
+the rare classes' training samples until each has as many as the median class, as plain
+``"copies"`` or each copy passed through Keras's augmentation layers (``"augment"``). Class
+weights are a fit setting (``FitSettings.class_weight``), computed here from the labels.
+Nothing here imports ``lib.train``; Keras is imported only to augment, in the training worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+OVERSAMPLE = ("none", "copies", "augment")
+# The augmentation layers (names of the layer registry) a rare class's copies go through: a
+# shift of about one pixel on 8×8 digits, small rotations and zooms. No flips: a mirrored 2 is no 2.
+AUGMENTATION = (
+    ("RandomTranslation", {"height_factor": 0.125, "width_factor": 0.125, "fill_mode": "constant"}),
+    ("RandomRotation", {"factor": 0.04, "fill_mode": "constant"}),
+    ("RandomZoom", {"height_factor": 0.1, "fill_mode": "constant"}),
+)
+
+
+def imbalance_ok(imbalance: Any, num_classes: int) -> bool:
+    """True when ``imbalance`` names some (not all) of the classes, a share in (0, 1) and a known oversampling."""
+    if not isinstance(imbalance, dict) or not {"classes", "keep"} <= set(imbalance) <= {
+        "classes",
+        "keep",
+        "oversample",
+    }:
+        return False
+    classes, keep = imbalance["classes"], imbalance["keep"]
+    return (
+        isinstance(classes, list)
+        and 0 < len(classes) < num_classes
+        and len(set(classes)) == len(classes)
+        and all(type(c) is int and 0 <= c < num_classes for c in classes)
+        and isinstance(keep, (int, float))
+        and not isinstance(keep, bool)
+        and 0 < keep < 1
+        and imbalance.get("oversample", "none") in OVERSAMPLE
+    )
+
+
+def kept_indices(labels: np.ndarray, classes: list[int], keep: float, seed: int) -> np.ndarray:
+    """Indices of the samples kept: all of the other classes, ``keep`` of each class in ``classes`` (rounded)."""
+    rng = np.random.default_rng(seed)
+    picked = [np.flatnonzero(~np.isin(labels, classes))]
+    for c in classes:
+        members = np.flatnonzero(labels == c)
+        picked.append(rng.choice(members, size=round(len(members) * keep), replace=False))
+    return np.sort(np.concatenate(picked))
+
+
+def emptied_classes(labels: np.ndarray, classes: list[int], keep: float) -> list[int]:
+    """The classes of ``classes`` that ``keep`` would leave with no training sample."""
+    return [c for c in classes if round(int((labels == c).sum()) * keep) == 0]
+
+
+def balanced_class_weight(labels: np.ndarray, num_classes: int) -> dict[int, float]:
+    """Keras ``class_weight`` that makes every class count the same: n / (classes present × count)."""
+    counts = np.bincount(labels, minlength=num_classes)
+    present = int((counts > 0).sum())
+    return {c: float(len(labels) / (present * n)) if n else 1.0 for c, n in enumerate(counts)}
+
+
+def oversample_indices(labels: np.ndarray, seed: int) -> np.ndarray:
+    """Extra indices (drawn with replacement) that lift every class below the median count up to it."""
+    rng = np.random.default_rng(seed)
+    counts = np.bincount(labels)
+    target = int(np.median(counts[counts > 0]))
+    extra = [rng.choice(np.flatnonzero(labels == c), size=target - n) for c, n in enumerate(counts) if 0 < n < target]
+    return np.concatenate(extra) if extra else np.zeros(0, dtype=int)
+
+
+def augment(images: np.ndarray, seed: int) -> np.ndarray:
+    """``images`` (N, H, W, C) each passed once through :data:`AUGMENTATION` (random, training mode)."""
+    import keras
+
+    from lib.model.layers import REGISTRY
+
+    layers = [getattr(keras.layers, name)(**config, seed=seed) for name, config in AUGMENTATION if name in REGISTRY]
+    out = keras.Sequential(layers)(images.astype("float32"), training=True)
+    return np.clip(np.asarray(out), 0.0, 1.0).astype(images.dtype)
+
+
+def oversample(x: np.ndarray, y: np.ndarray, how: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` with the rare classes' samples copied up to the median class (augmented if asked)."""
+    from lib.experiments.folds import label_ids
+
+    labels = label_ids(y)
+    if how == "none" or labels is None:
+        return x, y
+    extra = oversample_indices(labels, seed)
+    if not len(extra):
+        return x, y
+    copies = x[extra]
+    if how == "augment" and copies.ndim == 4:
+        copies = augment(copies, seed)
+    order = np.random.default_rng(seed).permutation(len(x) + len(extra))  # copies not all at the end
+    return np.concatenate([x, copies])[order], np.concatenate([y, y[extra]])[order]
+
+
+def comparison_configs(base: dict[str, Any], classes: list[int], keep: float) -> dict[str, dict[str, Any]]:
+    """The lesson's three runs on the same imbalanced data: plain, class weights, oversampling with augmentation."""
+    import copy
+
+    out = {}
+    for way in ("plain", "class_weight", "augment"):
+        config = copy.deepcopy(base)
+        config["imbalance"] = {"classes": sorted(classes), "keep": float(keep)}
+        config["settings"]["fit"].pop("class_weight", None)
+        if way == "class_weight":
+            config["settings"]["fit"]["class_weight"] = "balanced"
+        if way == "augment":
+            config["imbalance"]["oversample"] = "augment"
+        out[way] = config
+    return out
