@@ -19,6 +19,7 @@ PAGES = [
     ("architecture", "app_pages/architecture.py", ":material/account_tree:"),
     ("training", "app_pages/training.py", ":material/model_training:"),
     ("runs", "app_pages/runs.py", ":material/history:"),
+    ("experiments", "app_pages/experiments.py", ":material/tune:"),
     ("draw", "app_pages/draw.py", ":material/draw:"),
     ("demos", "app_pages/demos.py", ":material/science:"),
 ]

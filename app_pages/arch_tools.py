@@ -72,16 +72,9 @@ def apply_setup_link() -> None:
         except SpecError as err:
             st.session_state["arch.link_error"] = tr(f"spec.err.{err.code}", **err.values)
             return
-        set_value("data.name", config["dataset"])
-        set_value("data.train_samples", config["train_samples"])
-        set_value("data.val_fraction", config["settings"]["fit"]["validation_split"])
-        set_value("train.backend", config["backend"])
-        spec = from_dict(config["spec"])
-        _use_spec(spec, "input" if config["target"] == "input" else None)
-        st.session_state["train.settings"] = TrainSettings.from_dict(config["settings"])
-        forget("train.w.")
+        use_config(config)
         dataset = dataset_label(config["dataset"])
-        st.session_state["arch.note"] = tr("arch.setup_loaded", name=spec.name, dataset=dataset)
+        st.session_state["arch.note"] = tr("arch.setup_loaded", name=config["spec"]["name"], dataset=dataset)
     elif token := st.query_params.get("model"):
         del st.query_params["model"]
         try:
@@ -89,6 +82,17 @@ def apply_setup_link() -> None:
             st.session_state["arch.note"] = tr("arch.link_loaded")
         except SpecError as err:
             st.session_state["arch.link_error"] = tr(f"spec.err.{err.code}", **err.values)
+
+
+def use_config(config: dict) -> None:
+    """Make a run config this session's whole setup: dataset, subset, model, settings, backend."""
+    set_value("data.name", config["dataset"])
+    set_value("data.train_samples", config["train_samples"])
+    set_value("data.val_fraction", config["settings"]["fit"]["validation_split"])
+    set_value("train.backend", config["backend"])
+    _use_spec(from_dict(config["spec"]), "input" if config["target"] == "input" else None)
+    st.session_state["train.settings"] = TrainSettings.from_dict(config["settings"])
+    forget("train.w.")
 
 
 def link_messages() -> None:

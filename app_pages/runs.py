@@ -11,6 +11,8 @@ from app_pages.identity import is_teacher, nickname
 from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, weights_panel, workers_panel
 from app_pages.shared import dataset_label, lang, manager, num, plot, tr
 from lib import charts
+from lib.experiments.baseline import beside_best
+from lib.experiments.baseline import summary as baseline_summary
 from lib.train.config_check import BACKEND_CHOICES
 from lib.train.run_views import config_differences, final_metrics, is_mine, lineage, row, setting_label
 from lib.train.weights import weights_file
@@ -39,6 +41,7 @@ for r in rows:
     metric, value = r["best"]
     r["best"] = f"{metric} {num(value, 4)}" if value is not None else "—"
     r["time"] = num(r["time"], 1)
+rows = [beside_best(r, baseline_summary(store.root, store.config(r["run"]), lang())) for r in rows]
 st.dataframe([{tr(f"runs.col.{k}"): v for k, v in r.items()} for r in rows], hide_index=True)
 
 labels = {r["run"]: f"{r['run']} · {r['model']} · {r['dataset']} · {r['owner']}" for r in rows}

@@ -375,3 +375,26 @@ def unit_maps(units: np.ndarray, title: str) -> go.Figure:
     fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
     fig.update_xaxes(showticklabels=False, showgrid=False)
     return _layout(fig, title, height=sheet_height(*sheet.shape[:2], extra=50))
+
+
+def parallel_coordinates(columns: list[dict], title: str, height: int = 380) -> go.Figure:
+    """One line per sweep cell through its parameters to its score (the last column colours the lines).
+
+    Each column is ``{"label", "values"}`` plus ``"ticks"`` (``{value: text}``) for columns that
+    are not plain numbers (choices, log-scaled learning rates).
+    """
+    dimensions = []
+    for column in columns:
+        dimension = {"label": column["label"], "values": column["values"]}
+        if ticks := column.get("ticks"):
+            dimension.update(tickvals=list(ticks), ticktext=list(ticks.values()))
+            low, high = min(ticks), max(ticks)
+            pad = 0.5 if high == low else 0.0
+            dimension["range"] = [low - pad, high + pad]
+        dimensions.append(dimension)
+    score = columns[-1]["values"] if columns else []
+    line = {"color": score, "colorscale": "Viridis", "showscale": True} if score else {}
+    fig = go.Figure(go.Parcoords(dimensions=dimensions, line=line, labelangle=0, labelside="top"))
+    fig.update_layout(margin={"l": 60, "r": 60, "t": 90, "b": 30})
+    fig.update_layout(title=title, height=height, template="plotly_white")
+    return fig

@@ -16,7 +16,7 @@ from lib.i18n import catalog
 from tests.apptest_helpers import open_page, plotly_specs
 from tests.job_helpers import digits_config, wait
 
-PAGES = ["home", "datasets", "architecture", "training", "runs", "draw", "demos"]
+PAGES = ["home", "datasets", "architecture", "training", "runs", "experiments", "draw", "demos"]
 # A decimal written with a point (0.882, 12.5): wrong in Portuguese. "1.437" (thousands) is fine.
 ENGLISH_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
 THOUSANDS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")

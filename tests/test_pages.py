@@ -9,7 +9,7 @@ import pytest
 from tests import keras_fixtures
 from tests.apptest_helpers import open_page, page_path, plotly_specs, texts
 
-PAGES = ["home", "datasets", "architecture", "training", "runs", "draw", "demos"]
+PAGES = ["home", "datasets", "architecture", "training", "runs", "experiments", "draw", "demos"]
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])

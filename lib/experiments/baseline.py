@@ -104,3 +104,25 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
         "test_samples": len(y_test),
         "seconds": round(time.perf_counter() - start, 2),
     }
+
+
+def summary(root: Path, config: dict[str, Any], lang: str) -> str:
+    """The cached baseline of a run's data in a few words (``linear 0.952 · majority 0.101``), or "—"."""
+    from lib.i18n import number, t
+
+    found = cached_baseline(root, config) if config.get("kind", "fit") == "fit" and "settings" in config else None
+    if not found:
+        return "—"
+    decimals = 3 if found["metric"] == "accuracy" else 2
+    return t("exp.base.summary", lang, metric=found["metric"], linear=number(found["linear"], lang, decimals),
+             majority=number(found["majority"], lang, decimals))  # fmt: skip
+
+
+def beside_best(row: dict[str, Any], text: str) -> dict[str, Any]:
+    """A Runs table row with the ``baseline`` column right after its ``best`` one."""
+    out = {}
+    for key, value in row.items():
+        out[key] = value
+        if key == "best":
+            out["baseline"] = text
+    return out

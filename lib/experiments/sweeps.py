@@ -39,6 +39,7 @@ class SweepParam:
         kind: ``log_float`` (drawn log-uniformly), ``float``, ``int`` or ``choice``.
         low, high: allowed range (numeric kinds).
         grid: the values a grid starts from.
+        options: the values the page offers (a grid picks among them; random ranges span them).
         choices: allowed values (``choice``).
         path: keys of the value in a run config (settings), or None for a layer parameter.
         layer: ``(class_name, config key, skip_output)`` of a layer parameter: the first such
@@ -50,6 +51,7 @@ class SweepParam:
     low: float | None = None
     high: float | None = None
     grid: tuple = ()
+    options: tuple = ()
     choices: tuple = ()
     path: tuple[str, ...] | None = None
     layer: tuple[str, str, bool] | None = None
@@ -110,14 +112,17 @@ def _switch_optimizer(compile_settings: dict[str, Any], name: str) -> None:
 # Declared once; the order is the order of the table's columns and of writing a cell's values
 # (the optimizer before the learning rate, so a swept rate lands in the new optimizer).
 PARAMS: dict[str, SweepParam] = {p.name: p for p in (
-    SweepParam("optimizer", "choice", grid=("Adam", "SGD"), choices=tuple(OPTIMIZERS),
+    SweepParam("optimizer", "choice", grid=("Adam", "SGD"), options=tuple(OPTIMIZERS), choices=tuple(OPTIMIZERS),
                path=("settings", "compile", "optimizer")),
     SweepParam("learning_rate", "log_float", 1e-5, 1.0, (0.001, 0.01),
+               (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3),
                path=("settings", "compile", "optimizer_params", "learning_rate")),
-    SweepParam("batch_size", "int", 4, 1024, (32, 128), path=("settings", "fit", "batch_size")),
-    SweepParam("epochs", "int", 1, 100, (5, 10), path=("settings", "fit", "epochs")),
-    SweepParam("units", "int", 1, 1024, (32, 128), layer=("Dense", "units", True)),
-    SweepParam("dropout", "float", 0.0, 0.9, (0.0, 0.3), layer=("Dropout", "rate", False)),
+    SweepParam("batch_size", "int", 4, 1024, (32, 128), (8, 16, 32, 64, 128, 256, 512),
+               path=("settings", "fit", "batch_size")),
+    SweepParam("epochs", "int", 1, 100, (5, 10), (1, 2, 3, 5, 10, 20, 30, 50), path=("settings", "fit", "epochs")),
+    SweepParam("units", "int", 1, 1024, (32, 128), (8, 16, 32, 64, 128, 256, 512), layer=("Dense", "units", True)),
+    SweepParam("dropout", "float", 0.0, 0.9, (0.0, 0.3), (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6),
+               layer=("Dropout", "rate", False)),
 )}  # fmt: skip
 
 
@@ -268,3 +273,53 @@ def result_rows(store, base: dict[str, Any], sweep_cells: list[dict], status=Non
         state = status(run_id).state if known else "untried"
         rows.append({"values": cell, "run": run_id, "state": state, "metric": metric, "value": value})
     return rows
+
+
+def value_text(name: str, value: Any, lang: str) -> str:
+    """A parameter value as ``lang`` writes it (``0,001`` in Portuguese)."""
+    from lib.i18n import number
+
+    if value is None or PARAMS[name].kind == "choice":
+        return "—" if value is None else str(value)
+    if PARAMS[name].kind == "int":
+        return number(value, lang)
+    text = f"{value:g}"
+    return text.replace(".", ",") if lang == "pt" else text
+
+
+def table_rows(rows: list[dict[str, Any]], lang: str, best: int | None = None) -> list[dict[str, str]]:
+    """Result rows as a table in ``lang``: one column per swept parameter, then state and metric."""
+    from lib.i18n import number, t
+
+    out = []
+    for i, row in enumerate(rows):
+        cells = {t(f"sweep.param.{n}", lang): value_text(n, v, lang) for n, v in row["values"].items()}
+        value = "—" if row["value"] is None else f"{row['metric']} {number(row['value'], lang, 4)}"
+        out.append({
+            "#": str(i + 1), **cells, t("sweep.col.state", lang): t(f"sweep.state.{row['state']}", lang),
+            t("sweep.col.metric", lang): value + (" ★" if i == best else ""), t("sweep.col.run", lang): row["run"],
+        })  # fmt: skip
+    return out
+
+
+def chart_columns(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Parallel-coordinates columns of the finished cells: each swept parameter, then the metric."""
+    from lib.i18n import t
+
+    done = [r for r in rows if r["value"] is not None]
+    if not done:
+        return []
+    columns = []
+    for name in done[0]["values"]:
+        param, values = PARAMS[name], [r["values"][name] for r in done]
+        if param.kind == "choice":
+            names = sorted(set(values))
+            column = {"values": [names.index(v) for v in values], "ticks": dict(enumerate(names))}
+        elif param.kind == "log_float":
+            logs = [math.log10(v) for v in values]
+            column = {"values": logs, "ticks": {lg: value_text(name, v, lang) for lg, v in zip(logs, values)}}
+        else:
+            column = {"values": values}
+        columns.append({"label": t(f"sweep.param.{name}", lang), **column})
+    columns.append({"label": done[0]["metric"], "values": [r["value"] for r in done]})
+    return columns

@@ -1,0 +1,213 @@
+"""Experiments page parts: a sweep of the current setup, and class sweeps that students fill in together."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.arch_tools import use_config
+from app_pages.identity import is_teacher, nickname
+from app_pages.shared import config_messages, lang, live_view, manager, num, plot, session_id, tr
+from app_pages.train_tools import show_run
+from lib import charts
+from lib.experiments import class_sweeps, sweeps
+from lib.train.config_check import ConfigError, config_problems
+
+MODES = ("grid", "random")
+
+
+def _labels(prefix: str, names) -> dict:
+    return {n: tr(f"{prefix}.{n}") for n in names}
+
+
+def _values_widget(name: str, mode: str) -> list:
+    """The values (grid) or the range / choices (random) of one parameter, from its declaration."""
+    param = sweeps.PARAMS[name]
+    texts = {v: sweeps.value_text(name, v, lang()) for v in param.options}
+    label = tr(f"sweep.param.{name}")
+    if mode == "random" and param.kind != "choice":
+        low, high = st.select_slider(label, param.options, value=(param.grid[0], param.grid[-1]),
+                                     format_func=texts.__getitem__, key=f"sweep.range.{name}")  # fmt: skip
+        return [low, high]
+    return st.multiselect(label, param.options, default=list(param.grid), format_func=texts.__getitem__,
+                          key=f"sweep.values.{name}", placeholder=tr("app.choose"))  # fmt: skip
+
+
+def plan_form(base: dict) -> sweeps.SweepPlan:
+    """Parameters to vary, their values, grid or random, and the budget (widgets from ``sweeps.PARAMS``)."""
+    left, right = st.columns([2, 1], gap="large")
+    names = list(sweeps.PARAMS)
+    param_labels = _labels("sweep.param", names)
+    with left:
+        chosen = st.multiselect(tr("sweep.params"), names, default=["learning_rate", "batch_size"],
+                                format_func=param_labels.__getitem__, key="sweep.params",
+                                placeholder=tr("app.choose"), help=tr("sweep.params_help"))  # fmt: skip
+    with right:
+        modes = _labels("sweep.mode", MODES)
+        mode = st.radio(tr("sweep.mode"), MODES, format_func=modes.__getitem__, horizontal=True, key="sweep.mode",
+                        help=tr("sweep.mode_help"))  # fmt: skip
+        budget = st.number_input(tr(f"sweep.budget.{mode}"), 0, sweeps.MAX_CELLS * 2, 0 if mode == "grid" else 8,
+                                 key=f"sweep.budget.{mode}", help=tr(f"sweep.budget_help.{mode}"))  # fmt: skip
+    cols = st.columns(max(1, min(3, len(chosen))))
+    values = {}
+    for i, name in enumerate(chosen):
+        with cols[i % len(cols)]:
+            values[name] = _values_widget(name, mode)
+    return sweeps.SweepPlan(values, mode, int(budget), seed=base["settings"]["fit"]["seed"])
+
+
+def plan_messages(plan: sweeps.SweepPlan, base: dict) -> list[dict] | None:
+    """Explain what is wrong with ``plan`` (translated); its cells when it can run."""
+    problems = sweeps.plan_problems(plan, base)
+    for problem in problems:
+        values = dict(problem.values)
+        if "param" in values:
+            values["param"] = tr(f"sweep.param.{values['param']}")
+        for key in ("value", "low", "high"):
+            if isinstance(values.get(key), float):
+                values[key] = sweeps.value_text(problem.values["param"], values[key], lang())
+        st.error(tr(f"sweep.err.{problem.code}", **values))
+    if problems:
+        return None
+    cells = sweeps.cells(plan)
+    refused = config_problems(sweeps.cell_config(base, cells[0]))
+    for text in config_messages(refused):
+        st.error(text)
+    if refused:
+        return None
+    st.caption(tr("sweep.cells", n=len(cells)))
+    return cells
+
+
+def run_sweep(base: dict, cells: list[dict]) -> None:
+    """Submit every cell (in the script body); the ones trained before come from the cache."""
+
+    def submit(config: dict):
+        return manager().submit(config, owner=session_id(), exclusive=False, nickname=nickname())
+
+    try:
+        outcomes = sweeps.submit_cells(submit, base, cells)
+    except ConfigError as err:
+        for text in config_messages(err.problems):
+            st.error(text)
+        return
+    st.session_state["sweep.current"] = {"base": base, "cells": cells}
+    cached = sum(s.outcome == "cached" for s in outcomes)
+    st.session_state["sweep.note"] = tr("sweep.submitted", n=len(cells), cached=cached)
+
+
+def open_for_class(base: dict, cells: list[dict]) -> None:
+    """A teacher's button: the same cells as a class sweep, filled in by the students."""
+    title = tr("sweep.class.title_auto", model=base["spec"]["name"], n=len(cells))
+    sid = class_sweeps.open_sweep(manager().store.root, base, cells, teacher=nickname(), title=title)
+    st.session_state["sweep.class.pick"] = sid
+    st.session_state["sweep.note"] = tr("sweep.class.opened", title=title)
+
+
+def _use_best(config: dict) -> None:
+    use_config(config)
+    st.session_state["sweep.best_note"] = True
+
+
+def _busy(run_ids: list[str]) -> bool:
+    return any(manager().is_active(r) for r in run_ids)
+
+
+def results(base: dict, cells: list[dict], key: str, who: list[str] | None = None) -> None:
+    """The sweep's table, parallel-coordinates chart and best cell, live while cells train."""
+    rows = sweeps.result_rows(manager().store, base, cells, manager().status)
+    best = sweeps.best_index(rows)
+    done = sum(r["state"] in ("done", "failed", "stopped") for r in rows)
+    st.progress(done / len(rows), tr("sweep.progress", done=done, n=len(rows)))
+    table = sweeps.table_rows(rows, lang(), best)
+    if who is not None:
+        for row, name in zip(table, who):
+            row[tr("sweep.col.who")] = name or "—"
+    st.dataframe(table, hide_index=True, key=f"{key}.table")
+    if columns := sweeps.chart_columns(rows, lang()):
+        plot(st, charts.parallel_coordinates(columns, tr("sweep.chart")), key=f"{key}.chart")
+    if best is None:
+        return
+    values = ", ".join(f"{tr(f'sweep.param.{n}')} {sweeps.value_text(n, v, lang())}" for n, v in cells[best].items())
+    st.success(tr("sweep.best", cell=best + 1, values=values, metric=rows[best]["metric"],
+                  value=num(rows[best]["value"], 4)))  # fmt: skip
+    st.button(tr("sweep.use_best"), key=f"{key}.use_best", on_click=_use_best,
+              args=(sweeps.cell_config(base, cells[best]),), help=tr("sweep.use_best_help"))  # fmt: skip
+    if st.session_state.pop("sweep.best_note", False):
+        st.info(tr("sweep.best_loaded"))
+
+
+def sweep_panel(base: dict) -> None:
+    """Vary the current setup: the form, the buttons, and the live results of this session's sweep."""
+    st.caption(tr("sweep.intro"))
+    plan = plan_form(base)
+    cells = plan_messages(plan, base)
+    buttons = st.columns([1, 1, 3])
+    if buttons[0].button(tr("sweep.run"), type="primary", disabled=cells is None, key="sweep.run"):
+        run_sweep(base, cells)
+    if is_teacher() and buttons[1].button(tr("sweep.class.open"), disabled=cells is None, key="sweep.class.open"):
+        open_for_class(base, cells)
+    if note := st.session_state.pop("sweep.note", None):
+        st.info(note)
+    current = st.session_state.get("sweep.current")
+    if current:
+        st.subheader(tr("sweep.results"))
+        ids = [r["run"] for r in sweeps.result_rows(manager().store, current["base"], current["cells"])]
+        live_view(lambda: results(current["base"], current["cells"], "sweep.mine"), lambda: _busy(ids), 2.0)
+
+
+def _state_of(run_id: str) -> str | None:
+    return manager().status(run_id).state if manager().store.exists(run_id) else None
+
+
+def _take_next(sid: str) -> None:
+    """Take the next untried cell and train it as this student's run (in the script body)."""
+    root = manager().store.root
+    taken = class_sweeps.take_next(root, sid, nickname(), _state_of)
+    if taken is None:
+        st.session_state["sweep.note"] = tr("sweep.class.none_left")
+        return
+    index, config = taken
+    submitted = manager().submit(config, owner=session_id(), nickname=nickname())
+    if submitted.outcome in ("busy", "not_owner", "failed"):
+        class_sweeps.give_back(root, sid, index, nickname())
+        st.session_state["sweep.note"] = tr(f"sweep.class.{submitted.outcome}")
+        return
+    st.session_state["sweep.class.mine"] = (sid, index, submitted.run_id)
+    st.session_state["sweep.note"] = tr("sweep.class.took", cell=index + 1)
+
+
+def class_panel() -> None:
+    """The class sweeps: pick one, train its next untried cell, watch the grid fill in."""
+    root = manager().store.root
+    found = class_sweeps.list_sweeps(root)
+    if not found:
+        st.info(tr("sweep.class.none_open" if not is_teacher() else "sweep.class.none_teacher"))
+        return
+    titles = {s["id"]: tr("sweep.class.item", title=s["title"], n=len(s["cells"]), teacher=s.get("teacher") or "—",
+                          state=tr("sweep.class.open_state" if s.get("open") else "sweep.class.closed_state"))
+              for s in found}  # fmt: skip
+    if st.session_state.get("sweep.class.pick") not in titles:
+        st.session_state.pop("sweep.class.pick", None)
+    sid = st.selectbox(tr("sweep.class.pick"), list(titles), format_func=titles.__getitem__, key="sweep.class.pick")
+    sweep = class_sweeps.load(root, sid)
+    cols = st.columns([1, 1, 3])
+    if cols[0].button(tr("sweep.class.next"), type="primary", disabled=not sweep.get("open"), key="sweep.class.next"):
+        _take_next(sid)
+    if is_teacher() and sweep.get("open") and cols[1].button(tr("sweep.class.close"), key="sweep.class.close"):
+        class_sweeps.close_sweep(root, sid)
+        st.rerun()
+    if note := st.session_state.pop("sweep.note", None):
+        st.info(note)
+    mine = st.session_state.get("sweep.class.mine")
+    cells = [c["values"] for c in sweep["cells"]]
+    ids = [class_sweeps.cell_run(sweep, i) for i in range(len(cells))]
+
+    def view() -> None:
+        fresh = class_sweeps.load(root, sid) or sweep
+        results(fresh["base"], cells, "sweep.class", who=[c["taken_by"] for c in fresh["cells"]])
+        if mine and mine[0] == sid:
+            st.markdown(f"**{tr('sweep.class.your_cell', cell=mine[1] + 1)}**")
+            show_run(mine[2], with_controls=False)
+
+    # A class sweep fills in from other students' runs too: poll while it is open.
+    live_view(view, lambda: bool(sweep.get("open")) and (_busy(ids) or any(_state_of(r) is None for r in ids)), 3.0)
