@@ -76,7 +76,7 @@ def baseline_panel(base: dict) -> None:
 def folds_panel(base: dict) -> None:
     """K-fold cross-validation of this setup: k runs, mean ± std, the folds' curves overlaid."""
     st.caption(tr("exp.cv.intro"))
-    k = int(st.number_input(tr("exp.cv.k"), folds.K_MIN, folds.K_MAX, 3, key="exp.cv.k"))
+    k = int(st.columns([1, 3])[0].number_input(tr("exp.cv.k"), folds.K_MIN, folds.K_MAX, 3, key="exp.cv.k"))
     labels = _training_labels(json.dumps(base, sort_keys=True))
     samples = len(labels) if labels is not None else base["train_samples"] or k
     if problem := reports.fold_problem(labels, samples, k):
@@ -133,6 +133,10 @@ def _imbalance_view(current: dict, names: list[str]) -> None:
     states = {way: manager().status(r).state for way, r in runs.items()}
     st.dataframe([{tr("exp.imb.col.way"): tr(f"exp.imb.way.{w}"), tr("sweep.col.state"): tr(f"sweep.state.{s}"),
                    tr("sweep.col.run"): runs[w]} for w, s in states.items()], hide_index=True)  # fmt: skip
+    for way, run_id in runs.items():
+        if states[way] == "failed":
+            status = manager().status(run_id)
+            st.error(f"{tr(f'exp.imb.way.{way}')}: " + tr(f"train.msg.{status.message}", detail=status.detail))
     if any(s != "done" for s in states.values()):
         return
     with st.spinner(tr("runs.evaluating")):

@@ -97,7 +97,7 @@ def run_sweep(base: dict, cells: list[dict]) -> None:
 
 def open_for_class(base: dict, cells: list[dict]) -> None:
     """A teacher's button: the same cells as a class sweep, filled in by the students."""
-    title = tr("sweep.class.title_auto", model=base["spec"]["name"], n=len(cells))
+    title = base["spec"]["name"]  # the list shows the cell count in each reader's language
     sid = class_sweeps.open_sweep(manager().store.root, base, cells, teacher=nickname(), title=title)
     st.session_state["sweep.class.pick"] = sid
     st.session_state["sweep.note"] = tr("sweep.class.opened", title=title)
@@ -127,7 +127,9 @@ def results(base: dict, cells: list[dict], key: str, who: list[str] | None = Non
         plot(st, charts.parallel_coordinates(columns, tr("sweep.chart")), key=f"{key}.chart")
     if best is None:
         return
-    values = ", ".join(f"{tr(f'sweep.param.{n}')} {sweeps.value_text(n, v, lang())}" for n, v in cells[best].items())
+    cell = cells[best]
+    values = ", ".join(f"{tr(f'sweep.param.{n}')} {sweeps.value_text(n, cell[n], lang())}"
+                       for n in sweeps.ordered(cell))  # fmt: skip
     st.success(tr("sweep.best", cell=best + 1, values=values, metric=rows[best]["metric"],
                   value=num(rows[best]["value"], 4)))  # fmt: skip
     st.button(tr("sweep.use_best"), key=f"{key}.use_best", on_click=_use_best,
@@ -141,10 +143,10 @@ def sweep_panel(base: dict) -> None:
     st.caption(tr("sweep.intro"))
     plan = plan_form(base)
     cells = plan_messages(plan, base)
-    buttons = st.columns([1, 1, 3])
-    if buttons[0].button(tr("sweep.run"), type="primary", disabled=cells is None, key="sweep.run"):
+    buttons = st.container(horizontal=True)
+    if buttons.button(tr("sweep.run"), type="primary", disabled=cells is None, key="sweep.run"):
         run_sweep(base, cells)
-    if is_teacher() and buttons[1].button(tr("sweep.class.open"), disabled=cells is None, key="sweep.class.open"):
+    if is_teacher() and buttons.button(tr("sweep.class.open"), disabled=cells is None, key="sweep.class.open"):
         open_for_class(base, cells)
     if note := st.session_state.pop("sweep.note", None):
         st.info(note)
@@ -190,10 +192,10 @@ def class_panel() -> None:
         st.session_state.pop("sweep.class.pick", None)
     sid = st.selectbox(tr("sweep.class.pick"), list(titles), format_func=titles.__getitem__, key="sweep.class.pick")
     sweep = class_sweeps.load(root, sid)
-    cols = st.columns([1, 1, 3])
-    if cols[0].button(tr("sweep.class.next"), type="primary", disabled=not sweep.get("open"), key="sweep.class.next"):
+    buttons = st.container(horizontal=True)
+    if buttons.button(tr("sweep.class.next"), type="primary", disabled=not sweep.get("open"), key="sweep.class.next"):
         _take_next(sid)
-    if is_teacher() and sweep.get("open") and cols[1].button(tr("sweep.class.close"), key="sweep.class.close"):
+    if is_teacher() and sweep.get("open") and buttons.button(tr("sweep.class.close"), key="sweep.class.close"):
         class_sweeps.close_sweep(root, sid)
         st.rerun()
     if note := st.session_state.pop("sweep.note", None):

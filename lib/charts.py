@@ -381,11 +381,13 @@ def parallel_coordinates(columns: list[dict], title: str, height: int = 380) -> 
     """One line per sweep cell through its parameters to its score (the last column colours the lines).
 
     Each column is ``{"label", "values"}`` plus ``"ticks"`` (``{value: text}``) for columns that
-    are not plain numbers (choices, log-scaled learning rates).
+    are not plain numbers (choices, log-scaled learning rates), or a d3 ``"format"`` for numbers.
     """
     dimensions = []
     for column in columns:
         dimension = {"label": column["label"], "values": column["values"]}
+        if fmt := column.get("format"):
+            dimension["tickformat"] = fmt
         if ticks := column.get("ticks"):
             dimension.update(tickvals=list(ticks), ticktext=list(ticks.values()))
             low, high = min(ticks), max(ticks)

@@ -4,9 +4,9 @@ The config key ``"imbalance": {"classes": [ids], "keep": share, "oversample": ho
 only ``keep`` of the training samples of ``classes`` (the test set stays as it is, so
 per-class recall is measured honestly). ``oversample`` (optional, default ``"none"``) copies
 the rare classes' training samples until each has as many as the median class, as plain
-``"copies"`` or each copy passed through Keras's augmentation layers (``"augment"``). Class
-weights are a fit setting (``FitSettings.class_weight``), computed here from the labels.
-Nothing here imports ``lib.train``; Keras is imported only to augment, in the training worker.
+``"copies"`` or each copy shifted and turned a little (``"augment"``). Class weights are a
+fit setting (``FitSettings.class_weight``), computed here from the labels. Nothing here
+imports ``lib.train`` or Keras.
 """
 
 from __future__ import annotations
@@ -16,13 +16,11 @@ from typing import Any
 import numpy as np
 
 OVERSAMPLE = ("none", "copies", "augment")
-# The augmentation layers (names of the layer registry) a rare class's copies go through: a
-# shift of about one pixel on 8×8 digits, small rotations and zooms. No flips: a mirrored 2 is no 2.
-AUGMENTATION = (
-    ("RandomTranslation", {"height_factor": 0.125, "width_factor": 0.125, "fill_mode": "constant"}),
-    ("RandomRotation", {"factor": 0.04, "fill_mode": "constant"}),
-    ("RandomZoom", {"height_factor": 0.1, "fill_mode": "constant"}),
-)
+# How a rare class's copies are changed: shifted by up to an eighth of the image (one pixel on
+# the 8×8 digits) and turned by up to 10 degrees. No flips: a mirrored 2 is no 2. Done with
+# NumPy/SciPy, not Keras's augmentation layers: those need TensorFlow, which a JAX worker never loads.
+MAX_SHIFT = 0.125
+MAX_DEGREES = 10.0
 
 
 def imbalance_ok(imbalance: Any, num_classes: int) -> bool:
@@ -78,14 +76,18 @@ def oversample_indices(labels: np.ndarray, seed: int) -> np.ndarray:
 
 
 def augment(images: np.ndarray, seed: int) -> np.ndarray:
-    """``images`` (N, H, W, C) each passed once through :data:`AUGMENTATION` (random, training mode)."""
-    import keras
+    """``images`` (N, H, W, C) each randomly shifted and turned a little (empty borders filled with 0)."""
+    from scipy import ndimage
 
-    from lib.model.layers import REGISTRY
-
-    layers = [getattr(keras.layers, name)(**config, seed=seed) for name, config in AUGMENTATION if name in REGISTRY]
-    out = keras.Sequential(layers)(images.astype("float32"), training=True)
-    return np.clip(np.asarray(out), 0.0, 1.0).astype(images.dtype)
+    rng = np.random.default_rng(seed)
+    out = np.empty_like(images)
+    height, width = images.shape[1:3]
+    for i, image in enumerate(images):
+        limit = (max(1, round(height * MAX_SHIFT)), max(1, round(width * MAX_SHIFT)))
+        shift = (rng.integers(-limit[0], limit[0] + 1), rng.integers(-limit[1], limit[1] + 1), 0)
+        turned = ndimage.rotate(image, rng.uniform(-MAX_DEGREES, MAX_DEGREES), axes=(0, 1), reshape=False, order=1)
+        out[i] = ndimage.shift(turned, shift, order=0, cval=0.0)
+    return np.clip(out, 0.0, 1.0)
 
 
 def oversample(x: np.ndarray, y: np.ndarray, how: str, seed: int) -> tuple[np.ndarray, np.ndarray]:

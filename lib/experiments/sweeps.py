@@ -275,6 +275,11 @@ def result_rows(store, base: dict[str, Any], sweep_cells: list[dict], status=Non
     return rows
 
 
+def ordered(values: dict[str, Any]) -> list[str]:
+    """The parameter names of a cell in :data:`PARAMS` order (a cell read back from JSON is sorted by name)."""
+    return [n for n in PARAMS if n in values]
+
+
 def value_text(name: str, value: Any, lang: str) -> str:
     """A parameter value as ``lang`` writes it (``0,001`` in Portuguese)."""
     from lib.i18n import number
@@ -293,7 +298,7 @@ def table_rows(rows: list[dict[str, Any]], lang: str, best: int | None = None) -
 
     out = []
     for i, row in enumerate(rows):
-        cells = {t(f"sweep.param.{n}", lang): value_text(n, v, lang) for n, v in row["values"].items()}
+        cells = {t(f"sweep.param.{n}", lang): value_text(n, row["values"][n], lang) for n in ordered(row["values"])}
         value = "—" if row["value"] is None else f"{row['metric']} {number(row['value'], lang, 4)}"
         out.append({
             "#": str(i + 1), **cells, t("sweep.col.state", lang): t(f"sweep.state.{row['state']}", lang),
@@ -310,7 +315,7 @@ def chart_columns(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]
     if not done:
         return []
     columns = []
-    for name in done[0]["values"]:
+    for name in ordered(done[0]["values"]):
         param, values = PARAMS[name], [r["values"][name] for r in done]
         if param.kind == "choice":
             names = sorted(set(values))
@@ -319,7 +324,7 @@ def chart_columns(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]
             logs = [math.log10(v) for v in values]
             column = {"values": logs, "ticks": {lg: value_text(name, v, lang) for lg, v in zip(logs, values)}}
         else:
-            column = {"values": values}
+            column = {"values": values, "format": "d" if param.kind == "int" else ".2f"}
         columns.append({"label": t(f"sweep.param.{name}", lang), **column})
-    columns.append({"label": done[0]["metric"], "values": [r["value"] for r in done]})
+    columns.append({"label": done[0]["metric"], "values": [r["value"] for r in done], "format": ".4~f"})
     return columns

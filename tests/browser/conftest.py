@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "tests" / "output"
 CHROMIUM = os.environ.get("KP_CHROMIUM", "/usr/bin/chromium")
+TEACHER_PASSPHRASE = "browser-teacher"  # teacher mode is on in the test server (tests/browser/test_sweep_browser.py)
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -47,6 +48,7 @@ def app_url():
         "KP_RUNS_DIR": str(home / "runs"),
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "KP_EXECUTOR": "process",  # the real default: jobs train in warm worker processes
+        "KP_TEACHER_PASSPHRASE": TEACHER_PASSPHRASE,
     }
     log = (home / "server.log").open("w")
     proc = subprocess.Popen(

@@ -1,0 +1,61 @@
+"""A class sweep in real browsers: a teacher opens it, two students (two contexts) take different cells.
+
+Each student's "Train the next cell" takes an untried cell as their own run; both pages
+then show the grid filling in with the other's cell too.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def _student(browser, app_url, nick: str, lang: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR" if lang == "pt" else "en-US")
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    tab.goto(f"{app_url}/experiments?lang={lang}&nick={nick}")
+    return context, tab
+
+
+def test_two_students_fill_a_class_sweep_with_different_cells(browser, app_url):
+    contexts = []
+    try:
+        context, teacher = _student(browser, app_url, "prof", "en")
+        contexts.append(context)
+        teacher.get_by_text("Teacher mode", exact=True).click()
+        passphrase = teacher.get_by_label("Teacher passphrase")
+        passphrase.fill(TEACHER_PASSPHRASE)
+        passphrase.press("Enter")
+        teacher.get_by_text("Teacher mode: you see and manage every run.").wait_for()
+        # The default sweep of the default setup: learning rate × batch size on digits (seconds per cell).
+        teacher.get_by_text("4 cells, one run each.").wait_for()
+        teacher.get_by_role("button", name="Open for the class", exact=True).click()
+        teacher.get_by_text(re.compile("Class sweep “.*” is open")).wait_for()
+
+        context, ana = _student(browser, app_url, "ana", "en")
+        contexts.append(context)
+        ana.get_by_text("Class sweeps", exact=True).click()
+        ana.get_by_role("button", name="Train the next cell", exact=True).click()
+        ana.get_by_text("You took cell 1: it trains as your run.").wait_for()
+
+        context, bia = _student(browser, app_url, "bia", "pt")
+        contexts.append(context)
+        bia.get_by_text("Varreduras da turma", exact=True).click()
+        bia.get_by_role("button", name="Treinar a próxima célula", exact=True).click()
+        bia.get_by_text("Você pegou a célula 2: ela treina como sua execução.").wait_for()
+
+        # Both cells train at once in the worker pool; each page sees the other's cell finish.
+        ana.get_by_text("2 of 4 cells finished").wait_for(timeout=120_000)
+        bia.get_by_text("2 de 4 células terminadas").wait_for(timeout=120_000)
+        ana.get_by_text("Your cell: 1").wait_for()
+        screenshot(ana, "class-sweep-en")
+        screenshot(bia, "class-sweep-pt")
+    finally:
+        for context in contexts:
+            context.close()
