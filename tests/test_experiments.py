@@ -174,3 +174,24 @@ def test_the_baseline_is_computed_once_per_data_and_beats_chance(tmp_path, monke
     monkeypatch.setattr(baseline, "compute", lambda c: pytest.fail("computed twice"))
     assert baseline.baseline(tmp_path, other_model) == result
     assert baseline.cached_baseline(tmp_path, digits_config(samples=400)) is None
+
+
+def test_the_exported_script_trains_with_balanced_class_weights(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from lib.model.analysis import Target, analyse
+    from lib.model.codegen import export_script
+    from lib.model.presets import PRESETS
+
+    settings = PRESETS["digits_mlp"].settings()
+    settings.fit.class_weight = "balanced"
+    spec, target = PRESETS["digits_mlp"].spec((8, 8, 1)), Target("classes", 10)
+    text = export_script(spec, analyse(spec, target), "digits", target, settings)
+    assert "class_weight=class_weight," in text
+    script = tmp_path / "weighted.py"
+    script.write_text(text)
+    out = subprocess.run([sys.executable, str(script), "--samples", "300", "--epochs", "1"], capture_output=True,
+                         text=True, timeout=300, check=True)  # fmt: skip
+    assert json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])["test"]

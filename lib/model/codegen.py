@@ -44,7 +44,7 @@ def main():
     if args.samples:
         x_train, y_train = x_train[: args.samples], y_train[: args.samples]
         x_test, y_test = x_test[: max(args.samples // 4, 10)], y_test[: max(args.samples // 4, 10)]
-{encode}{held_out}
+{encode}{held_out}{class_weight_code}
     model = build_model()
     model.compile(
         optimizer=keras.optimizers.{optimizer}({optimizer_args}),
@@ -54,7 +54,7 @@ def main():
     model.summary()
     model.fit(
         x_train, y_train, epochs=args.epochs, batch_size={batch_size}, validation_split={validation_split},
-        validation_data={validation_data}, shuffle={shuffle}, callbacks=[{callbacks}],
+        validation_data={validation_data}, shuffle={shuffle}, callbacks=[{callbacks}], class_weight={class_weight},
     )
     test = model.evaluate(x_test, y_test, return_dict=True, verbose=0)
     shapes = {{layer.name: list(layer.output.shape[1:]) for layer in model.layers}}
@@ -111,6 +111,13 @@ _HELD_OUT = """    # A stratified random share of the training data held out as 
     x_train, x_val, y_train, y_val = train_test_split(
         x_train, y_train, test_size={fraction}, stratify=stratify, random_state={seed}
     )
+"""
+
+
+_CLASS_WEIGHT = """    # Balanced class weights, as the app computes them: n / (classes present × the class's count).
+    labels = y_train.argmax(axis=-1) if y_train.ndim == 2 and y_train.shape[-1] > 1 else y_train.reshape(-1)
+    counts = np.bincount(labels.astype(int), minlength={classes})
+    class_weight = {{c: float(len(labels) / ((counts > 0).sum() * k)) if k else 1.0 for c, k in enumerate(counts)}}
 """
 
 
@@ -243,6 +250,7 @@ def export_script(
         callbacks.append(f"keras.callbacks.ReduceLROnPlateau(patience={max(1, int(f.patience) // 2)})")
     callbacks.append("keras.callbacks.TerminateOnNaN()")
     held_out = f.validation == "held_out" and f.validation_split > 0
+    weighted = f.class_weight == "balanced" and target.kind == "classes"
     main = _MAIN.format(
         epochs=int(f.epochs),
         samples=int(samples),
@@ -258,6 +266,8 @@ def export_script(
         held_out=_HELD_OUT.format(fraction=float(f.validation_split), seed=int(f.seed)) if held_out else "",
         shuffle=bool(f.shuffle),
         callbacks=", ".join(callbacks),
+        class_weight_code=_CLASS_WEIGHT.format(classes=max(2, int(target.num_classes))) if weighted else "",
+        class_weight="class_weight" if weighted else "None",
     )
     header = _HEADER.format(title=safe_name(spec.name), dataset=safe_name(dataset), filename=safe_name(filename))
     data = data_code if data_code is not None else _load_code(datasets.REGISTRY[dataset], f.test_fraction, f.seed)
