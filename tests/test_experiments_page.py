@@ -13,6 +13,13 @@ def _grid(at, params: dict[str, list]) -> None:
         at.multiselect(key=f"sweep.values.{name}").set_value(values).run()
 
 
+def _baseline(at) -> None:
+    """Compute the baseline unless it is on disk already (another test of the session may have)."""
+    if "exp.base.run" in [b.key for b in at.button]:
+        at.button(key="exp.base.run").click().run()
+    assert at.metric, "no baseline shown"
+
+
 def test_a_grid_sweep_fills_its_table_and_chart_and_the_best_cell_goes_to_training():
     at = open_page("experiments", "en")
     assert at.radio(key="widget.exp.kind").value == "sweep"
@@ -55,9 +62,46 @@ def test_bad_sweeps_are_explained_in_portuguese():
     at.radio(key="widget.exp.kind").set_value("class").run()
     assert "Nenhuma varredura da turma aberta ainda" in texts(at)
     at.radio(key="widget.exp.kind").set_value("baseline").run()
-    at.button(key="exp.base.run").click().run()
+    _baseline(at)
     assert not at.exception
     assert at.metric[0].label == "Sempre a classe mais frequente (acurácia no teste)"
     assert "Guardada no servidor" in texts(at)
     at.radio(key="widget.exp.kind").set_value("folds").run()
     assert at.button(key="exp.cv.run").label == "Validar de forma cruzada (3 execuções)"
+
+
+def test_every_experiment_with_its_results_speaks_portuguese():
+    """The i18n scan of tests/test_i18n_pages.py over each panel once its runs are done (not just the form)."""
+    from lib.i18n import SEPARATORS
+    from lib.model.presets import PRESETS
+    from tests.test_i18n_pages import ENGLISH_ONLY, _visible, english_decimals
+
+    at = open_page("experiments", "pt", nick="scan")
+    settings = PRESETS["digits_mlp"].settings()
+    settings.fit.epochs = 3
+    at.session_state["train.settings"] = settings
+    at.run()
+
+    def scan(kind: str) -> None:
+        shown, cells = _visible(at)
+        assert not sorted({s for s in shown + cells if s in ENGLISH_ONLY}), kind
+        assert not sorted({d for s in shown + cells for d in english_decimals(s)}), kind
+        assert all(json.loads(s)["layout"].get("separators") == SEPARATORS["pt"] for s in plotly_specs(at)), kind
+
+    _grid(at, {"learning_rate": [0.001, 0.01]})
+    at.button(key="sweep.run").click().run()
+    rerun_until(at, lambda a: len(a.dataframe) > 0 and set(a.dataframe[0].value["Estado"]) == {"concluída"})
+    scan("sweep")
+    at.radio(key="widget.exp.kind").set_value("folds").run()
+    at.number_input(key="exp.cv.k").set_value(2).run()
+    at.button(key="exp.cv.run").click().run()
+    rerun_until(at, lambda a: len(a.metric) > 0 and "2 de 2 dobras" in a.metric[0].label)
+    scan("folds")
+    at.radio(key="widget.exp.kind").set_value("imbalance").run()
+    at.button(key="exp.imb.run").click().run()
+    rerun_until(at, lambda a: "Revocação: a fração" in texts(a))
+    assert any("Revoca" in json.loads(s)["layout"]["title"]["text"] for s in plotly_specs(at))
+    scan("imbalance")
+    at.radio(key="widget.exp.kind").set_value("baseline").run()
+    _baseline(at)
+    scan("baseline")
