@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.apptest_helpers import open_page, plotly_specs, rerun_until, texts
+from tests.apptest_helpers import open_page, page_path, plotly_specs, rerun_until, texts
 
 
 def _grid(at, params: dict[str, list]) -> None:
@@ -105,3 +105,8 @@ def test_every_experiment_with_its_results_speaks_portuguese():
     at.radio(key="widget.exp.kind").set_value("baseline").run()
     _baseline(at)
     scan("baseline")
+    # The Runs table shows the baseline of each run's data beside its best validation score.
+    at.switch_page(page_path("runs")).run()
+    table = at.dataframe[0].value
+    assert list(table.columns).index("Linha de base (teste)") == list(table.columns).index("Melhor validação") + 1
+    assert any(cell.startswith("accuracy: linear 0,9") for cell in table["Linha de base (teste)"])
