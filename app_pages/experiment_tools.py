@@ -141,7 +141,8 @@ def _imbalance_view(current: dict, names: list[str]) -> None:
         return
     with st.spinner(tr("runs.evaluating")):
         reports_by_way = {w: _evaluate(r, store.best_model_path(r).stat().st_mtime) for w, r in runs.items()}
-    st.dataframe(reports.recall_rows(reports_by_way, names, current["classes"], lang()), hide_index=True)
+    recall_table = reports.recall_rows(reports_by_way, names, current["classes"], lang())
+    st.dataframe(recall_table, hide_index=True, height=36 * (len(recall_table) + 1) + 4)  # every row, no scrolling
     recalls = {tr(f"exp.imb.way.{w}"): np.array([r["report"][str(c)]["recall"] for c in range(len(names))])
                for w, r in reports_by_way.items()}  # fmt: skip
     plot(st, charts.class_balance(recalls, names, tr("exp.imb.chart"), tr("exp.imb.recall")), key="exp.imb.chart")

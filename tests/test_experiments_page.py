@@ -80,6 +80,7 @@ def test_every_experiment_with_its_results_speaks_portuguese():
     settings = PRESETS["digits_mlp"].settings()
     settings.fit.epochs = 3
     at.session_state["train.settings"] = settings
+    at.session_state["data.train_samples"] = 600
     at.run()
 
     def scan(kind: str) -> None:
