@@ -192,6 +192,9 @@ def class_panel() -> None:
         st.session_state.pop("sweep.class.pick", None)
     sid = st.selectbox(tr("sweep.class.pick"), list(titles), format_func=titles.__getitem__, key="sweep.class.pick")
     sweep = class_sweeps.load(root, sid)
+    if sweep is None:  # deleted or damaged since the list was read
+        st.session_state.pop("sweep.class.pick", None)
+        st.rerun()
     buttons = st.container(horizontal=True)
     if buttons.button(tr("sweep.class.next"), type="primary", disabled=not sweep.get("open"), key="sweep.class.next"):
         _take_next(sid)
