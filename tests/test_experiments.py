@@ -104,6 +104,23 @@ def test_two_students_never_get_the_same_cell_of_a_class_sweep(tmp_path):
     assert [s["id"] for s in class_sweeps.list_sweeps(tmp_path)] == [sid]
 
 
+def _take_two(root: Path, sid: str, nick: str) -> list:
+    return [(taken or (None,))[0] for taken in (class_sweeps.take_next(root, sid, f"{nick}{i}", lambda r: None)
+                                                for i in range(2))]  # fmt: skip
+
+
+def test_server_processes_taking_cells_at_once_never_share_one(tmp_path):
+    """The lock holds across processes too (two servers on one run store)."""
+    import multiprocessing
+
+    cells = sweeps.cells(sweeps.SweepPlan({"epochs": [1, 2, 3], "batch_size": [16, 32, 64]}))
+    sid = class_sweeps.open_sweep(tmp_path, digits_config(), cells, teacher="prof")
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        got = pool.starmap(_take_two, [(tmp_path, sid, f"p{i}-") for i in range(6)])
+    taken = [i for pair in got for i in pair if i is not None]
+    assert sorted(taken) == list(range(9))  # 12 asks, 9 cells: each cell once, 3 asks get none
+
+
 def test_three_fold_cross_validation_gives_three_runs_with_a_mean(manager):
     base = digits_config(epochs=1, samples=300)
     configs = folds.fold_configs(base, 3)
