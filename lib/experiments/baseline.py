@@ -10,6 +10,7 @@ once per data key and kept in ``<runs_dir>/.baselines/<key>.json`` (written atom
 from __future__ import annotations
 
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,7 @@ def baseline(root: Path, config: dict[str, Any]) -> dict[str, Any]:
 
 def compute(config: dict[str, Any]) -> dict[str, Any]:
     """Fit both baselines on ``config``'s training data and score them on its test set."""
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -82,8 +84,12 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
     if len(y_train) > LINEAR_MAX_SAMPLES:
         keep = datasets.subset_indices(y_train, LINEAR_MAX_SAMPLES, 0, stratify=classes)
         linear_x, linear_y = x_train[keep], y_train[keep]
-    model = LogisticRegression(max_iter=300) if classes else Ridge(alpha=1.0)
-    linear = make_pipeline(StandardScaler(), model).fit(linear_x, linear_y)
+    # C=0.1: some regularisation converges in seconds where the default ran out of iterations on
+    # Fashion-MNIST (31 s, 0.796) and scores as well or better (0.821 there, 0.967 on the digits).
+    model = LogisticRegression(C=0.1, max_iter=300, tol=1e-3) if classes else Ridge(alpha=1.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        linear = make_pipeline(StandardScaler(), model).fit(linear_x, linear_y)
     predicted = linear.predict(x_test)
     if classes:
         majority = int(np.bincount(y_train).argmax())
@@ -99,6 +105,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
         "metric": "accuracy" if classes else "mae",
         **scores,
         "linear_model": type(model).__name__,
+        "converged": not any(issubclass(w.category, ConvergenceWarning) for w in caught),
         "train_samples": len(y_train),
         "linear_samples": len(linear_y),
         "test_samples": len(y_test),
