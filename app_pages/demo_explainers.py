@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import dataset_label, num, plot, tr
+from app_pages.shared import dataset_label, dataset_name, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.demos import conv
@@ -13,7 +13,7 @@ from lib.demos.functions import ACTIVATIONS, dropout, softmax
 
 
 def _image_dataset() -> str:
-    name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+    name = dataset_name()
     return name if datasets.REGISTRY[name].kind == "image" else datasets.DEFAULT_DATASET
 
 

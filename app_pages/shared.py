@@ -12,8 +12,8 @@ import uuid
 
 import streamlit as st
 
-from lib.data import datasets
-from lib.i18n import LANGUAGES, SEPARATORS, choose_language, number, t, t_list, uploader_css
+from lib.data import dataset_views, datasets
+from lib.i18n import LANGUAGES, SEPARATORS, choose_language, number, t, uploader_css
 
 LANG_KEY = "app.lang"
 
@@ -147,18 +147,22 @@ def warm_up() -> threading.Thread:
 
 
 def dataset_name() -> str:
-    """The dataset chosen on the Datasets page (digits until one is chosen)."""
-    return st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+    """The dataset chosen on the Datasets page (digits until one is chosen, or after it was deleted)."""
+    name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+    if name not in datasets.REGISTRY:  # an uploaded dataset someone deleted since
+        set_value("data.name", datasets.DEFAULT_DATASET)
+        return datasets.DEFAULT_DATASET
+    return name
 
 
 def dataset_label(name: str) -> str:
     """The translated display name of a dataset."""
-    return tr(f"ds.name.{name}")
+    return dataset_views.dataset_title(name, lang())
 
 
 def class_names(name: str) -> list[str]:
     """Translated class names of a classification dataset."""
-    return t_list(f"classes.{name}", lang())
+    return dataset_views.class_labels(name, lang())
 
 
 def _use_dataset(name: str) -> None:
@@ -185,7 +189,7 @@ def show_dataset_error(err: datasets.DatasetError) -> None:
     names = ", ".join(dataset_label(n) for n in offline)
     st.error(tr(f"ds.err.{err.code}", name=dataset_label(err.name), detail=err.detail, offline=names))
     cols = st.columns(max(1, len(offline)) + 1)
-    if err.code == "corrupt_cache":
+    if err.code in ("corrupt_cache", "own_damaged"):
         cols[0].button(tr("ds.delete_retry"), key="data.delete_retry", on_click=_delete_and_retry, args=(err.name,))
     else:
         cols[0].button(tr("ds.retry"), key="data.retry")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_pages.arch_tools import ensure_spec, link_messages, share_link
 from app_pages.identity import nickname
-from app_pages.shared import config_messages, dataset_label, lang, live_view, manager, num, session_id, tr
+from app_pages.shared import config_messages, dataset_label, dataset_name, lang, live_view, manager, num, session_id, tr
 from app_pages.train_tools import backend_choice, settings_form, show_run, show_submitted
 from lib.data import datasets
 from lib.model.analysis import Target, analyse, message
@@ -18,7 +18,7 @@ from lib.train.training import make_config
 st.title(tr("train.title"))
 link_messages()
 spec = ensure_spec()
-name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+name = dataset_name()
 info = datasets.REGISTRY[name]
 kind = st.session_state.get("arch.target_kind")
 target = Target(

@@ -56,7 +56,7 @@ def _shrink(frame: Image.Image) -> Image.Image:
         return frame
 
 
-def _first_frame_as_float(img: Image.Image) -> np.ndarray:
+def first_frame_as_float(img: Image.Image) -> np.ndarray:
     """The first frame as float RGB or RGBA in [0, 1], whatever the mode (CMYK, 16-bit, palette)."""
     if img.format == "JPEG":  # decode at a reduced scale straight away (DCT scaling)
         factor = max(1, max(img.size) // MAX_WORKING_SIDE)
@@ -95,7 +95,7 @@ def read_picture(data: bytes) -> np.ndarray:
                     raise PictureError("too_big")
                 if min(img.width, img.height) < MIN_UPLOAD_SIDE:
                     raise PictureError("too_small")
-                pixels = _first_frame_as_float(img)
+                pixels = first_frame_as_float(img)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PictureError("too_big") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
