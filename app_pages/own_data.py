@@ -7,7 +7,7 @@ import hashlib
 import streamlit as st
 
 from app_pages import identity
-from app_pages.shared import dataset_label, fraction_slider, num, session_id, set_value, tr
+from app_pages.shared import dataset_label, fraction_slider, num, session_id, set_value, switch_value, tr
 from lib.classroom import may_manage
 from lib.data import datasets, own_store
 from lib.own import image_upload, table_upload
@@ -55,7 +55,7 @@ def _defaults_once(data: bytes, values: dict[str, object]) -> None:
 
 def upload_panel() -> None:
     """The uploaders, the options each file needs, and the ingest's progress."""
-    with st.expander(tr("own.title"), expanded=st.session_state.get("own.open", False), icon=":material/upload:"):
+    with st.expander(tr("own.title"), expanded=st.session_state.get("own.expanded", False), icon=":material/upload:"):
         st.caption(tr("own.intro", mb=MAX_UPLOAD_MB))
         images, table = st.tabs([tr("own.tab.images"), tr("own.tab.table")])
         with images:
@@ -150,7 +150,7 @@ def _preview(scan: table_upload.TableScan, rows: int = 5) -> list[dict[str, str]
 def _start(file: str, work) -> None:
     if ingests().start(session_id(), file, work) is None:
         st.warning(tr("own.busy"))
-    st.session_state["own.open"] = True
+    st.session_state["own.expanded"] = True
 
 
 def _progress() -> None:
@@ -163,6 +163,10 @@ def _progress() -> None:
         if not job.done:
             st.progress(job.progress, text=tr("own.working", file=job.file, s=num(job.seconds, 1)))
             return
+        if job.report is not None and st.session_state.get("own.opened") != job.report.name:
+            st.session_state["own.opened"] = job.report.name  # open the new dataset, once
+            switch_value("data.name", job.report.name)
+            st.rerun(scope="app")  # the whole page: it shows the new dataset
         if job.error is not None:
             st.error(error_text(job.error, job.file))
         elif job.report is not None:
@@ -172,10 +176,6 @@ def _progress() -> None:
             st.rerun(scope="app")
 
     _view()
-    if job.done and job.report is not None and st.session_state.get("own.opened") != job.report.name:
-        st.session_state["own.opened"] = job.report.name  # open the new dataset once
-        set_value("data.name", job.report.name)
-        st.rerun()
 
 
 def _finished(report, seconds: float) -> None:
@@ -232,7 +232,7 @@ def _delete(where, info: datasets.DatasetInfo) -> None:
         st.session_state["own.deleted"] = dataset_label(info.name)  # (its name, while it still has one)
         datasets.delete_cache(info.name)
         ingests().clear(session_id())  # its upload report would name a deleted dataset
-        set_value("data.name", datasets.DEFAULT_DATASET)
+        switch_value("data.name", datasets.DEFAULT_DATASET)
         st.rerun()
 
 

@@ -80,7 +80,8 @@ def _translate_streamlit_texts() -> None:
 
 
 def _copy_widget(widget_key: str, key: str) -> None:
-    st.session_state[key] = st.session_state[widget_key]
+    if widget_key == widget_key_of(key):  # not a replaced widget the browser still reports (see switch_value)
+        st.session_state[key] = st.session_state[widget_key]
 
 
 def bind(key: str, default: object, options: list | None = None) -> dict:
@@ -92,12 +93,31 @@ def bind(key: str, default: object, options: list | None = None) -> dict:
     a widget's default back, so that default must never be a different choice.
     """
     value = st.session_state.setdefault(key, default)
-    kwargs = {"key": f"widget.{key}", "on_change": _copy_widget, "args": (f"widget.{key}", key)}
+    widget = widget_key_of(key)
+    kwargs = {"key": widget, "on_change": _copy_widget, "args": (widget, key)}
     if options is not None:
         kwargs["index"] = options.index(value) if value in options else 0
     else:
         kwargs["value"] = value
     return kwargs
+
+
+def widget_key_of(key: str) -> str:
+    """The key of the widget bound to ``key`` (renewed by :func:`switch_value`)."""
+    generation = st.session_state.get(f"{key}.gen", 0)
+    return f"widget.{key}" + (f".{generation}" if generation else "")
+
+
+def switch_value(key: str, value: object) -> None:
+    """Set a value kept by :func:`bind` from anywhere, its widget drawn anew under a new key.
+
+    :func:`set_value` works in callbacks, before the widget is drawn. Set later (in a
+    fragment's run), the browser would keep showing the old choice in the widget it has
+    and send it back on the next click; a widget with a new key starts from the value, and
+    what the browser still sends for the old one is ignored.
+    """
+    st.session_state[key] = value
+    st.session_state[f"{key}.gen"] = st.session_state.get(f"{key}.gen", 0) + 1
 
 
 def _copy_percent(widget_key: str, key: str) -> None:
@@ -119,7 +139,7 @@ def fraction_slider(where, label: str, key: str, default: float, help_text: str 
 def set_value(key: str, value: object) -> None:
     """Set a value kept by :func:`bind`; its widget is rebuilt from it on the next run."""
     st.session_state[key] = value
-    st.session_state.pop(f"widget.{key}", None)
+    st.session_state.pop(widget_key_of(key), None)
 
 
 WARM_UP_DELAY_S = 1.0
@@ -150,7 +170,7 @@ def dataset_name() -> str:
     """The dataset chosen on the Datasets page (digits until one is chosen, or after it was deleted)."""
     name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
     if name not in datasets.REGISTRY:  # an uploaded dataset someone deleted since
-        set_value("data.name", datasets.DEFAULT_DATASET)
+        switch_value("data.name", datasets.DEFAULT_DATASET)
         return datasets.DEFAULT_DATASET
     return name
 

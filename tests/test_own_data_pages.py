@@ -9,7 +9,7 @@ from tests.apptest_helpers import open_page, page_path, plotly_specs, rerun_unti
 from tests.own_fixtures import class_zip, survey_csv
 
 FOUND = {"en": "Found **36 pictures** in **3 classes**", "pt": "Encontradas **36 imagens** em **3 classes**"}
-CREATED = {"en": "Created **", "pt": "criado em"}
+CREATED = {"en": "Created **formas (own data)** in", "pt": "**formas (dados próprios)** criado em"}
 
 
 @pytest.fixture(autouse=True)
@@ -28,9 +28,10 @@ def _upload(at, key: str, name: str, data: bytes, mime: str):
 
 
 def _created(at) -> str:
-    """Wait for the background ingest, then return the dataset the page switched to."""
+    """Wait for the background ingest; the page opens the new dataset: return its name."""
     rerun_until(at, lambda a: a.session_state["data.name"].startswith(own_store.PREFIX), timeout=60)
     at.run()
+    assert at.selectbox(key="widget.data.name.1").value == at.session_state["data.name"]  # the list shows it
     return at.session_state["data.name"]
 
 
