@@ -7,12 +7,14 @@ figures that matter are the ratios; each pair is run alternately and the median 
     python -m bench draw [--fashion-test 1000] [--fashion-samples 60000] [--epochs N] [--no-convnet]
     python -m bench backends [--rounds 3] [--epochs 2] [--samples 0] [--only fashion_mlp_b32 ...]
     python -m bench classroom [--students 30] [--epochs 20] [--workers N] [--ray]
+    python -m bench ingest [--images 1000] [--rows 100000] [--rounds 3]
 
 ``draw`` runs only the Draw page's fidelity benchmark (``bench/draw.py``); ``backends``
 the worker pool with backend auto against a plain Keras-on-TensorFlow script
 (``bench/backends.py``); ``classroom`` 30 students training at once, thread runner vs
 worker pool (``bench/classroom.py``; with ``--ray``, worker pool vs a local Ray instance and an
-estimate for more machines: ``bench/cluster.py``). Each ends with a ``RESULT {json}`` line.
+estimate for more machines: ``bench/cluster.py``); ``ingest`` uploads made into datasets against
+plain Keras / pandas (``bench/ingest.py``). Each ends with a ``RESULT {json}`` line.
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ def main() -> None:
     if sys.argv[1:2] == ["draw"]:
         draw_main(sys.argv[2:])
         return
-    if sys.argv[1:2] in (["backends"], ["classroom"]):
+    if sys.argv[1:2] in (["backends"], ["classroom"], ["ingest"]):
         _figures_main(sys.argv[1], sys.argv[2:])
         return
     parser = argparse.ArgumentParser()

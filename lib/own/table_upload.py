@@ -166,19 +166,46 @@ def _number(cell: str, decimal: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _plain_numbers(cells: list[str], decimal: str) -> np.ndarray | None:
+    """The column in one NumPy conversion when every cell is a plain number; None otherwise.
+
+    (The cell-by-cell reading below handles the rest: thousands separators, missing
+    values, text; it is ten times slower on a 100,000-row table.)
+    """
+    text = np.array(cells)
+    if decimal == ",":
+        if (np.char.find(text, ".") >= 0).any():
+            return None
+        text = np.char.replace(text, ",", ".")
+    try:
+        values = text.astype("float64")
+    except ValueError:
+        return None
+    return values if np.isfinite(values).all() else None
+
+
 def read_column(table: Table, index: int) -> Column:
     """One column as numbers when (nearly) all its cells are numbers, else as categories."""
-    cells = table.column(index)
-    present = [c for c in cells if c.lower() not in MISSING]
-    numbers = [_number(c, table.decimal) for c in cells]
-    counted = sum(1 for c, v in zip(cells, numbers) if v is not None and c.lower() not in MISSING)
-    name = table.header[index]
-    if present and counted >= (1 - TEXT_IN_NUMBERS) * len(present):
-        values = np.array([np.nan if v is None else v for v in numbers], dtype="float64")
-        texts = [c for c, v in zip(cells, numbers) if v is None and c.lower() not in MISSING]
-        return Column(name, "number", values, len(cells) - len(present), len(texts), texts[0][:30] if texts else "")
-    values = np.array([c if c.lower() not in MISSING else None for c in cells], dtype=object)
-    return Column(name, "category", values, len(cells) - len(present))
+    cells, name = table.column(index), table.header[index]
+    if (plain := _plain_numbers(cells, table.decimal)) is not None:
+        return Column(name, "number", plain, 0)
+    present = [c.lower() not in MISSING for c in cells]
+    missing = len(cells) - sum(present)
+    allowed = TEXT_IN_NUMBERS * (len(cells) - missing)  # more text cells than this: categories
+    values, texts = np.full(len(cells), np.nan), []
+    for row, (cell, known) in enumerate(zip(cells, present)):
+        if not known:
+            continue
+        if (number := _number(cell, table.decimal)) is not None:
+            values[row] = number
+        elif len(texts) + 1 <= allowed:
+            texts.append(cell)
+        else:
+            categories = np.array([c if k else None for c, k in zip(cells, present)], dtype=object)
+            return Column(name, "category", categories, missing)
+    if missing == len(cells):
+        return Column(name, "category", np.full(len(cells), None, dtype=object), missing)
+    return Column(name, "number", values, missing, len(texts), texts[0][:30] if texts else "")
 
 
 def guess_task(column: Column) -> str:
