@@ -104,3 +104,23 @@ def test_an_uploaded_dataset_is_deleted_by_its_owner_only():
     assert "Deleted **s (own data)**." in texts(at) and at.session_state["data.name"] == datasets.DEFAULT_DATASET
     other.run()  # the other session had it open: it falls back, with no traceback
     assert not other.exception
+
+
+def test_runs_of_a_deleted_dataset_stay_and_no_page_breaks():
+    at = open_page("datasets", "en", nick="ana")
+    at = _upload(at, "own.csv", "p.csv", survey_csv(60), "text/csv")
+    at.button(key="own.create_table").click().run()
+    name = _created(at)
+    _train(at)
+    at.switch_page(page_path("runs")).run()
+    assert not at.exception and "non" not in [m.label for m in at.metric]
+    assert any("Confusion" in spec or "confusion" in spec for spec in plotly_specs(at))
+    datasets.delete_cache(name)
+    at.switch_page(page_path("runs")).run()
+    assert not at.exception, at.exception
+    labels = " ".join(at.selectbox(key="runs.eval").options)
+    assert f"deleted dataset ({name})" in labels  # the run stays, its evaluation (cached, still true) too
+    at.switch_page(page_path("draw")).run()
+    assert not at.exception
+    at.switch_page(page_path("training")).run()
+    assert not at.exception and "Digits 8×8" in texts(at)  # the session falls back to the default dataset

@@ -13,13 +13,14 @@ from lib.i18n import number, t, t_list
 GRID_PER_CLASS = 16  # a row per class as wide as the page: readable on a projector
 PIXEL_SAMPLE = 2000
 MAX_CORRELATED = 30
+MAX_OWN_CLASSES = 100  # lib.own.table_upload.MAX_CLASSES (an upload never has more)
 
 
 def class_labels(name: str, lang: str) -> list[str]:
     """Class names of a classification dataset: translated, or an uploaded dataset's own."""
-    info = REGISTRY.get(name)
-    if info is not None and info.is_own:
-        return list(info.class_names)
+    if own_store.looks_own(name):
+        info = REGISTRY.get(name)  # None: deleted since; its runs still name their classes by number
+        return list(info.class_names) if info is not None else [str(i) for i in range(MAX_OWN_CLASSES)]
     return t_list(f"classes.{name}", lang)
 
 
