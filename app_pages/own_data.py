@@ -44,11 +44,11 @@ def _scan_table(data: bytes) -> table_upload.TableScan | UploadError:
         return err
 
 
-def _defaults_once(data: bytes, values: dict[str, object]) -> None:
-    """Set the options' defaults from a newly uploaded file (not on every rerun)."""
+def _defaults_once(kind: str, data: bytes, values: dict[str, object]) -> None:
+    """Set the options' defaults from a newly uploaded file of ``kind`` (not on every rerun)."""
     digest = hashlib.sha256(data).hexdigest()
-    if st.session_state.get("own.file") != digest:
-        st.session_state["own.file"] = digest
+    if st.session_state.get(f"own.file.{kind}") != digest:
+        st.session_state[f"own.file.{kind}"] = digest
         for key, value in values.items():
             set_value(key, value)
 
@@ -74,7 +74,7 @@ def _image_upload() -> None:
     if isinstance(scan, UploadError):
         st.error(error_text(scan, file.name))
         return
-    _defaults_once(data, {"own.side": scan.side, "own.gray": scan.gray, "own.test": 0.2})
+    _defaults_once("images", data, {"own.side": scan.side, "own.gray": scan.gray, "own.img_test": 0.2})
     counts = ", ".join(f"{c} ({num(len(m))})" for c, m in scan.files.items())
     st.markdown(tr("own.zip_found", n=num(scan.count), k=num(len(scan.files)), classes=counts))
     if scan.not_images or scan.loose:
@@ -88,7 +88,7 @@ def _image_upload() -> None:
     st.session_state["own.side"] = side
     gray = middle.toggle(tr("own.gray"), value=bool(st.session_state.get("own.gray", scan.gray)), key="own.gray_w")
     st.session_state["own.gray"] = gray
-    test = fraction_slider(right, tr("own.test"), "own.test", 0.2, tr("own.test_help"))
+    test = fraction_slider(right, tr("own.test"), "own.img_test", 0.2, tr("own.test_help"))
     if st.button(tr("own.create"), type="primary", key="own.create_images"):
         options = image_upload.ImageOptions(side, gray, max(test, 0.05))
         name, who = file.name, identity.nickname()
@@ -105,7 +105,8 @@ def _table_upload() -> None:
         st.error(error_text(scan, file.name))
         return
     target_default = scan.names[-1]
-    _defaults_once(data, {"own.target": target_default, "own.task": scan.task_of(target_default), "own.test": 0.2})
+    _defaults_once("table", data, {"own.target": target_default, "own.task": scan.task_of(target_default),
+                                   "own.csv_test": 0.2})  # fmt: skip
     separators = {",": tr("own.sep.comma"), ";": tr("own.sep.semicolon"), "\t": tr("own.sep.tab"), "|": "|"}
     st.markdown(
         tr(
@@ -129,7 +130,7 @@ def _table_upload() -> None:
         index=list(tasks).index(st.session_state.get("own.task", scan.task_of(target))), help=tr("own.task_help"),
     )  # fmt: skip
     st.session_state["own.task"] = task
-    test = fraction_slider(right, tr("own.test"), "own.test", 0.2, tr("own.test_help"))
+    test = fraction_slider(right, tr("own.test"), "own.csv_test", 0.2, tr("own.test_help"))
     if st.button(tr("own.create"), type="primary", key="own.create_table"):
         options = table_upload.TableOptions(target, task, max(test, 0.05))
         name, who = file.name, identity.nickname()

@@ -121,7 +121,8 @@ def switch_value(key: str, value: object) -> None:
 
 
 def _copy_percent(widget_key: str, key: str) -> None:
-    st.session_state[key] = st.session_state[widget_key] / 100
+    if widget_key in st.session_state:  # (not when its value was just reset by set_value)
+        st.session_state[key] = st.session_state[widget_key] / 100
 
 
 def fraction_slider(where, label: str, key: str, default: float, help_text: str = "") -> float:

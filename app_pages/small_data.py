@@ -11,6 +11,7 @@ import streamlit as st
 
 from app_pages.arch_editor import forget_widgets
 from app_pages.shared import dataset_label, manager, num, tr
+from lib.data import datasets
 from lib.data.datasets import DatasetInfo
 from lib.demos.experiments import AUGMENT_DEFAULTS, augmentation_layers
 from lib.model.spec import ModelSpec, Node
@@ -52,7 +53,12 @@ def _transfer(where, spec: ModelSpec, info: DatasetInfo) -> dict | None:
     store = manager().store
     sources = transfer_sources(store, spec, info.name)
     if not sources:
-        where.caption(tr("small.transfer_none", model=spec.name))
+        same = [n for n, other in datasets.BUILT_IN.items() if other.input_shape == info.input_shape]
+        if same:  # the same network trained there can hand its layers over (one that works offline first)
+            suggested = next((n for n in same if datasets.BUILT_IN[n].is_cached()), same[0])
+            where.caption(tr("small.transfer_none", model=spec.name, dataset=dataset_label(suggested)))
+        else:
+            where.caption(tr("small.transfer_shape", shape=" × ".join(map(str, info.input_shape))))
         return None
     labels = {"": tr("small.transfer_no"), **{run_id: _run_label(run_id) for run_id in sources}}
     base = where.selectbox(tr("small.transfer_from"), list(labels), format_func=labels.__getitem__, key="small.base")

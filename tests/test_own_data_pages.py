@@ -124,3 +124,15 @@ def test_runs_of_a_deleted_dataset_stay_and_no_page_breaks():
     assert not at.exception
     at.switch_page(page_path("training")).run()
     assert not at.exception and "Digits 8×8" in texts(at)  # the session falls back to the default dataset
+
+
+def test_a_zip_and_a_csv_waiting_side_by_side_keep_their_own_options():
+    at = open_page("datasets", "en")
+    at = _upload(at, "own.csv", "p.csv", survey_csv(40), "text/csv")
+    at.slider(key="widget.own.csv_test").set_value(30).run()
+    at = _upload(at, "own.zip", "s.zip", class_zip(per_class=4), "application/zip")
+    assert not at.exception, at.exception
+    at.slider(key="widget.own.img_test").set_value(25).run()
+    at.run()
+    assert at.slider(key="widget.own.csv_test").value == 30 and at.slider(key="widget.own.img_test").value == 25
+    assert at.session_state["own.csv_test"] == 0.3 and at.session_state["own.img_test"] == 0.25

@@ -100,14 +100,14 @@ def decoded_samples(ds: Dataset, lang: str, count: int = 3, max_words: int = 120
 
 
 def feature_rows(ds: Dataset, lang: str) -> list[dict[str, object]]:
-    """Each tabular feature with its description and summary statistics."""
+    """Each tabular feature with its description (built-in datasets) and summary statistics."""
     names = feature_names(ds.info, lang)
-    helps = [""] * len(names) if ds.info.is_own else t_list(f"features.{ds.info.name}.help", lang)
+    helps = [None] * len(names) if ds.info.is_own else t_list(f"features.{ds.info.name}.help", lang)
     x = ds.x_train
     return [
         {
             t("ds.feature", lang): n,
-            t("ds.description", lang): h,
+            **({t("ds.description", lang): h} if h is not None else {}),
             **{
                 t(f"ds.stat.{stat}", lang): number(float(getattr(x[:, i], stat)()), lang, 3)
                 for stat in ("min", "mean", "std", "max")
