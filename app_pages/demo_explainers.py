@@ -60,8 +60,9 @@ def convolution() -> None:
     if out.size == 0:
         return
     c1, c2 = st.columns(2)
-    row = c1.slider(tr("demo.row"), 0, out.shape[0] - 1, 0, key="demo.conv.row")
-    col = c2.slider(tr("demo.col"), 0, out.shape[1] - 1, 0, key="demo.conv.col")
+    first = [min(v, m - 1) for v, m in zip(conv.LESSON_CELL, out.shape)]  # the lesson's cell: its centre
+    row = c1.slider(tr("demo.row"), 0, out.shape[0] - 1, first[0], key="demo.conv.row")
+    col = c2.slider(tr("demo.col"), 0, out.shape[1] - 1, first[1], key="demo.conv.col")
     step = conv.cell(image, kernel, row, col, stride, padding)
     padded, _, _ = conv.pad_for(image, k, stride, padding)
     figs = st.columns(3)
@@ -76,6 +77,8 @@ def convolution() -> None:
     )
     terms = " + ".join(f"{p:.3g}×{w:.3g}" for p, w in zip(step.patch.ravel(), kernel.ravel()))
     st.markdown(f"**{tr('demo.cell')}** · " + tr("demo.sum", row=row, col=col, terms=terms, total=f"{step.total:.4g}"))
+    if choice == "lesson" and st.session_state.get("demo.conv.source") == "lesson":
+        st.caption(tr("demo.conv_lesson_note"))
 
 
 def pooling() -> None:
