@@ -65,15 +65,23 @@ def upload_panel() -> None:
         _progress()
 
 
-def _image_upload() -> None:
-    file = st.file_uploader(tr("own.zip"), type=["zip"], key="own.zip", help=tr("own.zip_help"))
+def _uploaded(kind: str, types: list[str], scan):
+    """The uploader of ``kind`` (``zip`` or ``csv``): ``(file, bytes, scan)``, or None (nothing, or refused)."""
+    file = st.file_uploader(tr(f"own.{kind}"), type=types, key=f"own.{kind}", help=tr(f"own.{kind}_help"))
     if file is None:
-        return
+        return None
     data = file.getvalue()
-    scan = _scan_zip(data)
-    if isinstance(scan, UploadError):
-        st.error(error_text(scan, file.name))
+    result = scan(data)
+    if isinstance(result, UploadError):
+        st.error(error_text(result, file.name))
+        return None
+    return file, data, result
+
+
+def _image_upload() -> None:
+    if (uploaded := _uploaded("zip", ["zip"], _scan_zip)) is None:
         return
+    file, data, scan = uploaded
     _defaults_once("images", data, {"own.side": scan.side, "own.gray": scan.gray, "own.img_test": 0.2})
     counts = ", ".join(f"{c} ({num(len(m))})" for c, m in scan.files.items())
     st.markdown(tr("own.zip_found", n=num(scan.count), k=num(len(scan.files)), classes=counts))
@@ -96,14 +104,9 @@ def _image_upload() -> None:
 
 
 def _table_upload() -> None:
-    file = st.file_uploader(tr("own.csv"), type=["csv", "txt"], key="own.csv", help=tr("own.csv_help"))
-    if file is None:
+    if (uploaded := _uploaded("csv", ["csv", "txt"], _scan_table)) is None:
         return
-    data = file.getvalue()
-    scan = _scan_table(data)
-    if isinstance(scan, UploadError):
-        st.error(error_text(scan, file.name))
-        return
+    file, data, scan = uploaded
     target_default = scan.names[-1]
     _defaults_once("table", data, {"own.target": target_default, "own.task": scan.task_of(target_default),
                                    "own.csv_test": 0.2})  # fmt: skip

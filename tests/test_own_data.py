@@ -17,14 +17,7 @@ from lib.own.table_upload import TableOptions
 from lib.own.upload_checks import UploadError
 from tests.own_fixtures import class_zip, encode, shape_picture, survey_csv, zip_of
 
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """A private, empty data folder for each test."""
-    monkeypatch.setenv("KP_DATA_DIR", str(tmp_path / "data"))
-    yield tmp_path / "data"
-    for name in own_store.names():
-        datasets.forget(name)
+pytestmark = pytest.mark.usefixtures("own_data_dir")  # every upload lands in a private, empty folder
 
 
 def _empty(folder) -> bool:
@@ -108,14 +101,14 @@ def test_skipped_files_are_counted_and_named():
         (zip_of({"a\\..\\1.png": _png(), "a/1.png": _png()}), "zip_unsafe_path"),
     ],
 )
-def test_refused_zips_name_the_problem_and_write_nothing(data, code, data_dir):
+def test_refused_zips_name_the_problem_and_write_nothing(data, code, own_data_dir):
     with pytest.raises(UploadError) as err:
         image_upload.ingest_images(data, "x.zip", ImageOptions())
     assert err.value.code == code
-    assert _empty(data_dir)
+    assert _empty(own_data_dir)
 
 
-def test_a_zip_bomb_is_refused_before_anything_is_unpacked(monkeypatch, data_dir):
+def test_a_zip_bomb_is_refused_before_anything_is_unpacked(monkeypatch, own_data_dir):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("a/1.png", b"\0" * (20 * 2**20))  # 20 MB of zeros pack into ~20 KB
@@ -125,7 +118,7 @@ def test_a_zip_bomb_is_refused_before_anything_is_unpacked(monkeypatch, data_dir
     monkeypatch.setattr(image_upload, "MAX_FILES", 3)
     with pytest.raises(UploadError, match="zip_too_many"):
         image_upload.scan_zip(zip_of({f"a/{i}.png": _png() for i in range(4)}))
-    assert _empty(data_dir)
+    assert _empty(own_data_dir)
 
 
 def test_a_class_left_with_one_readable_picture_is_refused():
@@ -235,11 +228,11 @@ def test_a_few_words_in_a_number_column_are_read_as_missing():
         ("a;y\n1;s\n2;n\n3;s\n", "target_single"),  # "n" has one row: left out, one class remains
     ],
 )
-def test_refused_tables_name_the_problem_and_write_nothing(text, code, data_dir):
+def test_refused_tables_name_the_problem_and_write_nothing(text, code, own_data_dir):
     with pytest.raises(UploadError) as err:
         table_upload.ingest_table(text.encode(), "t.csv", TableOptions("y", "classification"))
     assert err.value.code == code
-    assert _empty(data_dir)
+    assert _empty(own_data_dir)
 
 
 def test_a_ragged_row_is_named_by_its_line():
@@ -285,22 +278,22 @@ def test_a_dataset_is_deleted_and_its_runs_name_stays_known():
     assert err.value.code == "own_missing"
 
 
-def test_a_damaged_arrays_file_is_explained(data_dir):
+def test_a_damaged_arrays_file_is_explained(own_data_dir):
     report = table_upload.ingest_table(survey_csv(40), "p.csv", TableOptions("aprovado", "classification"))
-    (data_dir / report.name / "arrays.npz").write_bytes(b"not numpy")
+    (own_data_dir / report.name / "arrays.npz").write_bytes(b"not numpy")
     with pytest.raises(datasets.DatasetError) as err:
         datasets.load(report.name)
     assert err.value.code == "own_damaged"
 
 
-def test_an_interrupted_save_leaves_nothing_behind(monkeypatch, data_dir):
+def test_an_interrupted_save_leaves_nothing_behind(monkeypatch, own_data_dir):
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(np, "savez_compressed", disk_full)
     with pytest.raises(OSError):
         table_upload.ingest_table(survey_csv(40), "p.csv", TableOptions("aprovado", "classification"))
-    assert _empty(data_dir) and own_store.names() == []
+    assert _empty(own_data_dir) and own_store.names() == []
 
 
 def test_a_ray_worker_receives_an_uploaded_dataset_with_the_job(tmp_path, monkeypatch):

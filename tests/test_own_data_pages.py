@@ -12,13 +12,7 @@ FOUND = {"en": "Found **36 pictures** in **3 classes**", "pt": "Encontradas **36
 CREATED = {"en": "Created **formas (own data)** in", "pt": "**formas (dados próprios)** criado em"}
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """A private data folder: every upload here is new."""
-    monkeypatch.setenv("KP_DATA_DIR", str(tmp_path / "data"))
-    yield
-    for name in own_store.names():
-        datasets.forget(name)
+pytestmark = pytest.mark.usefixtures("own_data_dir")  # every upload lands in a private, empty folder
 
 
 def _upload(at, key: str, name: str, data: bytes, mime: str):

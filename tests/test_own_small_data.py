@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lib.data import datasets, own_store
+from lib.data import datasets
 from lib.model.presets import PRESETS, for_dataset
 from lib.model.spec import Node
 from lib.own.image_upload import ImageOptions, ingest_images
@@ -17,14 +17,7 @@ from tests.apptest_helpers import open_page, page_path, rerun_until, texts
 from tests.job_helpers import digits_config, wait
 from tests.own_fixtures import class_zip
 
-
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """A private data folder."""
-    monkeypatch.setenv("KP_DATA_DIR", str(tmp_path / "data"))
-    yield
-    for name in own_store.names():
-        datasets.forget(name)
+pytestmark = pytest.mark.usefixtures("own_data_dir")  # every upload lands in a private, empty folder
 
 
 def _small_8x8_dataset() -> datasets.DatasetInfo:

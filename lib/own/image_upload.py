@@ -16,19 +16,17 @@ images were.
 from __future__ import annotations
 
 import io
-import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 
 from lib.data import own_store
-from lib.infer.drawing import MAX_UPLOAD_PIXELS, first_frame_as_float, flatten_alpha
+from lib.infer.drawing import PictureError, read_picture
 from lib.infer.recipes import photo
-from lib.own.upload_checks import Progress, Report, UploadError, no_progress, stratified_split
+from lib.own.upload_checks import Progress, Report, UploadError, no_progress, stored_before, stratified_split
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif")  # Keras's formats, plus WebP
 MAX_FILES = 20_000
@@ -179,27 +177,20 @@ def _guess_look(zf: zipfile.ZipFile, files: dict[str, list[str]]) -> tuple[bool,
 
 
 def _decode(zf: zipfile.ZipFile, member: str) -> np.ndarray:
-    """One member as float RGB in [0, 1] (the Draw page's decoding).
+    """One member as float RGB in [0, 1] (the Draw page's decoding, any picture size).
 
     Raises:
         UploadError: ``too_big`` (pixels) or ``corrupt`` (anything unreadable).
 
     """
     info = zf.getinfo(member)
-    with zf.open(info) as handle:
-        raw = handle.read(info.file_size + 1)  # never trust the header more than its own size
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(raw)) as img:
-                if img.width * img.height > MAX_UPLOAD_PIXELS:
-                    raise UploadError("too_big")
-                return flatten_alpha(first_frame_as_float(img))
-    except UploadError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise UploadError("too_big") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, zipfile.BadZipFile) as exc:
+        with zf.open(info) as handle:
+            raw = handle.read(info.file_size + 1)  # never trust the header more than its own size
+        return read_picture(raw, min_side=1, max_bytes=MAX_UNCOMPRESSED_MB * 2**20)
+    except PictureError as err:
+        raise UploadError("too_big" if err.code == "too_big" else "corrupt") from err
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:  # a damaged member (bad CRC, truncated)
         raise UploadError("corrupt") from exc
 
 
@@ -220,10 +211,9 @@ def ingest_images(
 
     """
     name = own_store.dataset_name(data, {"kind": "images", **options.to_dict()})
+    if (before := stored_before(name)) is not None:
+        return before
     report = Report(name)
-    if own_store.read_info(name) is not None:
-        report.created = False
-        return report
     scan = scan_zip(data)
     _check_memory(scan.count, options)
     images, labels, skipped = _read_all(data, scan, options, progress)

@@ -21,7 +21,15 @@ from typing import Any
 import numpy as np
 
 from lib.data import own_store
-from lib.own.upload_checks import Progress, Report, UploadError, no_progress, random_split, stratified_split
+from lib.own.upload_checks import (
+    Progress,
+    Report,
+    UploadError,
+    no_progress,
+    random_split,
+    stored_before,
+    stratified_split,
+)
 
 MAX_CELLS = 1_000_000
 MAX_CATEGORIES = 50  # a text column with more distinct values is an identifier or free text: dropped
@@ -252,10 +260,9 @@ def ingest_table(
 
     """
     name = own_store.dataset_name(data, {"kind": "table", **options.to_dict()})
+    if (before := stored_before(name)) is not None:
+        return before
     report = Report(name)
-    if own_store.read_info(name) is not None:
-        report.created = False
-        return report
     scan = scan_table(data)
     progress(0.4)
     if options.target not in scan.names:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from lib.data import own_store
+
 MAX_UPLOAD_MB = 200  # the page's uploader refuses bigger files (``server.maxUploadSize``)
 Progress = Callable[[float], None]  # fraction done, 0..1
 
@@ -40,6 +42,11 @@ class Report:
     def add(self, code: str, **values: Any) -> None:
         """Record one thing worth saying."""
         self.notes.append((code, values))
+
+
+def stored_before(name: str) -> Report | None:
+    """The report of an upload stored before (the same file with the same options), else None."""
+    return Report(name, created=False) if own_store.read_info(name) is not None else None
 
 
 def stratified_split(y: np.ndarray, test_fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
