@@ -12,7 +12,7 @@ from lib.classroom import may_manage
 from lib.data import datasets, own_store
 from lib.own import image_upload, table_upload
 from lib.own.ingest_jobs import Ingests
-from lib.own.upload_checks import MAX_UPLOAD_MB, UploadError
+from lib.own.upload_checks import UploadError
 
 
 @st.cache_resource(show_spinner=False)
@@ -56,7 +56,7 @@ def _defaults_once(kind: str, data: bytes, values: dict[str, object]) -> None:
 def upload_panel() -> None:
     """The uploaders, the options each file needs, and the ingest's progress."""
     with st.expander(tr("own.title"), expanded=st.session_state.get("own.expanded", False), icon=":material/upload:"):
-        st.caption(tr("own.intro", mb=MAX_UPLOAD_MB))
+        st.caption(tr("own.intro", mb=st.get_option("server.maxUploadSize")))  # .streamlit/config.toml
         images, table = st.tabs([tr("own.tab.images"), tr("own.tab.table")])
         with images:
             _image_upload()

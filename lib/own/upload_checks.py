@@ -15,7 +15,6 @@ import numpy as np
 
 from lib.data import own_store
 
-MAX_UPLOAD_MB = 200  # the page's uploader refuses bigger files (``server.maxUploadSize``)
 Progress = Callable[[float], None]  # fraction done, 0..1
 
 
