@@ -5,14 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import arch_editor as editor
-from app_pages.shared import dataset_label, lang, set_value, tr
+from app_pages.shared import dataset_label, dataset_name, lang, set_value, tr
 from app_pages.widgets import forget
 from lib.data import datasets
 from lib.i18n import pick
 from lib.model.analysis import Analysis, Target
 from lib.model.builder import build_model, summary_text
 from lib.model.codegen import export_script, script_filename
-from lib.model.presets import PRESETS
+from lib.model.presets import PRESETS, fitting, for_dataset
 from lib.model.spec import ModelSpec, SpecError, from_dict, from_json, from_link_token
 from lib.model.train_config import TrainSettings
 from lib.train.setup_link import PARAM, setup_from_token, setup_token
@@ -25,7 +25,16 @@ def load_preset(preset_id: str, quiet: bool = False) -> None:
     The dataset switches to the one the network was made for, and the note says so.
     """
     preset = PRESETS[preset_id]
-    before = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+    before = dataset_name()
+    current = datasets.REGISTRY.get(before)
+    if current is not None and current.is_own and (fitted := for_dataset(preset, current)) is not None:
+        _use_spec(fitted.spec, fitted.target_kind)  # the user's own data stays: the network is fitted to it
+        st.session_state["train.settings"] = fitted.settings
+        forget("train.w.")
+        if not quiet:
+            note = tr("arch.preset_loaded", name=pick(preset.title, lang()))
+            st.session_state["arch.note"] = note + " " + tr("arch.preset_adapted", dataset=dataset_label(before))
+        return
     stand_in = None if quiet else datasets.offline_stand_in(preset.dataset)
     if not quiet:
         set_value("data.name", stand_in or preset.dataset)
@@ -106,8 +115,8 @@ def link_messages() -> None:
 def ensure_spec() -> ModelSpec:
     """The session's model; the current dataset's first lesson network if there is none yet."""
     if "arch.spec" not in st.session_state:
-        name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
-        load_preset(next((p.id for p in PRESETS.values() if p.dataset == name), "digits_mlp"), quiet=True)
+        info = datasets.REGISTRY.get(dataset_name())
+        load_preset(next(iter(fitting(info) if info else []), "digits_mlp"), quiet=True)
     return st.session_state["arch.spec"]
 
 

@@ -4,16 +4,17 @@ import streamlit as st
 
 from app_pages import arch_editor as editor
 from app_pages.arch_tools import ensure_spec, export_panel, keras_summary, link_messages, load_preset, target_for
-from app_pages.shared import bind, dataset_label, lang, num, tr
+from app_pages.shared import bind, dataset_label, dataset_name, lang, num, tr
 from lib.data import datasets
 from lib.i18n import pick
 from lib.model.analysis import analyse, bytes_text, message
 from lib.model.graph import to_dot
 from lib.model.layers import FAMILIES, LAYER_TYPES
-from lib.model.presets import PRESETS
+from lib.model.presets import PRESETS, fitting
 from lib.model.spec import ModelSpec
 
 st.title(tr("arch.title"))
+dataset_name()  # an uploaded dataset deleted since falls back to the default
 link_messages()
 top = st.columns([2, 3, 1], vertical_alignment="bottom")
 dataset_labels = {n: dataset_label(n) for n in datasets.REGISTRY}
@@ -26,7 +27,7 @@ name = top[0].selectbox(
 info = datasets.REGISTRY[name]
 titles = {p.id: pick(p.title, lang()) for p in PRESETS.values()}
 if "arch.preset" not in st.session_state:  # start on a lesson network for this dataset
-    st.session_state["arch.preset"] = next((p.id for p in PRESETS.values() if p.dataset == name), "digits_mlp")
+    st.session_state["arch.preset"] = next(iter(fitting(info)), "digits_mlp")
 preset_id = top[1].selectbox(tr("arch.preset"), list(PRESETS), format_func=titles.__getitem__, key="arch.preset")
 top[2].button(tr("arch.load_preset"), on_click=load_preset, args=(preset_id,), key="arch.load", type="primary")
 st.caption(tr("arch.preset_dataset", dataset=dataset_label(PRESETS[preset_id].dataset)))

@@ -2,18 +2,23 @@
 
 import streamlit as st
 
-from app_pages.shared import bind, dataset_label, fraction_slider, lang, load_dataset, num, plot, tr
+from app_pages import own_data
+from app_pages.shared import bind, dataset_label, dataset_name, fraction_slider, lang, load_dataset, num, plot, tr
 from lib.data import dataset_views as views
 from lib.data import datasets
 
 st.title(tr("ds.title"))
+dataset_name()  # an uploaded dataset deleted since falls back to the default
+own_data.deleted_note()
 offline = set(datasets.offline_available())
 
 
 def _option_label(name: str) -> str:
     info = datasets.REGISTRY[name]
     badge = (
-        tr("ds.offline_badge")
+        tr("ds.own_badge")
+        if info.is_own
+        else tr("ds.offline_badge")
         if name in offline
         else tr("ds.needs_download", mb=num(info.download_mb, 2 if info.download_mb < 1 else 0))
     )
@@ -28,15 +33,20 @@ name = st.selectbox(
     **bind("data.name", datasets.DEFAULT_DATASET, list(datasets.REGISTRY)),
 )
 info = datasets.REGISTRY[name]
-st.markdown(
-    tr(
-        "ds.summary",
-        kind=tr(f"ds.kind.{info.kind}"),
-        task=tr(f"ds.task.{info.task}"),
-        source=info.source,
-        license=info.license,
+own_data.upload_panel()
+if info.is_own:
+    st.markdown(tr("ds.own_summary", kind=tr(f"ds.kind.{info.kind}"), task=tr(f"ds.task.{info.task}")))
+    own_data.details(info)
+else:
+    st.markdown(
+        tr(
+            "ds.summary",
+            kind=tr(f"ds.kind.{info.kind}"),
+            task=tr(f"ds.task.{info.task}"),
+            source=info.source,
+            license=info.license,
+        )
     )
-)
 ds = load_dataset(name)
 if ds is None:
     st.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import class_names, dataset_label, live_view, manager, plot, tr
+from app_pages.shared import class_names, dataset_label, dataset_name, live_view, manager, plot, tr
 from lib import charts
 from lib.data import datasets, keras_cache
 from lib.demos import experiments
@@ -18,12 +18,12 @@ def preferred_images() -> datasets.DatasetInfo:
     """
     if datasets.REGISTRY["fashion_mnist"].is_cached() or keras_cache.seed_fashion_mnist():
         return datasets.REGISTRY["fashion_mnist"]
-    chosen = datasets.REGISTRY[st.session_state.get("data.name", datasets.DEFAULT_DATASET)]
+    chosen = datasets.REGISTRY[dataset_name()]
     return chosen if chosen.kind == "image" else datasets.REGISTRY[datasets.DEFAULT_DATASET]
 
 
 def _dataset() -> datasets.DatasetInfo | None:
-    info = datasets.REGISTRY[st.session_state.get("data.name", datasets.DEFAULT_DATASET)]
+    info = datasets.REGISTRY[dataset_name()]
     if info.kind != "image":
         st.info(tr("demo.needs_images"))
         return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import dataset_label, num, plot, tr
+from app_pages.shared import dataset_label, dataset_name, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.demos import conv
@@ -13,7 +13,7 @@ from lib.demos.functions import ACTIVATIONS, dropout, softmax
 
 
 def _image_dataset() -> str:
-    name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+    name = dataset_name()
     return name if datasets.REGISTRY[name].kind == "image" else datasets.DEFAULT_DATASET
 
 
@@ -60,8 +60,9 @@ def convolution() -> None:
     if out.size == 0:
         return
     c1, c2 = st.columns(2)
-    row = c1.slider(tr("demo.row"), 0, out.shape[0] - 1, 0, key="demo.conv.row")
-    col = c2.slider(tr("demo.col"), 0, out.shape[1] - 1, 0, key="demo.conv.col")
+    first = [min(v, m - 1) for v, m in zip(conv.LESSON_CELL, out.shape)]  # the lesson's cell: its centre
+    row = c1.slider(tr("demo.row"), 0, out.shape[0] - 1, first[0], key="demo.conv.row")
+    col = c2.slider(tr("demo.col"), 0, out.shape[1] - 1, first[1], key="demo.conv.col")
     step = conv.cell(image, kernel, row, col, stride, padding)
     padded, _, _ = conv.pad_for(image, k, stride, padding)
     figs = st.columns(3)
@@ -76,6 +77,8 @@ def convolution() -> None:
     )
     terms = " + ".join(f"{p:.3g}×{w:.3g}" for p, w in zip(step.patch.ravel(), kernel.ravel()))
     st.markdown(f"**{tr('demo.cell')}** · " + tr("demo.sum", row=row, col=col, terms=terms, total=f"{step.total:.4g}"))
+    if choice == "lesson" and st.session_state.get("demo.conv.source") == "lesson":
+        st.caption(tr("demo.conv_lesson_note"))
 
 
 def pooling() -> None:

@@ -5,7 +5,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from app_pages.draw_ready import offer_lesson_network
 from app_pages.identity import nickname
-from app_pages.shared import class_names, dataset_label, manager, num, plot, tr
+from app_pages.shared import class_names, dataset_label, dataset_name, manager, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.infer.drawing import PictureError, prepare_drawing, read_picture
@@ -18,7 +18,7 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
 st.title(tr("draw.title"))
 store = manager().store
 runs = mine_first(store, drawable_runs(store), nickname())  # the default: this student's newest run
-chosen_dataset = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+chosen_dataset = dataset_name()
 if not any(store.config(r)["dataset"] == chosen_dataset for r in runs):
     offer_lesson_network(chosen_dataset, bool(runs))  # a model in seconds, right here
 if not runs:

@@ -8,19 +8,23 @@ from app_pages.identity import nickname
 from app_pages.shared import dataset_label, live_view, manager, session_id, tr
 from app_pages.train_tools import show_run
 from lib.data import datasets
-from lib.model.presets import PRESETS
+from lib.model.presets import PRESETS, fitting, for_dataset
 from lib.train.training import make_config
 
 KEY = "draw.ready_run"
 
 
 def lesson_config(dataset: str) -> dict | None:
-    """The config of the dataset's first lesson network with its lesson settings (None if it has none)."""
-    preset = next((p for p in PRESETS.values() if p.dataset == dataset and p.target_kind == "classes"), None)
-    if preset is None:
-        return None
+    """The config of the dataset's first lesson classifier with its lesson settings (None if it has none).
+
+    An uploaded dataset gets the first lesson network that fits it.
+    """
     info = datasets.REGISTRY[dataset]
-    return make_config(preset.spec(info.input_shape), dataset, 0, "classes", preset.settings())
+    for preset_id in fitting(info):
+        fitted = for_dataset(PRESETS[preset_id], info)
+        if fitted is not None and fitted.target_kind == "classes":
+            return make_config(fitted.spec, dataset, 0, "classes", fitted.settings)
+    return None
 
 
 def _train(config: dict) -> None:

@@ -80,7 +80,8 @@ def _mistake_images(config_json: str, indices: tuple[int, ...]) -> list[np.ndarr
 
 def _classification(result: dict, config: dict) -> None:
     every = class_names(config["dataset"])
-    names = [every[c] for c in class_ids(config)]
+    known = config["dataset"] in datasets.REGISTRY  # (an evaluation cached before its dataset was deleted)
+    names = [every[c] for c in (class_ids(config) if known else range(len(result["confusion"])))]
     if "accuracy" not in result["metrics"]:
         st.metric("accuracy", num(result["accuracy"], 4))
     plot(
@@ -93,7 +94,8 @@ def _classification(result: dict, config: dict) -> None:
     report = result["report"]
     st.markdown(f"**{tr('runs.report')}**")
     st.dataframe(report_rows(report, names, lang()), hide_index=True)
-    if datasets.REGISTRY[config["dataset"]].kind != "image" or not result["mistakes"]:
+    info = datasets.REGISTRY.get(config["dataset"])  # None: an uploaded dataset deleted since it was evaluated
+    if info is None or info.kind != "image" or not result["mistakes"]:
         return
     images = _mistake_images(json.dumps(config, sort_keys=True), tuple(m["index"] for m in result["mistakes"]))
     st.markdown(f"**{tr('runs.mistakes')}**")

@@ -12,8 +12,8 @@ import uuid
 
 import streamlit as st
 
-from lib.data import datasets
-from lib.i18n import LANGUAGES, SEPARATORS, choose_language, number, t, t_list, uploader_css
+from lib.data import dataset_views, datasets
+from lib.i18n import LANGUAGES, SEPARATORS, choose_language, number, t, uploader_css
 
 LANG_KEY = "app.lang"
 
@@ -80,7 +80,8 @@ def _translate_streamlit_texts() -> None:
 
 
 def _copy_widget(widget_key: str, key: str) -> None:
-    st.session_state[key] = st.session_state[widget_key]
+    if widget_key == widget_key_of(key):  # not a replaced widget the browser still reports (see switch_value)
+        st.session_state[key] = st.session_state[widget_key]
 
 
 def bind(key: str, default: object, options: list | None = None) -> dict:
@@ -92,7 +93,8 @@ def bind(key: str, default: object, options: list | None = None) -> dict:
     a widget's default back, so that default must never be a different choice.
     """
     value = st.session_state.setdefault(key, default)
-    kwargs = {"key": f"widget.{key}", "on_change": _copy_widget, "args": (f"widget.{key}", key)}
+    widget = widget_key_of(key)
+    kwargs = {"key": widget, "on_change": _copy_widget, "args": (widget, key)}
     if options is not None:
         kwargs["index"] = options.index(value) if value in options else 0
     else:
@@ -100,8 +102,27 @@ def bind(key: str, default: object, options: list | None = None) -> dict:
     return kwargs
 
 
+def widget_key_of(key: str) -> str:
+    """The key of the widget bound to ``key`` (renewed by :func:`switch_value`)."""
+    generation = st.session_state.get(f"{key}.gen", 0)
+    return f"widget.{key}" + (f".{generation}" if generation else "")
+
+
+def switch_value(key: str, value: object) -> None:
+    """Set a value kept by :func:`bind` from anywhere, its widget drawn anew under a new key.
+
+    :func:`set_value` works in callbacks, before the widget is drawn. Set later (in a
+    fragment's run), the browser would keep showing the old choice in the widget it has
+    and send it back on the next click; a widget with a new key starts from the value, and
+    what the browser still sends for the old one is ignored.
+    """
+    st.session_state[key] = value
+    st.session_state[f"{key}.gen"] = st.session_state.get(f"{key}.gen", 0) + 1
+
+
 def _copy_percent(widget_key: str, key: str) -> None:
-    st.session_state[key] = st.session_state[widget_key] / 100
+    if widget_key in st.session_state:  # (not when its value was just reset by set_value)
+        st.session_state[key] = st.session_state[widget_key] / 100
 
 
 def fraction_slider(where, label: str, key: str, default: float, help_text: str = "") -> float:
@@ -119,7 +140,7 @@ def fraction_slider(where, label: str, key: str, default: float, help_text: str 
 def set_value(key: str, value: object) -> None:
     """Set a value kept by :func:`bind`; its widget is rebuilt from it on the next run."""
     st.session_state[key] = value
-    st.session_state.pop(f"widget.{key}", None)
+    st.session_state.pop(widget_key_of(key), None)
 
 
 WARM_UP_DELAY_S = 1.0
@@ -147,18 +168,22 @@ def warm_up() -> threading.Thread:
 
 
 def dataset_name() -> str:
-    """The dataset chosen on the Datasets page (digits until one is chosen)."""
-    return st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+    """The dataset chosen on the Datasets page (digits until one is chosen, or after it was deleted)."""
+    name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+    if name not in datasets.REGISTRY:  # an uploaded dataset someone deleted since
+        switch_value("data.name", datasets.DEFAULT_DATASET)
+        return datasets.DEFAULT_DATASET
+    return name
 
 
 def dataset_label(name: str) -> str:
     """The translated display name of a dataset."""
-    return tr(f"ds.name.{name}")
+    return dataset_views.dataset_title(name, lang())
 
 
 def class_names(name: str) -> list[str]:
     """Translated class names of a classification dataset."""
-    return t_list(f"classes.{name}", lang())
+    return dataset_views.class_labels(name, lang())
 
 
 def _use_dataset(name: str) -> None:
@@ -185,7 +210,7 @@ def show_dataset_error(err: datasets.DatasetError) -> None:
     names = ", ".join(dataset_label(n) for n in offline)
     st.error(tr(f"ds.err.{err.code}", name=dataset_label(err.name), detail=err.detail, offline=names))
     cols = st.columns(max(1, len(offline)) + 1)
-    if err.code == "corrupt_cache":
+    if err.code in ("corrupt_cache", "own_damaged"):
         cols[0].button(tr("ds.delete_retry"), key="data.delete_retry", on_click=_delete_and_retry, args=(err.name,))
     else:
         cols[0].button(tr("ds.retry"), key="data.retry")

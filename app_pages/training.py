@@ -4,7 +4,8 @@ import streamlit as st
 
 from app_pages.arch_tools import ensure_spec, link_messages, share_link
 from app_pages.identity import nickname
-from app_pages.shared import config_messages, dataset_label, lang, live_view, manager, num, session_id, tr
+from app_pages.shared import config_messages, dataset_label, dataset_name, lang, live_view, manager, num, session_id, tr
+from app_pages.small_data import small_data_panel
 from app_pages.train_tools import backend_choice, settings_form, show_run, show_submitted
 from lib.data import datasets
 from lib.model.analysis import Target, analyse, message
@@ -18,7 +19,7 @@ from lib.train.training import make_config
 st.title(tr("train.title"))
 link_messages()
 spec = ensure_spec()
-name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+name = dataset_name()
 info = datasets.REGISTRY[name]
 kind = st.session_state.get("arch.target_kind")
 target = Target(
@@ -44,6 +45,7 @@ if not analysis.ok:
         st.error(message(problem, lang()))
     st.stop()
 
+start_from = small_data_panel(spec, info, samples)  # few pictures per class: augmentation, transfer
 settings = settings_form(st.session_state.get("train.settings") or TrainSettings(), info.task)
 st.session_state["train.settings"] = settings
 backend = backend_choice()
@@ -55,6 +57,8 @@ problems = pairing_problems(settings.compile.loss, target, analysis.rows[-1].out
 for problem in problems:
     (st.warning if problem.severity == "hint" else st.error)(tr(f"train.err.{problem.code}", **problem.values))
 config = make_config(spec, name, st.session_state.get("data.train_samples") or 0, target.kind, settings, backend)
+if start_from:
+    config["init_from"] = start_from
 if backend == "auto":
     st.caption(tr("train.backend_auto_is", backend=tr(f"train.backend.{resolve_backend(config)}")))
 # The model's own problems are explained in detail above; the rest (settings out of range,

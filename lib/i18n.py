@@ -65,6 +65,8 @@ SEPARATORS = {"en": ".,", "pt": ",."}
 def number(value: float, lang: str, decimals: int = 0) -> str:
     """Format a number the way ``lang`` reads it (pt-BR: ``1.437,5``; en: ``1,437.5``)."""
     text = f"{value:,.{decimals}f}"
+    if text.startswith("-") and not text.strip("-0.,"):  # -0.0004 rounds to 0, not "-0.000"
+        text = text[1:]
     if lang == "pt":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text

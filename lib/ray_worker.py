@@ -33,6 +33,7 @@ from typing import Any
 
 PUSH_EVERY_S = 0.25  # progress reaches the server this often; Stop is seen as fast
 SKIP_PREFIXES = (".",)  # atomic writes' temporary files (".status.json.x.part")
+OWN_DATA = "@data/"  # seed entries carrying an uploaded dataset, installed in the worker's data folder
 FOLDER_PREFIX = "kp-ray-"  # a job's temporary folder: kp-ray-<worker pid>-<random>
 
 
@@ -180,7 +181,10 @@ def train_job(
     try:
         store = RunStore(root)
         write_json(store.path(run_id) / "config.json", config)
+        install_datasets(seed)
         for name, data in seed.items():
+            if name.startswith(OWN_DATA):
+                continue
             (root / name).parent.mkdir(parents=True, exist_ok=True)
             (root / name).write_bytes(data)
         folder, seen = store.path(run_id), {}
@@ -210,6 +214,20 @@ def train_job(
         return {"state": state, "live": live, "files": files, "present": present, "timing": timing}
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def install_datasets(seed: dict[str, bytes]) -> list[str]:
+    """Store the uploaded datasets a job carries (``@data/<name>/<file>``) in this machine's data folder."""
+    from lib.data import own_store
+
+    carried: dict[str, dict[str, bytes]] = {}
+    for key, data in seed.items():
+        if key.startswith(OWN_DATA):
+            name, file = key[len(OWN_DATA) :].split("/", 1)
+            carried.setdefault(name, {})[file] = data
+    for name, contents in carried.items():
+        own_store.install(name, contents)
+    return sorted(carried)
 
 
 def _ray_get(ref: Any) -> Any:

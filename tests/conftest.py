@@ -54,3 +54,14 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         raise socket.gaierror(-2, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", fail)
+
+
+@pytest.fixture
+def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private, empty data folder for uploaded datasets (forgotten by the loader afterwards)."""
+    from lib.data import own_store
+
+    monkeypatch.setenv("KP_DATA_DIR", str(tmp_path / "data"))
+    yield tmp_path / "data"
+    for name in own_store.names():
+        datasets.forget(name)

@@ -11,9 +11,13 @@ from lib.demos.functions import ACTIVATIONS, dropout, softmax
 
 def test_lesson_convolution_by_hand():
     out = conv.convolve(conv.LESSON_INPUT, conv.LESSON_KERNEL)
-    np.testing.assert_array_equal(out, [[4, 3, 4], [2, 4, 3], [2, 3, 4]])  # the lesson's answer
-    top_left = conv.cell(conv.LESSON_INPUT, conv.LESSON_KERNEL, 0, 0)
-    assert top_left.total == 4 and top_left.products.sum() == 4
+    # The lesson's answer: the centre pixel 50 becomes 42, the pixel above it; every output
+    # pixel is the one above it (the picture moves one pixel down).
+    np.testing.assert_array_equal(out, [[40, 41, 45], [40, 42, 46], [46, 50, 55]])
+    np.testing.assert_array_equal(out, conv.LESSON_INPUT[0:3, 1:4])
+    centre = conv.cell(conv.LESSON_INPUT, conv.LESSON_KERNEL, *conv.LESSON_CELL)
+    assert centre.total == 42 and centre.patch.tolist() == [[40, 42, 46], [46, 50, 55], [52, 56, 58]]
+    assert conv.convolve(conv.LESSON_INPUT[:3, :3] * 0 + 1, conv.KERNELS["x_pattern"]).item() == 5
 
 
 @pytest.mark.parametrize("stride,padding,size", [(1, "valid", 3), (1, "same", 5), (2, "valid", 2), (2, "same", 3)])

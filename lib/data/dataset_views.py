@@ -6,16 +6,35 @@ import numpy as np
 import plotly.graph_objects as go
 
 from lib import charts
-from lib.data.datasets import Dataset, class_counts, decode_text, mean_images, samples_per_class
+from lib.data import own_store
+from lib.data.datasets import REGISTRY, Dataset, DatasetInfo, class_counts, decode_text, mean_images, samples_per_class
 from lib.i18n import number, t, t_list
 
 GRID_PER_CLASS = 16  # a row per class as wide as the page: readable on a projector
 PIXEL_SAMPLE = 2000
+MAX_CORRELATED = 30
+MAX_OWN_CLASSES = 100  # lib.own.table_upload.MAX_CLASSES (an upload never has more)
 
 
 def class_labels(name: str, lang: str) -> list[str]:
-    """Translated class names of a classification dataset."""
+    """Class names of a classification dataset: translated, or an uploaded dataset's own."""
+    if own_store.looks_own(name):
+        info = REGISTRY.get(name)  # None: deleted since; its runs still name their classes by number
+        return list(info.class_names) if info is not None else [str(i) for i in range(MAX_OWN_CLASSES)]
     return t_list(f"classes.{name}", lang)
+
+
+def dataset_title(name: str, lang: str) -> str:
+    """A dataset's display name: translated, or an uploaded dataset's file name (marked as the user's)."""
+    if own_store.looks_own(name):
+        info = REGISTRY.get(name)
+        return t("ds.own_name", lang, title=info.title) if info is not None else t("ds.own_deleted", lang, name=name)
+    return t(f"ds.name.{name}", lang)
+
+
+def feature_names(info: DatasetInfo, lang: str) -> list[str]:
+    """A tabular dataset's feature names: translated, or an uploaded table's (one-hot ones as ``column=value``)."""
+    return list(info.feature_names) if info.is_own else t_list(f"features.{info.name}", lang)
 
 
 def overview_rows(ds: Dataset, lang: str) -> list[dict[str, object]]:
@@ -81,14 +100,14 @@ def decoded_samples(ds: Dataset, lang: str, count: int = 3, max_words: int = 120
 
 
 def feature_rows(ds: Dataset, lang: str) -> list[dict[str, object]]:
-    """Each tabular feature with its description and summary statistics."""
-    names = t_list(f"features.{ds.info.name}", lang)
-    helps = t_list(f"features.{ds.info.name}.help", lang)
+    """Each tabular feature with its description (built-in datasets) and summary statistics."""
+    names = feature_names(ds.info, lang)
+    helps = [None] * len(names) if ds.info.is_own else t_list(f"features.{ds.info.name}.help", lang)
     x = ds.x_train
     return [
         {
             t("ds.feature", lang): n,
-            t("ds.description", lang): h,
+            **({t("ds.description", lang): h} if h is not None else {}),
             **{
                 t(f"ds.stat.{stat}", lang): number(float(getattr(x[:, i], stat)()), lang, 3)
                 for stat in ("min", "mean", "std", "max")
@@ -99,12 +118,19 @@ def feature_rows(ds: Dataset, lang: str) -> list[dict[str, object]]:
 
 
 def tabular_figures(ds: Dataset, lang: str) -> dict[str, go.Figure]:
-    """Target histogram and the feature/target correlation heatmap."""
-    names = [*t_list(f"features.{ds.info.name}", lang), t("ds.target", lang)]
-    matrix = np.corrcoef(np.column_stack([ds.x_train, ds.y_train]).T)
-    return {
-        "target": charts.histogram(
+    """The target (histogram, or class balance) and the feature/target correlation heatmap.
+
+    At most ``MAX_CORRELATED`` features are correlated (an uploaded table may have many
+    one-hot columns); constant columns give no correlation and show as 0.
+    """
+    names = [*feature_names(ds.info, lang)[:MAX_CORRELATED], t("ds.target", lang)]
+    columns = np.column_stack([ds.x_train[:, :MAX_CORRELATED], ds.y_train]).astype("float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        matrix = np.nan_to_num(np.corrcoef(columns.T))
+    if ds.info.is_classification:
+        target = _balance(ds, class_labels(ds.info.name, lang), lang)
+    else:
+        target = charts.histogram(
             ds.y_train, t("ds.target_hist", lang), t("ds.target_hist", lang), t("ds.count", lang), bins=30
-        ),
-        "correlation": charts.correlation_heatmap(matrix, names, t("ds.correlation", lang)),
-    }
+        )
+    return {"target": target, "correlation": charts.correlation_heatmap(matrix, names, t("ds.correlation", lang))}

@@ -1,20 +1,21 @@
-"""The dataset registry: the seven ``keras.datasets`` plus scikit-learn's bundled digits.
+"""The dataset registry: the seven ``keras.datasets``, scikit-learn's bundled digits, and the users' own.
 
 Each entry declares what it is (kind, task, shapes, classes, source, cache files) and loads
-through the real Keras loader. Loading never raises anything but :class:`DatasetError`,
+through the real Keras loader; an uploaded dataset (:mod:`lib.data.own_store`) is an entry
+like the others, read from the data folder. Loading never raises anything but :class:`DatasetError`,
 whose ``code`` names a message in the translation catalogs.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from lib.data import keras_cache
+from lib.data import keras_cache, own_store
 
 TEXT_NUM_WORDS = 10_000  # vocabulary kept for imdb/reuters (most frequent words)
 TEXT_MAXLEN = 200  # sequences are padded/truncated to this many tokens
@@ -41,6 +42,10 @@ class DatasetInfo:
         draw_recipe: how a drawing or photo becomes one of its images (a key of
             ``lib.infer.recipes.RECIPES``, each citing how the dataset was made); None when
             nothing can be drawn for it.
+        title, class_names, feature_names: an uploaded dataset's own names (the built-in
+            ones are translated in the catalogs).
+        standardized: tabular features were already standardised when the dataset was made
+            (an uploaded table: numbers standardised, categories one-hot encoded).
 
     """
 
@@ -59,6 +64,15 @@ class DatasetInfo:
     origin_host: str | None = "storage.googleapis.com"
     download_mb: float = 0.0
     draw_recipe: str | None = None
+    title: str = ""
+    class_names: tuple[str, ...] = ()
+    feature_names: tuple[str, ...] = ()
+    standardized: bool = False
+
+    @property
+    def is_own(self) -> bool:
+        """True for a dataset a user uploaded."""
+        return own_store.looks_own(self.name)
 
     @property
     def is_classification(self) -> bool:
@@ -150,11 +164,11 @@ POINTS_2D = "points2d"  # the 2-D playground's points: made from a run's config,
 
 def is_known(name: object) -> bool:
     """True for a registry dataset or the playground's generated points (a run may name either)."""
-    return name in REGISTRY or name == POINTS_2D
+    return name in REGISTRY or name == POINTS_2D or own_store.looks_own(name)
 
 
 _KERAS_SOURCE = "keras.datasets"
-REGISTRY: dict[str, DatasetInfo] = {
+BUILT_IN: dict[str, DatasetInfo] = {
     info.name: info
     for info in (
         DatasetInfo(
@@ -283,6 +297,55 @@ LOADERS: dict[str, Callable[[], Dataset]] = {
     "boston_housing": _load_boston,
 }
 DEFAULT_DATASET = "digits"
+OWN_INFO_FIELDS = ("kind", "task", "input_shape", "num_classes", "train_size", "test_size", "source", "license",
+                   "pixel_max", "draw_recipe", "title", "class_names", "feature_names", "standardized")  # fmt: skip
+
+
+def own_info(name: str) -> DatasetInfo | None:
+    """The registry entry of uploaded dataset ``name``; None when there is none (or it is unreadable)."""
+    stored = own_store.read_info(name)
+    if stored is None:
+        return None
+    try:
+        values = {key: stored[key] for key in OWN_INFO_FIELDS}
+        for key in ("input_shape", "class_names", "feature_names"):
+            values[key] = tuple(values[key])
+        return DatasetInfo(name, origin_host=None, **values)
+    except (KeyError, TypeError):
+        return None
+
+
+class Registry(Mapping[str, DatasetInfo]):
+    """The built-in datasets, then the uploaded ones (looked up in the data folder each time)."""
+
+    def __init__(self, built_in: dict[str, DatasetInfo]):
+        self.built_in = built_in
+
+    def __getitem__(self, name: str) -> DatasetInfo:
+        if name in self.built_in:
+            return self.built_in[name]
+        if (info := own_info(name)) is not None:
+            return info
+        raise KeyError(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.built_in or (own_store.looks_own(name) and own_info(name) is not None)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.built_in
+        yield from (n for n in own_store.names() if own_info(n) is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+REGISTRY = Registry(BUILT_IN)
+
+
+def _load_own(name: str) -> Dataset:
+    arrays = own_store.load_arrays(name)
+    return Dataset(REGISTRY[name], arrays["x_train"], arrays["y_train"], arrays["x_test"], arrays["y_test"])
+
 
 _loaded: dict[str, Dataset] = {}
 _lock = threading.Lock()
@@ -291,7 +354,7 @@ _lock = threading.Lock()
 def offline_available() -> list[str]:
     """Names of the datasets that load with no network right now."""
     keras_cache.seed_fashion_mnist()
-    return [name for name, info in REGISTRY.items() if info.is_cached()]
+    return [name for name, info in BUILT_IN.items() if info.is_cached()]
 
 
 def offline_stand_in(name: str) -> str | None:
@@ -327,7 +390,11 @@ def load(name: str, probe_timeout: float = 3.0) -> Dataset:
     with _lock:
         if name in _loaded:
             return _loaded[name]
+    if name not in REGISTRY:
+        raise DatasetError("own_missing" if own_store.looks_own(name) else "load_failed", name)
     info = REGISTRY[name]
+    if info.is_own:
+        return _remember(name, _read_own(info))
     if name == "fashion_mnist":
         keras_cache.seed_fashion_mnist()
     was_cached = info.is_cached()
@@ -337,9 +404,20 @@ def load(name: str, probe_timeout: float = 3.0) -> Dataset:
         dataset = LOADERS[name]()
     except Exception as exc:
         raise _explain_failure(info, exc, was_cached) from exc
+    return _remember(name, dataset)
+
+
+def _remember(name: str, dataset: Dataset) -> Dataset:
     with _lock:
         _loaded[name] = dataset
     return dataset
+
+
+def _read_own(info: DatasetInfo) -> Dataset:
+    try:
+        return _load_own(info.name)
+    except Exception as exc:
+        raise DatasetError("own_damaged", info.name, str(exc)[:300], [own_store.arrays_path(info.name)]) from exc
 
 
 def _explain_failure(info: DatasetInfo, exc: Exception, was_cached: bool) -> DatasetError:
@@ -360,7 +438,10 @@ def forget(name: str) -> None:
 
 def delete_cache(name: str) -> None:
     """Delete the cached files of ``name`` so the next load downloads them again."""
-    keras_cache.remove_paths(REGISTRY[name].cache_paths())
+    if own_store.looks_own(name):
+        own_store.delete(name)
+    else:
+        keras_cache.remove_paths(REGISTRY[name].cache_paths())
     forget(name)
 
 
@@ -435,6 +516,14 @@ def prepare(dataset: Dataset, train_samples: int | None = None, seed: int = 0) -
             y_train.astype("int32"),
             pad_sequences(dataset.x_test),
             dataset.y_test.astype("int32"),
+        )
+    if info.standardized:  # an uploaded table: standardised (and one-hot encoded) when it was made
+        label = "int32" if info.is_classification else "float32"
+        return ModelData(
+            x_train.astype("float32"),
+            y_train.astype(label),
+            dataset.x_test.astype("float32"),
+            dataset.y_test.astype(label),
         )
     mean, std = x_train.mean(axis=0), x_train.std(axis=0) + 1e-7
     return ModelData(

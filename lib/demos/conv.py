@@ -14,11 +14,18 @@ KERNELS: dict[str, np.ndarray] = {
     "blur": np.full((3, 3), 1 / 9, dtype="float32"),
     "sobel_x": np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype="float32"),
     "sobel_y": np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]], dtype="float32"),
+    "x_pattern": np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype="float32"),  # Stanford UFLDL's feature
 }
-LESSON_INPUT = np.array(  # the lesson's 5×5 example
-    [[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]], dtype="float32"
+# The convolution lesson's worked example, the one of GIMP's manual ("Convolution Matrix"): a
+# 5×5 picture and a kernel whose only 1 is above the centre, so the centre pixel (50) takes
+# the value above it: (40×0)+(42×1)+(46×0) + (46×0)+(50×0)+(55×0) + (52×0)+(56×0)+(58×0) = 42,
+# and the whole picture moves one pixel down.
+LESSON_INPUT = np.array(
+    [[35, 40, 41, 45, 50], [40, 40, 42, 46, 52], [42, 46, 50, 55, 55], [48, 52, 56, 58, 60], [56, 60, 65, 70, 75]],
+    dtype="float32",
 )
-LESSON_KERNEL = np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype="float32")
+LESSON_KERNEL = np.array([[0, 1, 0], [0, 0, 0], [0, 0, 0]], dtype="float32")
+LESSON_CELL = (1, 1)  # the output cell of the lesson's stated result (the centre pixel)
 
 
 def output_size(length: int, window: int, stride: int, padding: str) -> int:

@@ -56,7 +56,7 @@ def _shrink(frame: Image.Image) -> Image.Image:
         return frame
 
 
-def _first_frame_as_float(img: Image.Image) -> np.ndarray:
+def first_frame_as_float(img: Image.Image) -> np.ndarray:
     """The first frame as float RGB or RGBA in [0, 1], whatever the mode (CMYK, 16-bit, palette)."""
     if img.format == "JPEG":  # decode at a reduced scale straight away (DCT scaling)
         factor = max(1, max(img.size) // MAX_WORKING_SIDE)
@@ -73,19 +73,19 @@ def _first_frame_as_float(img: Image.Image) -> np.ndarray:
     return np.asarray(frame.convert("RGBA" if has_alpha else "RGB"), dtype="float32") / 255.0
 
 
-def read_picture(data: bytes) -> np.ndarray:
+def read_picture(data: bytes, min_side: int = MIN_UPLOAD_SIDE, max_bytes: int = MAX_UPLOAD_BYTES) -> np.ndarray:
     """Decode an uploaded picture into float RGB in [0, 1], refusing what is not sane.
 
     Size is checked from the header before any pixel is decoded (a small file can claim
     10,000×10,000 pixels). Animated pictures give their first frame; CMYK, palette and
     16-bit pictures are converted; a transparent background is replaced by a colour that
-    contrasts with what is drawn on it.
+    contrasts with what is drawn on it. (Also how an uploaded dataset's pictures are read.)
 
     Raises:
         PictureError: ``too_big``, ``too_small`` or ``not_an_image``.
 
     """
-    if len(data) > MAX_UPLOAD_BYTES:
+    if len(data) > max_bytes:
         raise PictureError("too_big")
     try:
         with warnings.catch_warnings():
@@ -93,9 +93,9 @@ def read_picture(data: bytes) -> np.ndarray:
             with Image.open(io.BytesIO(data)) as img:
                 if img.width * img.height > MAX_UPLOAD_PIXELS:
                     raise PictureError("too_big")
-                if min(img.width, img.height) < MIN_UPLOAD_SIDE:
+                if min(img.width, img.height) < min_side:
                     raise PictureError("too_small")
-                pixels = _first_frame_as_float(img)
+                pixels = first_frame_as_float(img)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise PictureError("too_big") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:

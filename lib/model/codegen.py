@@ -131,7 +131,15 @@ def _pool_code(info: datasets.DatasetInfo, fraction: float, seed: int) -> str:
 def _load_code(info: datasets.DatasetInfo, fraction: float = 0.0, seed: int = 0) -> str:
     """``load_data()``: the dataset's own loader, the pooled split if asked, then the app's preprocessing."""
     pool = _pool_code(info, fraction, seed)
-    if info.name == "digits":
+    if info.is_own:  # an uploaded dataset: its arrays file, downloaded from the Datasets page
+        body = (
+            f"    # {info.title}: the arrays file from the Datasets page (Download the arrays).\n"
+            f'    data = np.load("{info.name}.npz")\n'
+            '    x_train, y_train, x_test, y_test = (data[k] for k in ("x_train", "y_train", "x_test", "y_test"))\n'
+        ) + pool
+        if info.kind == "tabular":  # standardised and one-hot encoded when it was uploaded
+            return "\n\ndef load_data():\n" + body + "    return (x_train, y_train), (x_test, y_test)\n"
+    elif info.name == "digits":
         body = (
             "    from sklearn.datasets import load_digits\n"
             "    from sklearn.model_selection import train_test_split\n\n"

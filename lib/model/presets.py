@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from lib.model.analysis import Target
+from lib.data.datasets import BUILT_IN, DatasetInfo
+from lib.model.analysis import Target, analyse
 from lib.model.spec import ModelSpec, Node, sequential
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 
@@ -143,3 +144,62 @@ PRESETS: dict[str, Preset] = {p.id: p for p in (
                                 _conv(1, activation="sigmoid", padding="same")),
            _settings(loss="binary_crossentropy", metrics=(), epochs=5, batch=128)),
 )}  # fmt: skip
+
+
+# The output a preset gets on another task: last activation, loss, metrics and target kind.
+HEADS = {
+    "classification": ("softmax", "sparse_categorical_crossentropy", ["accuracy"], "classes"),
+    "regression": ("linear", "mean_squared_error", ["mae"], "value"),
+}
+
+
+@dataclass
+class Fitted:
+    """A preset fitted to another dataset: its network, its training settings and its target kind."""
+
+    spec: ModelSpec
+    settings: TrainSettings
+    target_kind: str
+
+
+def for_dataset(preset: Preset, info: DatasetInfo) -> Fitted | None:
+    """The preset's network for another dataset of its kind (an uploaded one); None when it does not fit.
+
+    The input takes the dataset's shape and the last Dense layer gives one unit per class
+    (or one value); a preset made for the other task also gets that task's activation,
+    loss and metrics. A network whose layers cannot take the shape (LeNet-5 on 8×8
+    pictures) does not fit.
+    """
+    made_for = BUILT_IN[preset.dataset]
+    if made_for.kind != info.kind:
+        return None
+    spec, settings = preset.spec(info.input_shape), preset.settings()
+    if preset.target_kind == "input":
+        return Fitted(spec, settings, "input") if analyse(spec, preset.target(info.num_classes)).ok else None
+    last = spec.nodes[-1] if spec.nodes else None
+    if last is None or last.class_name != "Dense":
+        return None
+    activation, loss, metrics, kind = HEADS[info.task]
+    last.config = {**last.config, "units": info.num_classes if info.is_classification else 1}
+    if made_for.task != info.task:
+        last.config["activation"] = activation
+        settings.compile.loss, settings.compile.metrics = loss, list(metrics)
+    return Fitted(spec, settings, kind) if analyse(spec, Target(kind, info.num_classes)).ok else None
+
+
+def fitting(info: DatasetInfo) -> list[str]:
+    """Ids of the presets made for this dataset, else of those that fit it (see :func:`for_dataset`).
+
+    Those made for pictures of the same shape come first, then those of the same colour depth
+    (a CIFAR network before an MNIST one for colour photos).
+    """
+    own = [p.id for p in PRESETS.values() if p.dataset == info.name]
+    if own:
+        return own
+    shape = tuple(info.input_shape)
+
+    def likeness(preset: Preset) -> tuple[bool, bool]:
+        made_for = BUILT_IN[preset.dataset].input_shape
+        return made_for != shape, made_for[-1] != shape[-1]
+
+    return [p.id for p in sorted(PRESETS.values(), key=likeness) if for_dataset(p, info) is not None]

@@ -105,6 +105,8 @@ def config_problems(config: Any) -> list[ConfigProblem]:
     out += experiment_problems(config, len(classes) if classes else info.num_classes)
     if "continues" in config and not _continues_ok(config["continues"], config.get("settings")):
         return [*out, ConfigProblem("malformed")]
+    if "init_from" in config and not _init_from_ok(config["init_from"], config.get("spec")):
+        return [*out, ConfigProblem("malformed")]
     try:
         spec = from_dict(config.get("spec"))
     except SpecError as err:
@@ -148,6 +150,24 @@ def _continues_ok(continues: Any, settings: Any) -> bool:
         and run.isalnum()
         and type(epoch) is int
         and 0 < epoch < (epochs if type(epochs) is int else 0)
+    )
+
+
+def _init_from_ok(value: Any, spec: Any) -> bool:
+    """A run that starts from another's layers names that run and some of its own layer ids."""
+    if not isinstance(value, dict) or set(value) != {"run", "layers", "freeze"}:
+        return False
+    layers = spec.get("layers") if isinstance(spec, dict) else None
+    ids = {layer.get("id") for layer in layers if isinstance(layer, dict)} if isinstance(layers, list) else set()
+    run, chosen = value["run"], value["layers"]
+    return (
+        isinstance(run, str)
+        and len(run) == 16
+        and run.isalnum()
+        and isinstance(chosen, list)
+        and bool(chosen)
+        and all(isinstance(layer, str) and layer in ids for layer in chosen)
+        and isinstance(value["freeze"], bool)
     )
 
 

@@ -20,8 +20,8 @@ How a job runs (``lib/ray_worker.py`` is the other side):
 - Each job is one Ray task with ``num_cpus`` (and ``num_gpus=1`` on a cluster with GPUs)
   and ``KERAS_BACKEND`` in its ``runtime_env``, so Ray keeps warm worker processes per
   backend. The task gets the run's config, checked again here, and the run folder's small
-  files (plus the model it starts from for a resume or a transfer); it never reads the
-  server's disk and loads the dataset on its own machine.
+  files (plus the model it starts from for a resume or a transfer, and an uploaded dataset's
+  files); it never reads the server's disk and loads a built-in dataset on its own machine.
 - Progress flows through a :class:`~lib.ray_worker.ProgressHub` actor: the task pushes live
   progress and changed files every 0.25 s; :meth:`RayExecutor.run` takes them and writes the
   files into the run store (atomically, like every store write), so curves, status and the
@@ -50,6 +50,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lib.data import own_store
+from lib.ray_worker import OWN_DATA
 from lib.train.config_check import check_config
 from lib.train.executors import STOP_GRACE_S, resolve_backend
 from lib.train.runstore import RunStore, atomic_write, write_json
@@ -188,6 +190,8 @@ def seed_files(store: RunStore, run_id: str, config: dict, more_epochs: int) -> 
         out[f"{run_id}/{best.name}"] = best.read_bytes()
     if (init := config.get("init_from")) and (base := store.best_model_path(init["run"])) is not None:
         out[f"{init['run']}/{base.name}"] = base.read_bytes()
+    if own_store.looks_own(name := config.get("dataset")):  # an uploaded dataset is only on this server
+        out |= {f"{OWN_DATA}{name}/{file}": data for file, data in own_store.files(name).items()}
     return out
 
 

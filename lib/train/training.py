@@ -326,6 +326,8 @@ def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_e
     else:
         model = build_model(spec, analysis)
         if config.get("init_from"):
+            if store.best_model_path(config["init_from"]["run"]) is None:
+                return "failed", "base_missing", config["init_from"]["run"]  # deleted since it was chosen
             _initialise_from(model, store, config["init_from"])
         compile_model(model, settings, how)
     epochs = initial + (more_epochs or settings.fit.epochs)

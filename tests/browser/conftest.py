@@ -46,6 +46,7 @@ def app_url():
         **os.environ,
         "KERAS_HOME": str(home / "keras"),
         "KP_RUNS_DIR": str(home / "runs"),
+        "KP_DATA_DIR": str(home / "data"),
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "KP_EXECUTOR": "process",  # the real default: jobs train in warm worker processes
         "KP_TEACHER_PASSPHRASE": TEACHER_PASSPHRASE,

@@ -1,0 +1,246 @@
+"""Datasets page part: upload a zip of class folders or a CSV table; details of an uploaded dataset."""
+
+from __future__ import annotations
+
+import hashlib
+
+import streamlit as st
+
+from app_pages import identity
+from app_pages.shared import dataset_label, fraction_slider, num, session_id, set_value, switch_value, tr
+from lib.classroom import may_manage
+from lib.data import datasets, own_store
+from lib.own import image_upload, table_upload
+from lib.own.ingest_jobs import Ingests
+from lib.own.upload_checks import UploadError
+
+
+@st.cache_resource(show_spinner=False)
+def ingests() -> Ingests:
+    """The server's uploads being made into datasets (survive reruns and page changes)."""
+    own_store.clean_leftovers()
+    return Ingests()
+
+
+def error_text(err: UploadError, file: str = "") -> str:
+    """An upload refusal in the user's language, naming the file."""
+    values = {key: num(v) if isinstance(v, int) else v for key, v in err.values.items()}
+    return tr(f"own.err.{err.code}", upload=file, **values)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _scan_zip(data: bytes) -> image_upload.ZipScan | UploadError:
+    try:
+        return image_upload.scan_zip(data)
+    except UploadError as err:
+        return err
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _scan_table(data: bytes) -> table_upload.TableScan | UploadError:
+    try:
+        return table_upload.scan_table(data)
+    except UploadError as err:
+        return err
+
+
+def _defaults_once(kind: str, data: bytes, values: dict[str, object]) -> None:
+    """Set the options' defaults from a newly uploaded file of ``kind`` (not on every rerun)."""
+    digest = hashlib.sha256(data).hexdigest()
+    if st.session_state.get(f"own.file.{kind}") != digest:
+        st.session_state[f"own.file.{kind}"] = digest
+        for key, value in values.items():
+            set_value(key, value)
+
+
+def upload_panel() -> None:
+    """The uploaders, the options each file needs, and the ingest's progress."""
+    with st.expander(tr("own.title"), expanded=st.session_state.get("own.expanded", False), icon=":material/upload:"):
+        st.caption(tr("own.intro", mb=st.get_option("server.maxUploadSize")))  # .streamlit/config.toml
+        images, table = st.tabs([tr("own.tab.images"), tr("own.tab.table")])
+        with images:
+            _image_upload()
+        with table:
+            _table_upload()
+        _progress()
+
+
+def _uploaded(kind: str, types: list[str], scan):
+    """The uploader of ``kind`` (``zip`` or ``csv``): ``(file, bytes, scan)``, or None (nothing, or refused)."""
+    file = st.file_uploader(tr(f"own.{kind}"), type=types, key=f"own.{kind}", help=tr(f"own.{kind}_help"))
+    if file is None:
+        return None
+    data = file.getvalue()
+    result = scan(data)
+    if isinstance(result, UploadError):
+        st.error(error_text(result, file.name))
+        return None
+    return file, data, result
+
+
+def _image_upload() -> None:
+    if (uploaded := _uploaded("zip", ["zip"], _scan_zip)) is None:
+        return
+    file, data, scan = uploaded
+    _defaults_once("images", data, {"own.side": scan.side, "own.gray": scan.gray, "own.img_test": 0.2})
+    counts = ", ".join(f"{c} ({num(len(m))})" for c, m in scan.files.items())
+    st.markdown(tr("own.zip_found", n=num(scan.count), k=num(len(scan.files)), classes=counts))
+    if scan.not_images or scan.loose:
+        st.caption(tr("own.zip_skipping", n=num(len(scan.not_images) + len(scan.loose))))
+    left, middle, right = st.columns(3)
+    sides = {s: f"{s} × {s}" for s in image_upload.SIDES}
+    side = left.selectbox(
+        tr("own.side"), list(sides), format_func=sides.__getitem__, key="widget.own.side",
+        index=list(sides).index(st.session_state.get("own.side", scan.side)), help=tr("own.side_help"),
+    )  # fmt: skip
+    st.session_state["own.side"] = side
+    gray = middle.toggle(tr("own.gray"), value=bool(st.session_state.get("own.gray", scan.gray)), key="own.gray_w")
+    st.session_state["own.gray"] = gray
+    test = fraction_slider(right, tr("own.test"), "own.img_test", 0.2, tr("own.test_help"))
+    if st.button(tr("own.create"), type="primary", key="own.create_images"):
+        options = image_upload.ImageOptions(side, gray, max(test, 0.05))
+        name, who = file.name, identity.nickname()
+        _start(name, lambda progress: image_upload.ingest_images(data, name, options, who, progress))
+
+
+def _table_upload() -> None:
+    if (uploaded := _uploaded("csv", ["csv", "txt"], _scan_table)) is None:
+        return
+    file, data, scan = uploaded
+    target_default = scan.names[-1]
+    _defaults_once("table", data, {"own.target": target_default, "own.task": scan.task_of(target_default),
+                                   "own.csv_test": 0.2})  # fmt: skip
+    separators = {",": tr("own.sep.comma"), ";": tr("own.sep.semicolon"), "\t": tr("own.sep.tab"), "|": "|"}
+    st.markdown(
+        tr(
+            "own.csv_found",
+            rows=num(len(scan.table.rows)),
+            cols=num(len(scan.names)),
+            sep=separators[scan.table.separator],
+            dec=tr("own.dec.comma") if scan.table.decimal == "," else tr("own.dec.point"),
+        )
+    )
+    st.dataframe(_preview(scan), hide_index=True, height=180)
+    left, middle, right = st.columns(3)
+    names = scan.names
+    target = left.selectbox(tr("own.target"), names, index=names.index(st.session_state.get("own.target",
+                            target_default)) if st.session_state.get("own.target") in names else len(names) - 1,
+                            key="widget.own.target", on_change=_target_changed, args=(scan,))  # fmt: skip
+    st.session_state["own.target"] = target
+    tasks = {"classification": tr("ds.task.classification"), "regression": tr("ds.task.regression")}
+    task = middle.radio(
+        tr("own.task"), list(tasks), format_func=tasks.__getitem__, horizontal=True, key="widget.own.task",
+        index=list(tasks).index(st.session_state.get("own.task", scan.task_of(target))), help=tr("own.task_help"),
+    )  # fmt: skip
+    st.session_state["own.task"] = task
+    test = fraction_slider(right, tr("own.test"), "own.csv_test", 0.2, tr("own.test_help"))
+    if st.button(tr("own.create"), type="primary", key="own.create_table"):
+        options = table_upload.TableOptions(target, task, max(test, 0.05))
+        name, who = file.name, identity.nickname()
+        _start(name, lambda progress: table_upload.ingest_table(data, name, options, who, progress))
+
+
+def _target_changed(scan: table_upload.TableScan) -> None:
+    target = st.session_state["widget.own.target"]
+    st.session_state["own.target"] = target
+    set_value("own.task", scan.task_of(target))
+    st.session_state.pop("widget.own.task", None)
+
+
+def _preview(scan: table_upload.TableScan, rows: int = 5) -> list[dict[str, str]]:
+    return [dict(zip(scan.names, row)) for row in scan.table.rows[:rows]]
+
+
+def _start(file: str, work) -> None:
+    if ingests().start(session_id(), file, work) is None:
+        st.warning(tr("own.busy"))
+    st.session_state["own.expanded"] = True
+
+
+def _progress() -> None:
+    job = ingests().current(session_id())
+    if job is None:
+        return
+
+    @st.fragment(run_every=0.5 if not job.done else None)
+    def _view() -> None:
+        if not job.done:
+            st.progress(job.progress, text=tr("own.working", file=job.file, s=num(job.seconds, 1)))
+            return
+        if job.report is not None and st.session_state.get("own.opened") != job.report.name:
+            st.session_state["own.opened"] = job.report.name  # open the new dataset, once
+            switch_value("data.name", job.report.name)
+            st.rerun(scope="app")  # the whole page: it shows the new dataset
+        if job.error is not None:
+            st.error(error_text(job.error, job.file))
+        elif job.report is not None:
+            _finished(job.report, job.seconds)
+        if st.button(tr("own.dismiss"), key="own.dismiss"):
+            ingests().clear(session_id())
+            st.rerun(scope="app")
+
+    _view()
+
+
+def _finished(report, seconds: float) -> None:
+    key = "own.created" if report.created else "own.existed"
+    st.success(tr(key, name=dataset_label(report.name), s=num(seconds, 1)))
+    for code, values in report.notes:
+        st.caption(note_text(code, values))
+
+
+def note_text(code: str, values: dict) -> str:
+    """One thing an ingest did (skipped files, filled values), in the user's language."""
+    return tr(f"own.note.{code}", **{k: num(v) if isinstance(v, int) else v for k, v in values.items()})
+
+
+def details(info: datasets.DatasetInfo) -> None:
+    """Where an uploaded dataset came from, what was done to it, its download and its deletion."""
+    upload = (own_store.read_info(info.name) or {}).get("upload", {})
+    st.caption(tr("own.from", file=upload.get("file", "?"), who=upload.get("uploader") or tr("own.someone")))
+    for code, values in upload.get("notes", []):
+        st.caption(note_text(code, values))
+    if mapping := upload.get("mapping"):
+        with st.expander(tr("own.mapping")):
+            st.dataframe(mapping_rows(mapping), hide_index=True)
+    left, right = st.columns(2)
+    path = own_store.arrays_path(info.name)
+    if path.exists():
+        left.download_button(tr("own.download"), path.read_bytes(), f"{info.name}.npz", key="own.download",
+                             help=tr("own.download_help"))  # fmt: skip
+    if may_manage(upload.get("uploader", ""), identity.nickname(), identity.is_teacher()):
+        _delete(right, info)
+
+
+def mapping_rows(mapping: list[dict]) -> list[dict[str, str]]:
+    """The table's encoding, one row per column, in the user's language."""
+    rows = []
+    for entry in mapping:
+        if "dropped" in entry:
+            how = tr(f"own.map.dropped.{entry['dropped']}")
+        elif entry["kind"] == "number":
+            how = tr("own.map.number", mean=num(entry["mean"], 3), std=num(entry["std"], 3))
+        else:
+            how = tr("own.map.category", n=num(len(entry["categories"])), cats=", ".join(entry["categories"][:6]))
+        rows.append(
+            {tr("ds.feature"): entry["column"], tr("own.map.how"): how, tr("own.map.missing"): num(entry["missing"])}
+        )
+    return rows
+
+
+def _delete(where, info: datasets.DatasetInfo) -> None:
+    if not where.toggle(tr("own.delete"), key=f"own.delete.{info.name}"):
+        return
+    where.warning(tr("own.delete_confirm", name=dataset_label(info.name)))
+    if where.button(tr("own.delete_now"), key="own.delete_now", type="primary"):
+        st.session_state["own.deleted"] = dataset_label(info.name)  # (its name, while it still has one)
+        datasets.delete_cache(info.name)
+        ingests().clear(session_id())  # its upload report would name a deleted dataset
+        switch_value("data.name", datasets.DEFAULT_DATASET)
+        st.rerun()
+
+
+def deleted_note() -> None:
+    """Say once that a dataset was deleted (after the page moved to another one)."""
+    if name := st.session_state.pop("own.deleted", None):
+        st.success(tr("own.deleted", name=name))

@@ -1,0 +1,1 @@
+"""Users' own data: uploads checked and made into datasets of the registry."""
