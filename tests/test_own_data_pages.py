@@ -29,9 +29,10 @@ def _created(at) -> str:
     return at.session_state["data.name"]
 
 
-def _train(at) -> None:
+def _train(at, epochs: int = 2) -> None:
     at.switch_page(page_path("training")).run()
     assert not at.exception, at.exception
+    at.number_input(key="train.w.epochs").set_value(epochs).run()  # (the fitted Boston MLP trains 80)
     at.button(key="train.start").click().run()
     rerun_until(at, lambda a: "· **done** ·" in texts(a) or "· **concluído** ·" in texts(a), timeout=240)
 
