@@ -28,18 +28,14 @@ def error_text(err: UploadError, file: str = "") -> str:
     return tr(f"own.err.{err.code}", upload=file, **values)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def _scan_zip(data: bytes) -> image_upload.ZipScan | UploadError:
-    try:
-        return image_upload.scan_zip(data)
-    except UploadError as err:
-        return err
+SCANNERS = {"zip": image_upload.scan_zip, "csv": table_upload.scan_table}  # what each uploader's file is read by
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _scan_table(data: bytes) -> table_upload.TableScan | UploadError:
+def _scan(kind: str, data: bytes) -> image_upload.ZipScan | table_upload.TableScan | UploadError:
+    """A file's scan (or why it is refused), once per file: the page reruns on every click."""
     try:
-        return table_upload.scan_table(data)
+        return SCANNERS[kind](data)
     except UploadError as err:
         return err
 
@@ -65,13 +61,13 @@ def upload_panel() -> None:
         _progress()
 
 
-def _uploaded(kind: str, types: list[str], scan):
+def _uploaded(kind: str, types: list[str]):
     """The uploader of ``kind`` (``zip`` or ``csv``): ``(file, bytes, scan)``, or None (nothing, or refused)."""
     file = st.file_uploader(tr(f"own.{kind}"), type=types, key=f"own.{kind}", help=tr(f"own.{kind}_help"))
     if file is None:
         return None
     data = file.getvalue()
-    result = scan(data)
+    result = _scan(kind, data)
     if isinstance(result, UploadError):
         st.error(error_text(result, file.name))
         return None
@@ -79,7 +75,7 @@ def _uploaded(kind: str, types: list[str], scan):
 
 
 def _image_upload() -> None:
-    if (uploaded := _uploaded("zip", ["zip"], _scan_zip)) is None:
+    if (uploaded := _uploaded("zip", ["zip"])) is None:
         return
     file, data, scan = uploaded
     _defaults_once("images", data, {"own.side": scan.side, "own.gray": scan.gray, "own.img_test": 0.2})
@@ -104,7 +100,7 @@ def _image_upload() -> None:
 
 
 def _table_upload() -> None:
-    if (uploaded := _uploaded("csv", ["csv", "txt"], _scan_table)) is None:
+    if (uploaded := _uploaded("csv", ["csv", "txt"])) is None:
         return
     file, data, scan = uploaded
     target_default = scan.names[-1]
