@@ -226,6 +226,9 @@ def test_a_few_words_in_a_number_column_are_read_as_missing():
         ("a\n1\n2\n", "csv_one_column"),
         ("a;y\n1;s\n2;s\n3;s\n", "target_single"),
         ("a;y\n1;s\n2;n\n3;s\n", "target_single"),  # "n" has one row: left out, one class remains
+        ("a;y\n1;s\n2;n\n3;s\n4;n\n", "csv_too_few"),  # 4 rows: no test set worth the name
+        ("PK\x03\x04 an .xlsx spreadsheet", "csv_binary"),
+        ("%PDF-1.4 a report", "csv_binary"),
     ],
 )
 def test_refused_tables_name_the_problem_and_write_nothing(text, code, own_data_dir):

@@ -32,6 +32,8 @@ from lib.own.upload_checks import (
 )
 
 MAX_CELLS = 1_000_000
+MIN_ROWS = 5  # rows with a target; fewer cannot be split into training and test data worth the name
+BINARY_MARKS = (b"\x00", b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")  # NUL bytes, .xlsx/.ods (zip), PDF, .xls
 MAX_CATEGORIES = 50  # a text column with more distinct values is an identifier or free text: dropped
 MAX_CLASSES = 100
 MAX_INTEGER_CLASSES = 20  # an integer target with at most this many values is taken for classes
@@ -115,10 +117,14 @@ def read_table(data: bytes) -> Table:
     """Parse a CSV file, refusing what cannot be a table.
 
     Raises:
-        UploadError: ``csv_empty``, ``csv_no_header``, ``csv_ragged`` (with the line),
-            ``csv_too_big`` (more than ``MAX_CELLS`` cells) or ``csv_one_column``.
+        UploadError: ``csv_binary`` (a spreadsheet or PDF, not text), ``csv_empty``,
+            ``csv_no_header``, ``csv_ragged`` (with the line), ``csv_too_big`` (more than
+            ``MAX_CELLS`` cells) or ``csv_one_column``.
 
     """
+    head = data[:8192]
+    if any(head.startswith(mark) or (mark == b"\x00" and mark in head) for mark in BINARY_MARKS):
+        raise UploadError("csv_binary")
     text = decode(data)
     if not text.strip():
         raise UploadError("csv_empty")
@@ -140,6 +146,7 @@ def read_table(data: bytes) -> Table:
             raise UploadError("csv_too_big", limit=MAX_CELLS)
     if header is None or not rows:
         raise UploadError("csv_empty")
+
     if len(header) < 2:
         raise UploadError("csv_one_column")
     sample = [c for row in rows[:2000] for c in row]
@@ -256,7 +263,8 @@ def ingest_table(
     Raises:
         UploadError: the file is refused (see :func:`read_table`), or the target cannot be
             learned (``target_missing_column``, ``target_single``, ``target_not_numeric``,
-            ``target_too_many``), or no feature is left (``csv_no_features``).
+            ``target_too_many``), fewer than ``MIN_ROWS`` rows have one (``csv_too_few``), or no
+            feature is left (``csv_no_features``).
 
     """
     name = own_store.dataset_name(data, {"kind": "table", **options.to_dict()})
@@ -271,6 +279,8 @@ def ingest_table(
     y, class_names, keep = _target(target, options.task, report)
     features = [c for c in scan.columns if c.name != options.target]
     rows = np.flatnonzero(keep)
+    if len(rows) < MIN_ROWS:
+        raise UploadError("csv_too_few", rows=len(rows), least=MIN_ROWS)
     if options.task == "classification":
         train, test = (rows[i] for i in stratified_split(y[rows], options.test_fraction))
     else:
