@@ -21,7 +21,8 @@ from app_pages.shared import (
     tr,
 )
 from lib import charts
-from lib.experiments import baseline, folds, imbalance, reports
+from lib.experiments import baseline, reports
+from lib.train import folds, imbalance
 from lib.train.config_check import ConfigError
 from lib.train.evaluation import evaluate
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lib.experiments import baseline, class_sweeps, folds, imbalance, sweeps
+from lib.experiments import baseline, class_sweeps, sweeps
+from lib.train import folds, imbalance
 from lib.train.config_check import config_problems
 from lib.train.evaluation import evaluate
 from lib.train.jobs import JobManager

@@ -2,7 +2,7 @@
 
 Every experiment is a set of ordinary runs (one config each, trained by the job manager and
 cached by its hash); these modules only make the configs and read the results back.
-``folds`` and ``imbalance`` are data transformations that training applies (they import
-nothing from ``lib.train``); ``sweeps``, ``class_sweeps`` and ``baseline`` build on the
-run store.
+The two config keys training applies, cross-validation folds and imbalanced classes, live
+with training (``lib/train/folds.py``, ``lib/train/imbalance.py``), so imports point one
+way: experiments → train.
 """

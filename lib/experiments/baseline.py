@@ -67,7 +67,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
     from sklearn.preprocessing import StandardScaler
 
     from lib.data import datasets
-    from lib.experiments.folds import label_ids
+    from lib.train.folds import label_ids
     from lib.train.training import training_arrays
 
     start = time.perf_counter()

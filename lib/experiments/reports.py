@@ -11,9 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from lib.experiments.folds import label_ids, mean_std, smallest_class
-from lib.experiments.imbalance import emptied_classes
 from lib.i18n import number, t
+from lib.train.folds import label_ids, mean_std, smallest_class
+from lib.train.imbalance import emptied_classes
 
 
 def training_labels(config: dict[str, Any]) -> np.ndarray | None:

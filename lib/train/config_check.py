@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lib.data import datasets
-from lib.experiments.folds import K_MAX, K_MIN, fold_ok
-from lib.experiments.imbalance import imbalance_ok
 from lib.model.analysis import Target, analyse
 from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS
 from lib.model.labels import pairing_problems
 from lib.model.spec import SpecError, from_dict
+from lib.train.folds import K_MAX, K_MIN, fold_ok
+from lib.train.imbalance import imbalance_ok
 
 TARGETS = ("classes", "value", "input")
 BACKEND_CHOICES = ("auto", "tensorflow", "jax")

@@ -16,8 +16,6 @@ from typing import Any
 import numpy as np
 
 from lib.data import datasets
-from lib.experiments.folds import fold_split, label_ids
-from lib.experiments.imbalance import balanced_class_weight, kept_indices, oversample
 from lib.model.analysis import analyse
 from lib.model.builder import build_model
 from lib.model.compile_registry import OPTIMIZERS, metric_object
@@ -26,6 +24,8 @@ from lib.model.spec import ModelSpec, from_dict
 from lib.model.train_config import TrainSettings
 from lib.train.config_check import ConfigError, check_config, class_ids, run_target
 from lib.train.device import device_name
+from lib.train.folds import fold_split, label_ids
+from lib.train.imbalance import balanced_class_weight, kept_indices, oversample
 from lib.train.kinds import DEFAULT_KIND, register, trainer_for
 from lib.train.runstore import RunStore
 

@@ -1,8 +1,8 @@
 """K-fold cross-validation as k ordinary runs: the config key ``"fold": {"k": k, "index": i}``.
 
 Run ``i`` trains on every fold of the training data but fold ``i`` and validates on fold
-``i`` (stratified by class for classification); the test set is never touched. Nothing
-here imports Keras or ``lib.train``: training applies :func:`fold_split` to its arrays.
+``i`` (stratified by class for classification); the test set is never touched. Pure
+NumPy (no Keras): training applies :func:`fold_split` to its arrays.
 """
 
 from __future__ import annotations

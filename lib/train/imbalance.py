@@ -5,8 +5,8 @@ only ``keep`` of the training samples of ``classes`` (the test set stays as it i
 per-class recall is measured honestly). ``oversample`` (optional, default ``"none"``) copies
 the rare classes' training samples until each has as many as the median class, as plain
 ``"copies"`` or each copy shifted and turned a little (``"augment"``). Class weights are a
-fit setting (``FitSettings.class_weight``), computed here from the labels. Nothing here
-imports ``lib.train`` or Keras.
+fit setting (``FitSettings.class_weight``), computed here from the labels. Pure NumPy/SciPy
+(no Keras): training, config checks and the Experiments page all use it.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def augment(images: np.ndarray, seed: int) -> np.ndarray:
 
 def oversample(x: np.ndarray, y: np.ndarray, how: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``(x, y)`` with the rare classes' samples copied up to the median class (augmented if asked)."""
-    from lib.experiments.folds import label_ids
+    from lib.train.folds import label_ids
 
     labels = label_ids(y)
     if how == "none" or labels is None:
