@@ -93,10 +93,7 @@ def _image_upload() -> None:
     gray = middle.toggle(tr("own.gray"), value=bool(st.session_state.get("own.gray", scan.gray)), key="own.gray_w")
     st.session_state["own.gray"] = gray
     test = fraction_slider(right, tr("own.test"), "own.img_test", 0.2, tr("own.test_help"))
-    if st.button(tr("own.create"), type="primary", key="own.create_images"):
-        options = image_upload.ImageOptions(side, gray, max(test, 0.05))
-        name, who = file.name, identity.nickname()
-        _start(name, lambda progress: image_upload.ingest_images(data, name, options, who, progress))
+    _create_button("images", file.name, data, image_upload.ingest_images, image_upload.ImageOptions(side, gray, test))
 
 
 def _table_upload() -> None:
@@ -130,10 +127,7 @@ def _table_upload() -> None:
     )  # fmt: skip
     st.session_state["own.task"] = task
     test = fraction_slider(right, tr("own.test"), "own.csv_test", 0.2, tr("own.test_help"))
-    if st.button(tr("own.create"), type="primary", key="own.create_table"):
-        options = table_upload.TableOptions(target, task, max(test, 0.05))
-        name, who = file.name, identity.nickname()
-        _start(name, lambda progress: table_upload.ingest_table(data, name, options, who, progress))
+    _create_button("table", file.name, data, table_upload.ingest_table, table_upload.TableOptions(target, task, test))
 
 
 def _target_changed(scan: table_upload.TableScan) -> None:
@@ -145,6 +139,13 @@ def _target_changed(scan: table_upload.TableScan) -> None:
 
 def _preview(scan: table_upload.TableScan, rows: int = 5) -> list[dict[str, str]]:
     return [dict(zip(scan.names, row)) for row in scan.table.rows[:rows]]
+
+
+def _create_button(kind: str, file: str, data: bytes, ingest, options) -> None:
+    """The Create button of an upload; the ingest runs in the background (see :func:`_progress`)."""
+    if st.button(tr("own.create"), type="primary", key=f"own.create_{kind}"):
+        who = identity.nickname()
+        _start(file, lambda progress: ingest(data, file, options, who, progress))
 
 
 def _start(file: str, work) -> None:
