@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import arch_editor as editor
-from app_pages.shared import dataset_label, dataset_name, lang, set_value, tr
+from app_pages.shared import dataset_label, dataset_name, lang, tr
+from app_pages.state import set_value
 from app_pages.widgets import forget
 from lib.data import datasets
 from lib.i18n import pick

@@ -2,14 +2,15 @@
 
 import streamlit as st
 
-from app_pages import own_data
-from app_pages.shared import bind, dataset_label, dataset_name, fraction_slider, lang, load_dataset, num, plot, tr
+from app_pages import own_data, own_details
+from app_pages.shared import dataset_label, dataset_name, lang, load_dataset, num, plot, tr
+from app_pages.state import bind, fraction_slider
 from lib.data import dataset_views as views
 from lib.data import datasets
 
 st.title(tr("ds.title"))
 dataset_name()  # an uploaded dataset deleted since falls back to the default
-own_data.deleted_note()
+own_details.deleted_note()
 offline = set(datasets.offline_available())
 
 
@@ -36,7 +37,7 @@ info = datasets.REGISTRY[name]
 own_data.upload_panel()
 if info.is_own:
     st.markdown(tr("ds.own_summary", kind=tr(f"ds.kind.{info.kind}"), task=tr(f"ds.task.{info.task}")))
-    own_data.details(info)
+    own_details.details(info)
 else:
     st.markdown(
         tr(

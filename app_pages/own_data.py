@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-
 import streamlit as st
 
 from app_pages import identity
-from app_pages.shared import dataset_label, fraction_slider, num, session_id, set_value, switch_value, tr
-from lib.classroom import may_manage
-from lib.data import datasets, own_store
+from app_pages.shared import dataset_label, lang, num, session_id, tr
+from app_pages.state import fraction_slider, set_value, switch_value
+from lib.data import own_store
 from lib.own import image_upload, table_upload
 from lib.own.ingest_jobs import Ingests
+from lib.own.messages import error_text, note_text, preview_rows
 from lib.own.upload_checks import UploadError
 
 
@@ -22,29 +21,25 @@ def ingests() -> Ingests:
     return Ingests()
 
 
-def error_text(err: UploadError, file: str = "") -> str:
-    """An upload refusal in the user's language, naming the file."""
-    values = {key: num(v) if isinstance(v, int) else v for key, v in err.values.items()}
-    return tr(f"own.err.{err.code}", upload=file, **values)
-
-
 SCANNERS = {"zip": image_upload.scan_zip, "csv": table_upload.scan_table}  # what each uploader's file is read by
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _scan(kind: str, data: bytes) -> image_upload.ZipScan | table_upload.TableScan | UploadError:
-    """A file's scan (or why it is refused), once per file: the page reruns on every click."""
+def _scan(kind: str, file_id: str, _data: bytes) -> image_upload.ZipScan | table_upload.TableScan | UploadError:
+    """A file's scan (or why it is refused), once per upload: the page reruns on every click.
+
+    Keyed by the upload's id, not its bytes (hashing a 50 MB zip on every rerun would cost more).
+    """
     try:
-        return SCANNERS[kind](data)
+        return SCANNERS[kind](_data)
     except UploadError as err:
         return err
 
 
-def _defaults_once(kind: str, data: bytes, values: dict[str, object]) -> None:
+def _defaults_once(kind: str, file_id: str, values: dict[str, object]) -> None:
     """Set the options' defaults from a newly uploaded file of ``kind`` (not on every rerun)."""
-    digest = hashlib.sha256(data).hexdigest()
-    if st.session_state.get(f"own.file.{kind}") != digest:
-        st.session_state[f"own.file.{kind}"] = digest
+    if st.session_state.get(f"own.file.{kind}") != file_id:
+        st.session_state[f"own.file.{kind}"] = file_id
         for key, value in values.items():
             set_value(key, value)
 
@@ -67,9 +62,9 @@ def _uploaded(kind: str, types: list[str]):
     if file is None:
         return None
     data = file.getvalue()
-    result = _scan(kind, data)
+    result = _scan(kind, file.file_id, data)
     if isinstance(result, UploadError):
-        st.error(error_text(result, file.name))
+        st.error(error_text(result, file.name, lang()))
         return None
     return file, data, result
 
@@ -78,7 +73,7 @@ def _image_upload() -> None:
     if (uploaded := _uploaded("zip", ["zip"])) is None:
         return
     file, data, scan = uploaded
-    _defaults_once("images", data, {"own.side": scan.side, "own.gray": scan.gray, "own.img_test": 0.2})
+    _defaults_once("images", file.file_id, {"own.side": scan.side, "own.gray": scan.gray, "own.img_test": 0.2})
     counts = ", ".join(f"{c} ({num(len(m))})" for c, m in scan.files.items())
     st.markdown(tr("own.zip_found", n=num(scan.count), k=num(len(scan.files)), classes=counts))
     if scan.not_images or scan.loose:
@@ -101,7 +96,7 @@ def _table_upload() -> None:
         return
     file, data, scan = uploaded
     target_default = scan.names[-1]
-    _defaults_once("table", data, {"own.target": target_default, "own.task": scan.task_of(target_default),
+    _defaults_once("table", file.file_id, {"own.target": target_default, "own.task": scan.task_of(target_default),
                                    "own.csv_test": 0.2})  # fmt: skip
     separators = {",": tr("own.sep.comma"), ";": tr("own.sep.semicolon"), "\t": tr("own.sep.tab"), "|": "|"}
     st.markdown(
@@ -113,7 +108,7 @@ def _table_upload() -> None:
             dec=tr("own.dec.comma") if scan.table.decimal == "," else tr("own.dec.point"),
         )
     )
-    st.dataframe(_preview(scan), hide_index=True, height=180)
+    st.dataframe(preview_rows(scan.names, scan.table.rows), hide_index=True, height=180)
     left, middle, right = st.columns(3)
     names = scan.names
     target = left.selectbox(tr("own.target"), names, index=names.index(st.session_state.get("own.target",
@@ -135,10 +130,6 @@ def _target_changed(scan: table_upload.TableScan) -> None:
     st.session_state["own.target"] = target
     set_value("own.task", scan.task_of(target))
     st.session_state.pop("widget.own.task", None)
-
-
-def _preview(scan: table_upload.TableScan, rows: int = 5) -> list[dict[str, str]]:
-    return [dict(zip(scan.names, row)) for row in scan.table.rows[:rows]]
 
 
 def _create_button(kind: str, file: str, data: bytes, ingest, options) -> None:
@@ -169,7 +160,7 @@ def _progress() -> None:
             switch_value("data.name", job.report.name)
             st.rerun(scope="app")  # the whole page: it shows the new dataset
         if job.error is not None:
-            st.error(error_text(job.error, job.file))
+            st.error(error_text(job.error, job.file, lang()))
         elif job.report is not None:
             _finished(job.report, job.seconds)
         if st.button(tr("own.dismiss"), key="own.dismiss"):
@@ -183,61 +174,4 @@ def _finished(report, seconds: float) -> None:
     key = "own.created" if report.created else "own.existed"
     st.success(tr(key, name=dataset_label(report.name), s=num(seconds, 1)))
     for code, values in report.notes:
-        st.caption(note_text(code, values))
-
-
-def note_text(code: str, values: dict) -> str:
-    """One thing an ingest did (skipped files, filled values), in the user's language."""
-    return tr(f"own.note.{code}", **{k: num(v) if isinstance(v, int) else v for k, v in values.items()})
-
-
-def details(info: datasets.DatasetInfo) -> None:
-    """Where an uploaded dataset came from, what was done to it, its download and its deletion."""
-    upload = (own_store.read_info(info.name) or {}).get("upload", {})
-    st.caption(tr("own.from", file=upload.get("file", "?"), who=upload.get("uploader") or tr("own.someone")))
-    for code, values in upload.get("notes", []):
-        st.caption(note_text(code, values))
-    if mapping := upload.get("mapping"):
-        with st.expander(tr("own.mapping")):
-            st.dataframe(mapping_rows(mapping), hide_index=True)
-    left, right = st.columns(2)
-    path = own_store.arrays_path(info.name)
-    if path.exists():
-        left.download_button(tr("own.download"), path.read_bytes(), f"{info.name}.npz", key="own.download",
-                             help=tr("own.download_help"))  # fmt: skip
-    if may_manage(upload.get("uploader", ""), identity.nickname(), identity.is_teacher()):
-        _delete(right, info)
-
-
-def mapping_rows(mapping: list[dict]) -> list[dict[str, str]]:
-    """The table's encoding, one row per column, in the user's language."""
-    rows = []
-    for entry in mapping:
-        if "dropped" in entry:
-            how = tr(f"own.map.dropped.{entry['dropped']}")
-        elif entry["kind"] == "number":
-            how = tr("own.map.number", mean=num(entry["mean"], 3), std=num(entry["std"], 3))
-        else:
-            how = tr("own.map.category", n=num(len(entry["categories"])), cats=", ".join(entry["categories"][:6]))
-        rows.append(
-            {tr("ds.feature"): entry["column"], tr("own.map.how"): how, tr("own.map.missing"): num(entry["missing"])}
-        )
-    return rows
-
-
-def _delete(where, info: datasets.DatasetInfo) -> None:
-    if not where.toggle(tr("own.delete"), key=f"own.delete.{info.name}"):
-        return
-    where.warning(tr("own.delete_confirm", name=dataset_label(info.name)))
-    if where.button(tr("own.delete_now"), key="own.delete_now", type="primary"):
-        st.session_state["own.deleted"] = dataset_label(info.name)  # (its name, while it still has one)
-        datasets.delete_cache(info.name)
-        ingests().clear(session_id())  # its upload report would name a deleted dataset
-        switch_value("data.name", datasets.DEFAULT_DATASET)
-        st.rerun()
-
-
-def deleted_note() -> None:
-    """Say once that a dataset was deleted (after the page moved to another one)."""
-    if name := st.session_state.pop("own.deleted", None):
-        st.success(tr("own.deleted", name=name))
+        st.caption(note_text(code, values, lang()))

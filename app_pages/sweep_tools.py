@@ -59,13 +59,7 @@ def plan_messages(plan: sweeps.SweepPlan, base: dict) -> list[dict] | None:
     """Explain what is wrong with ``plan`` (translated); its cells when it can run."""
     problems = sweeps.plan_problems(plan, base)
     for problem in problems:
-        values = dict(problem.values)
-        if "param" in values:
-            values["param"] = tr(f"sweep.param.{values['param']}")
-        for key in ("value", "low", "high"):
-            if isinstance(values.get(key), float):
-                values[key] = sweeps.value_text(problem.values["param"], values[key], lang())
-        st.error(tr(f"sweep.err.{problem.code}", **values))
+        st.error(sweeps.problem_text(problem, lang()))
     if problems:
         return None
     cells = sweeps.cells(plan)
@@ -116,20 +110,13 @@ def results(base: dict, cells: list[dict], key: str, who: list[str] | None = Non
     """The sweep's table, parallel-coordinates chart and best cell, live while cells train."""
     rows = sweeps.result_rows(manager().store, base, cells, manager().status)
     best = sweeps.best_index(rows)
-    done = sum(r["state"] in ("done", "failed", "stopped") for r in rows)
-    st.progress(done / len(rows), tr("sweep.progress", done=done, n=len(rows)))
-    table = sweeps.table_rows(rows, lang(), best)
-    if who is not None:
-        for row, name in zip(table, who):
-            row[tr("sweep.col.who")] = name or "—"
-    st.dataframe(table, hide_index=True, key=f"{key}.table")
+    st.progress((done := sweeps.finished(rows)) / len(rows), tr("sweep.progress", done=done, n=len(rows)))
+    st.dataframe(sweeps.table_rows(rows, lang(), best, who), hide_index=True, key=f"{key}.table")
     if columns := sweeps.chart_columns(rows, lang()):
         plot(st, charts.parallel_coordinates(columns, tr("sweep.chart")), key=f"{key}.chart")
     if best is None:
         return
-    cell = cells[best]
-    values = ", ".join(f"{tr(f'sweep.param.{n}')} {sweeps.value_text(n, cell[n], lang())}"
-                       for n in sweeps.ordered(cell))  # fmt: skip
+    values = sweeps.cell_text(cells[best], lang())
     st.success(tr("sweep.best", cell=best + 1, values=values, metric=rows[best]["metric"],
                   value=num(rows[best]["value"], 4)))  # fmt: skip
     st.button(tr("sweep.use_best"), key=f"{key}.use_best", on_click=_use_best,
@@ -163,19 +150,16 @@ def _state_of(run_id: str) -> str | None:
 
 def _take_next(sid: str) -> None:
     """Take the next untried cell and train it as this student's run (in the script body)."""
-    root = manager().store.root
-    taken = class_sweeps.take_next(root, sid, nickname(), _state_of)
-    if taken is None:
-        st.session_state["sweep.note"] = tr("sweep.class.none_left")
-        return
-    index, config = taken
-    submitted = manager().submit(config, owner=session_id(), nickname=nickname())
-    if submitted.outcome in ("busy", "not_owner", "failed"):
-        class_sweeps.give_back(root, sid, index, nickname())
-        st.session_state["sweep.note"] = tr(f"sweep.class.{submitted.outcome}")
-        return
-    st.session_state["sweep.class.mine"] = (sid, index, submitted.run_id)
-    st.session_state["sweep.note"] = tr("sweep.class.took", cell=index + 1)
+
+    def submit(config: dict):
+        return manager().submit(config, owner=session_id(), nickname=nickname())
+
+    outcome, index, run_id = class_sweeps.train_next(manager().store.root, sid, nickname(), _state_of, submit)
+    if outcome == "took":
+        st.session_state["sweep.class.mine"] = (sid, index, run_id)
+        st.session_state["sweep.note"] = tr("sweep.class.took", cell=index + 1)
+    else:
+        st.session_state["sweep.note"] = tr(f"sweep.class.{outcome}")
 
 
 def class_panel() -> None:
@@ -185,9 +169,7 @@ def class_panel() -> None:
     if not found:
         st.info(tr("sweep.class.none_open" if not is_teacher() else "sweep.class.none_teacher"))
         return
-    titles = {s["id"]: tr("sweep.class.item", title=s["title"], n=len(s["cells"]), teacher=s.get("teacher") or "—",
-                          state=tr("sweep.class.open_state" if s.get("open") else "sweep.class.closed_state"))
-              for s in found}  # fmt: skip
+    titles = {s["id"]: class_sweeps.sweep_label(s, lang()) for s in found}
     if st.session_state.get("sweep.class.pick") not in titles:
         st.session_state.pop("sweep.class.pick", None)
     sid = st.selectbox(tr("sweep.class.pick"), list(titles), format_func=titles.__getitem__, key="sweep.class.pick")

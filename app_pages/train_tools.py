@@ -7,14 +7,15 @@ import time
 import streamlit as st
 
 from app_pages.identity import nickname
-from app_pages.shared import bind, fraction_slider, lang, manager, num, plot, session_id, tr
+from app_pages.shared import lang, manager, plot, session_id, tr
+from app_pages.state import bind, fraction_slider
 from app_pages.widgets import param_widget
 from lib import charts
 from lib.i18n import pick
 from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS, fit_bounds
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.config_check import BACKEND_CHOICES
-from lib.train.run_views import NOTE_KINDS, eta_seconds, progress, where_label
+from lib.train.run_views import NOTE_KINDS, progress, progress_text, status_line
 
 W = "train.w."  # widget key prefix (forgotten when a preset brings new settings)
 
@@ -82,12 +83,16 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
     return TrainSettings(CompileSettings(optimizer, params, loss, metrics), fit)
 
 
+def _registry_radio(where, name: str, value: str, key: str) -> str:
+    """A fit setting with a few choices (the fit registry's), as a horizontal radio."""
+    ways = {w: tr(f"train.{name}.{w}") for w in FIT_PARAMS[name].choices}
+    return where.radio(tr(f"train.{name}"), list(ways), index=list(ways).index(value), horizontal=True,
+                       format_func=ways.__getitem__, key=W + key, help=pick(FIT_PARAMS[name].help, lang()))  # fmt: skip
+
+
 def _split_widgets(where, f: FitSettings) -> dict:
     """How validation and test data are taken (the lessons do both ways), from the fit registry."""
-    ways = {w: tr(f"train.validation.{w}") for w in FIT_PARAMS["validation"].choices}
-    validation = where.radio(tr("train.validation"), list(ways), index=list(ways).index(f.validation), horizontal=True,
-                             format_func=ways.__getitem__, key=W + "validation",
-                             help=pick(FIT_PARAMS["validation"].help, lang()))  # fmt: skip
+    validation = _registry_radio(where, "validation", f.validation, "validation")
     percent = where.slider(tr("train.test_fraction"), 0, 50, round(f.test_fraction * 100), step=5, format="%d%%",
                            key=W + "test", help=pick(FIT_PARAMS["test_fraction"].help, lang()))  # fmt: skip
     return {"validation": validation, "test_fraction": percent / 100}
@@ -95,12 +100,9 @@ def _split_widgets(where, f: FitSettings) -> dict:
 
 def _class_weight_widget(where, f: FitSettings, task: str) -> str:
     """Class weights (for imbalanced classes); a regression has none."""
-    if task != "classification":
-        return "none"
-    ways = {w: tr(f"train.class_weight.{w}") for w in FIT_PARAMS["class_weight"].choices}
-    return where.radio(tr("train.class_weight"), list(ways), index=list(ways).index(f.class_weight), horizontal=True,
-                       format_func=ways.__getitem__, key=W + "class_weight",
-                       help=pick(FIT_PARAMS["class_weight"].help, lang()))  # fmt: skip
+    return (
+        _registry_radio(where, "class_weight", f.class_weight, "class_weight") if task == "classification" else "none"
+    )
 
 
 def backend_choice() -> str:
@@ -126,33 +128,12 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
     """Status, progress, message and live curves of one run (read from the job and disk)."""
     jobs = manager()
     status = jobs.status(run_id)
-    st.markdown(
-        tr(
-            "train.status_line",
-            run=run_id,
-            state=tr(f"train.state.{status.state}"),
-            done=status.epochs_done,
-            epochs=status.epochs_target,
-            seconds=num(status.train_seconds, 1),
-            device=where_label(status, lang()),
-        )
-    )
+    st.markdown(status_line(run_id, status, lang()))
     live = jobs.live(run_id)
     if place := jobs.queue_position(run_id):
         st.info(tr("train.queued", pos=place))
     if (done := progress(live)) is not None:
-        st.progress(
-            done,
-            tr(
-                "train.progress",
-                epoch=live["epoch"] + 1,
-                epochs=live["epochs"],
-                batch=live["batch"],
-                steps=live["steps"],
-                sps=num(live.get("sps", 0)),
-                eta=num(eta_seconds(live)),
-            ),
-        )
+        st.progress(done, progress_text(live, lang()))
     if status.message:
         box = st.error if status.state == "failed" else st.info
         box(tr(f"train.msg.{status.message}", detail=status.detail))

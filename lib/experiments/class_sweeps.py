@@ -129,3 +129,34 @@ def give_back(root: Path, sid: str, index: int, nickname: str) -> None:
         if sweep and sweep["cells"][index]["taken_by"] == nickname:
             sweep["cells"][index].update(taken_by="", taken_at=0.0)
             write_json(path, sweep)
+
+
+REFUSED = ("busy", "not_owner", "failed")  # job-manager outcomes that leave the cell to someone else
+
+
+def train_next(
+    root: Path, sid: str, nickname: str, state: Callable[[str], str | None], submit: Callable[[dict[str, Any]], Any]
+) -> tuple[str, int | None, str | None]:
+    """Take the next untried cell and ``submit`` it as this student's run.
+
+    Returns ``(outcome, cell index, run id)``: ``"none_left"``, a refusal of
+    :data:`REFUSED` (the cell is given back), or ``"took"`` with the run.
+    """
+    taken = take_next(root, sid, nickname, state)
+    if taken is None:
+        return "none_left", None, None
+    index, config = taken
+    submitted = submit(config)
+    if submitted.outcome in REFUSED:
+        give_back(root, sid, index, nickname)
+        return submitted.outcome, index, None
+    return "took", index, submitted.run_id
+
+
+def sweep_label(sweep: dict[str, Any], lang: str) -> str:
+    """A class sweep in the list: title, cell count, teacher, open or closed."""
+    from lib.i18n import t
+
+    state = t("sweep.class.open_state" if sweep.get("open") else "sweep.class.closed_state", lang)
+    return t("sweep.class.item", lang, title=sweep["title"], n=len(sweep["cells"]),
+             teacher=sweep.get("teacher") or "—", state=state)  # fmt: skip

@@ -292,8 +292,13 @@ def value_text(name: str, value: Any, lang: str) -> str:
     return text.replace(".", ",") if lang == "pt" else text
 
 
-def table_rows(rows: list[dict[str, Any]], lang: str, best: int | None = None) -> list[dict[str, str]]:
-    """Result rows as a table in ``lang``: one column per swept parameter, then state and metric."""
+def table_rows(
+    rows: list[dict[str, Any]], lang: str, best: int | None = None, who: list[str] | None = None
+) -> list[dict[str, str]]:
+    """Result rows as a table in ``lang``: one column per swept parameter, then state, metric and run.
+
+    ``who`` (a class sweep) adds who took each cell.
+    """
     from lib.i18n import number, t
 
     out = []
@@ -303,8 +308,34 @@ def table_rows(rows: list[dict[str, Any]], lang: str, best: int | None = None) -
         out.append({
             "#": str(i + 1), **cells, t("sweep.col.state", lang): t(f"sweep.state.{row['state']}", lang),
             t("sweep.col.metric", lang): value + (" ★" if i == best else ""), t("sweep.col.run", lang): row["run"],
+            **({t("sweep.col.who", lang): who[i] or "—"} if who is not None else {}),
         })  # fmt: skip
     return out
+
+
+def finished(rows: list[dict[str, Any]]) -> int:
+    """How many cells have ended (done, failed or stopped)."""
+    return sum(r["state"] in ("done", "failed", "stopped") for r in rows)
+
+
+def problem_text(problem: Any, lang: str) -> str:
+    """A sweep plan's problem (``sweep.err.<code>``) with its parameter and values in ``lang``."""
+    from lib.i18n import t
+
+    values = dict(problem.values)
+    if "param" in values:
+        values["param"] = t(f"sweep.param.{values['param']}", lang)
+    for key in ("value", "low", "high"):
+        if isinstance(values.get(key), float):
+            values[key] = value_text(problem.values["param"], values[key], lang)
+    return t(f"sweep.err.{problem.code}", lang, **values)
+
+
+def cell_text(cell: dict[str, Any], lang: str) -> str:
+    """A cell's settings as ``Learning rate 0.01, Batch size 32`` in ``lang``."""
+    from lib.i18n import t
+
+    return ", ".join(f"{t(f'sweep.param.{n}', lang)} {value_text(n, cell[n], lang)}" for n in ordered(cell))
 
 
 def chart_columns(rows: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:

@@ -135,6 +135,20 @@ def where_label(status, lang: str) -> str:
     return " · ".join(x for x in (status.device or "—", backend, place) if x)
 
 
+def status_line(run_id: str, status, lang: str) -> str:
+    """A run's one-line status: id, state, epochs, training time and where it trains."""
+    return t("train.status_line", lang, run=run_id, state=t(f"train.state.{status.state}", lang),
+             done=status.epochs_done, epochs=status.epochs_target, seconds=number(status.train_seconds, lang, 1),
+             device=where_label(status, lang))  # fmt: skip
+
+
+def progress_text(live: dict[str, Any], lang: str) -> str:
+    """The progress bar's text: epoch, batch, samples per second and the time left."""
+    return t("train.progress", lang, epoch=live["epoch"] + 1, epochs=live["epochs"], batch=live["batch"],
+             steps=live["steps"], sps=number(live.get("sps", 0), lang),
+             eta=number(eta_seconds(live), lang))  # fmt: skip
+
+
 def eta_seconds(live: dict[str, Any]) -> float:
     """Seconds left for a running job, from its progress and samples per second."""
     left = (1 - (progress(live) or 0.0)) * max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"])

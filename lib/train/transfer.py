@@ -40,17 +40,11 @@ def transferable_layers(base: ModelSpec, spec: ModelSpec) -> list[str]:
     """
     if tuple(base.input_shape) != tuple(spec.input_shape):
         return []
-    theirs, ours = _signature(base), _signature(spec)
-    same = []
-    for (their_id, their_layer), (our_id, our_layer) in zip(theirs, ours[:-1]):
-        if their_id != our_id or their_layer != our_layer:
-            break
-        same.append(our_id)
-    return same
+    return [layer for layer, _ in _common(_signature(base), _signature(spec))]
 
 
 def _signature(spec: ModelSpec) -> list[tuple[str, tuple]]:
-    """Each layer but the augmentation ones: id, and what decides its weights' shapes."""
+    """Each layer but the augmentation ones: id, and what decides its weights' shapes (params last)."""
     rows = {row.id: row for row in analyse(spec, Target("classes", 2)).rows}
     return [
         (layer["id"], (layer["class_name"], layer["config"], rows[layer["id"]].output_shape, rows[layer["id"]].params))
@@ -59,30 +53,39 @@ def _signature(spec: ModelSpec) -> list[tuple[str, tuple]]:
     ]
 
 
-def _weighted(spec: ModelSpec, layers: list[str]) -> bool:
-    rows = {row.id: row.params for row in analyse(spec, Target("classes", 2)).rows}
-    return any(rows.get(layer, 0) for layer in layers)
+def _common(theirs: list[tuple[str, tuple]], ours: list[tuple[str, tuple]]) -> list[tuple[str, int]]:
+    """``(id, parameter count)`` of the leading layers both signatures share (never our output layer)."""
+    same = []
+    for (their_id, their_layer), (our_id, our_layer) in zip(theirs, ours[:-1]):
+        if their_id != our_id or their_layer != our_layer:
+            break
+        same.append((our_id, our_layer[-1]))
+    return same
 
 
 def transfer_sources(store: RunStore, spec: ModelSpec, dataset: str) -> dict[str, list[str]]:
     """Finished runs on other datasets whose trained layers this model can start from: run id → layers.
 
     Newest first; only runs with a saved model and at least one layer with weights to give.
+    Runs on another input shape are passed over before any model is analysed (the Training
+    page asks on every rerun, and a class's store holds hundreds of runs).
     """
+    ours, shape = _signature(spec), list(spec.input_shape)
     found: dict[str, list[str]] = {}
     for run_id in store.list():
         config = store.config(run_id)
         if config.get("dataset") == dataset or config.get("kind", "fit") != "fit":
             continue
+        if not isinstance(config.get("spec"), dict) or config["spec"].get("input_shape") != shape:
+            continue
         if store.status(run_id).state != "done" or store.best_model_path(run_id) is None:
             continue
         try:
-            base = from_dict(config["spec"])
+            same = _common(_signature(from_dict(config["spec"])), ours)
         except SpecError:
             continue
-        layers = transferable_layers(base, spec)
-        if layers and _weighted(spec, layers):
-            found[run_id] = layers
+        if any(params for _, params in same):
+            found[run_id] = [layer for layer, _ in same]
     return found
 
 
