@@ -1,4 +1,8 @@
-"""Translations: one JSON catalog per language in ``lib/locales``, the same keys in each.
+"""Translations: JSON catalogs per language in ``lib/locales``, the same keys in each.
+
+A language's catalog is ``<lang>.json`` plus any ``<area>.<lang>.json`` beside it (one file
+per part of the app, so parts grow their texts without touching one shared file); a key
+defined twice is an error.
 
 Catalog values are strings (``str.format`` templates) or lists of strings (class names).
 """
@@ -18,7 +22,14 @@ FALLBACK = "en"
 @cache
 def catalog(lang: str) -> dict[str, str | list[str]]:
     """Return the catalog of ``lang`` (``"pt"`` or ``"en"``)."""
-    return json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    merged: dict[str, str | list[str]] = {}
+    for path in [LOCALES_DIR / f"{lang}.json", *sorted(LOCALES_DIR.glob(f"*.{lang}.json"))]:
+        part = json.loads(path.read_text(encoding="utf-8"))
+        twice = merged.keys() & part.keys()
+        if twice:
+            raise ValueError(f"{path.name} defines keys already defined: {sorted(twice)[:5]}")
+        merged.update(part)
+    return merged
 
 
 def t(key: str, lang: str, **values: object) -> str:
