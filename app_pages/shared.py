@@ -184,3 +184,6 @@ def live_view(render, busy, seconds: float = 2.0) -> None:
             st.rerun(scope="app")
 
     _view()
+    # A mark nobody sees (an empty span in the sidebar): whether this view still polls. The
+    # browser tests wait for it to say "idle" instead of sleeping after a job ends.
+    st.sidebar.html(f'<span class="kp-live kp-live-{"polling" if polling else "idle"}"></span>')

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.waiting import DEADLINE, wait_until
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
-TIMEOUT = 60  # pages that import TensorFlow need far more than AppTest's default 3 s
+RECHECK_S = 3.0  # how often a page is rerun while jobs still train (rerun_until)
+TIMEOUT = DEADLINE  # a hang guard: pages that import TensorFlow need far more than AppTest's default 3 s
 
 
 def open_page(page: str | None = None, lang: str = "en", **params: str) -> AppTest:
@@ -47,12 +51,18 @@ def chart_titles(at: AppTest) -> list[str]:
     return [json.loads(spec)["layout"].get("title", {}).get("text", "") for spec in plotly_specs(at)]
 
 
-def rerun_until(at: AppTest, done, timeout: float = 180) -> None:
-    """Rerun the page until ``done(at)`` holds (background jobs finish between reruns)."""
-    import time
+def rerun_until(at: AppTest, done, timeout: float = DEADLINE) -> None:
+    """Rerun the page until ``done(at)`` holds (background jobs finish between reruns).
 
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, texts(at)
-        time.sleep(0.5)
+    While the server's jobs train, the page is rerun only every ``RECHECK_S`` (each rerun of a
+    page costs CPU that the training needs); as soon as no job is left, at once.
+    """
+    from app_pages.shared import manager
+
+    def between() -> None:
+        with contextlib.suppress(AssertionError):  # a job still training: rerun and look anyway
+            wait_until(manager().idle, "the jobs to end", RECHECK_S, poll=0.1)
         at.run()
+
+    wait_until(lambda: done(at), "the page to show the awaited state", timeout,
+               seen=lambda: texts(at)[-2000:], poll=0, between=between)  # fmt: skip

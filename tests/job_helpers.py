@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import time
-
 from lib.model.presets import PRESETS
 from lib.train.jobs import JobManager
 from lib.train.training import make_config
+from tests.waiting import DEADLINE, wait_until
 
 
-def wait(manager: JobManager, run_id: str, timeout: float = 180) -> str:
+def wait(manager: JobManager, run_id: str, timeout: float = DEADLINE) -> str:
     """Wait until ``run_id`` is no longer queued or running; its state as the pages show it."""
-    deadline = time.monotonic() + timeout
-    while manager.is_active(run_id):
-        assert time.monotonic() < deadline, "job did not finish"
-        time.sleep(0.05)
+    wait_until(lambda: not manager.is_active(run_id), f"run {run_id} to end", timeout,
+               seen=lambda: manager.status(run_id))  # fmt: skip
     return manager.status(run_id).state
 
 

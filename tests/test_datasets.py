@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -60,12 +58,10 @@ def test_fashion_mnist_is_seeded_from_the_debian_package(datasets_dir, tmp_path)
     assert datasets.REGISTRY["fashion_mnist"].is_cached()
 
 
-def test_missing_file_with_no_network_fails_fast_and_explained(datasets_dir, no_network):
-    start = time.monotonic()
+def test_missing_file_with_no_network_fails_and_is_explained(datasets_dir, no_network):
     with pytest.raises(DatasetError) as err:
         datasets.load("mnist")
     assert err.value.code == "download_failed"
-    assert time.monotonic() - start < 10
 
 
 def test_keras_own_download_failure_is_explained(datasets_dir, no_network, monkeypatch):

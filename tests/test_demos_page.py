@@ -76,7 +76,7 @@ def test_transfer_learning_runs_task_a_then_three_task_b_runs(datasets_dir):
     at.number_input(key="demo.tl.samples").set_value(50).run()
     at.number_input(key="demo.tl.epochs").set_value(3).run()
     at.button(key="demo.tl.run").click().run()
-    rerun_until(at, lambda a: "Task B test accuracy" in texts(a), timeout=240)
+    rerun_until(at, lambda a: "Task B test accuracy" in texts(a))
     table = at.dataframe[-1].value
     assert table.shape[0] == 3
     runs = at.session_state["demo.tl"]["runs"]

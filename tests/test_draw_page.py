@@ -6,7 +6,6 @@ import base64
 import io
 import json
 import struct
-import time
 import zlib
 
 import numpy as np
@@ -17,6 +16,7 @@ from lib.model.presets import PRESETS
 from lib.train.jobs import JobManager
 from lib.train.training import make_config
 from tests.apptest_helpers import open_page, plotly_specs, rerun_until, texts
+from tests.job_helpers import wait
 
 
 def _data_url(rgba: np.ndarray) -> str:
@@ -35,8 +35,7 @@ def _trained_digits_run() -> str:
     settings.fit.epochs = 3
     manager = JobManager(workers=1)
     run = manager.submit(make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings))
-    while manager.is_active(run.run_id):
-        time.sleep(0.1)
+    assert wait(manager, run.run_id) == "done", manager.status(run.run_id)
     return run.run_id
 
 

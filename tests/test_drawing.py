@@ -254,8 +254,6 @@ def test_colour_datasets_get_the_centre_square_in_colour():
 
 
 def test_training_examples_of_a_class_and_none_without_the_data(datasets_dir, monkeypatch):
-    import time
-
     from lib.data import keras_cache
     from lib.infer.predict import class_examples
 
@@ -269,22 +267,17 @@ def test_training_examples_of_a_class_and_none_without_the_data(datasets_dir, mo
         raise AssertionError("the Draw page must not probe the network on a stroke")
 
     monkeypatch.setattr(keras_cache, "can_reach", no_probe)
-    start = time.monotonic()
-    assert class_examples("mnist", 3) is None  # not in this (empty) Keras cache
-    assert time.monotonic() - start < 0.5
+    assert class_examples("mnist", 3) is None  # not in this (empty) Keras cache, and no probe asked
 
 
 def test_a_phone_sized_photo_is_shrunk_before_the_work():
-    import time
-
+    # What shrinking saves per rerun is measured by ./scripts/bench.sh draw; here: that it happens.
     photo = np.full((3000, 4000), 220, dtype="uint8")
     photo[800:2200, 1500:2500] = 30  # a dark object on light paper
     data = _encoded(Image.fromarray(photo), "JPEG", quality=85)
-    start = time.perf_counter()
     picture = read_picture(data)
     prepared = prepare_drawing(picture, FASHION)
     assert max(picture.shape[:2]) <= 1024 and prepared is not None
-    assert time.perf_counter() - start < 1.0  # every rerun of the page pays this
     rows, cols = np.nonzero(prepared.view > 0.5)
     assert rows.max() - rows.min() + 1 == 28 and cols.max() - cols.min() + 1 == 20  # 1400×1000: 28×20
 

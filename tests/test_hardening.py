@@ -10,7 +10,6 @@ import ast
 import io
 import json
 import threading
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -31,6 +30,7 @@ from lib.train.runstore import RunStore
 from lib.train.training import make_config
 from tests.apptest_helpers import open_page, page_path, texts
 from tests.job_helpers import digits_config, wait
+from tests.waiting import wait_until
 
 GENERATED = {"codegen": 0, "spec_json": 0, "links_through_page": 0}
 
@@ -265,9 +265,7 @@ def test_an_unwritable_run_folder_even_for_the_final_status(store, monkeypatch):
 
     monkeypatch.setattr(RunStore, "update_status", read_only)
     run = manager.submit(config)
-    deadline = time.monotonic() + 60
-    while manager.is_active(run.run_id) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait(manager, run.run_id)
     status = manager.status(run.run_id)
     assert status.state == "failed" and status.message == "disk"
     monkeypatch.setattr(RunStore, "update_status", original)
@@ -313,12 +311,13 @@ def test_the_watchdog_fails_runs_with_no_worker(store):
 
 
 def test_a_shared_run_stops_only_when_its_last_watcher_stops_it(store):
-    gate = threading.Event()
+    gate, looks = threading.Event(), []
 
     def slow(store_, run_id, stop, live, more_epochs):
         store_.update_status(run_id, state="running")
         while not stop.is_set() and not gate.is_set():
-            time.sleep(0.01)
+            looks.append(1)  # one look at the stop flag
+            stop.wait(0.01)
         store_.update_status(run_id, state="stopped" if stop.is_set() else "done")
 
     manager = JobManager(store, workers=1, trainer=slow)
@@ -326,8 +325,10 @@ def test_a_shared_run_stops_only_when_its_last_watcher_stops_it(store):
     first = manager.submit(config, owner="ana")
     second = manager.submit(config, owner="bruno")  # same settings: the same run
     assert second.run_id == first.run_id and second.outcome == "active" and manager.watchers(first.run_id) == 2
+    wait_until(lambda: looks, "the job to run")
     assert manager.stop(first.run_id, "bruno") is False  # Ana still watches
-    time.sleep(0.2)
+    seen = len(looks)
+    wait_until(lambda: len(looks) >= seen + 2, "the job to look at its stop flag twice more")
     assert manager.is_active(first.run_id) and store.status(first.run_id).state == "running"
     assert manager.stop(first.run_id, "ana") is True
     assert wait(manager, first.run_id) == "stopped"

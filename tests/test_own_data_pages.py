@@ -23,7 +23,7 @@ def _upload(at, key: str, name: str, data: bytes, mime: str):
 
 def _created(at) -> str:
     """Wait for the background ingest; the page opens the new dataset: return its name."""
-    rerun_until(at, lambda a: a.session_state["data.name"].startswith(own_store.PREFIX), timeout=60)
+    rerun_until(at, lambda a: a.session_state["data.name"].startswith(own_store.PREFIX))
     at.run()
     assert at.selectbox(key="widget.data.name.1").value == at.session_state["data.name"]  # the list shows it
     return at.session_state["data.name"]
@@ -34,7 +34,7 @@ def _train(at, epochs: int = 2) -> None:
     assert not at.exception, at.exception
     at.number_input(key="train.w.epochs").set_value(epochs).run()  # (the fitted Boston MLP trains 80)
     at.button(key="train.start").click().run()
-    rerun_until(at, lambda a: "· **done** ·" in texts(a) or "· **concluído** ·" in texts(a), timeout=240)
+    rerun_until(at, lambda a: "· **done** ·" in texts(a) or "· **concluído** ·" in texts(a))
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])

@@ -87,7 +87,7 @@ def test_the_training_page_offers_augmentation_and_transfer_for_a_small_dataset(
     at.selectbox(key="small.base").set_value(base_id).run()
     assert "Camadas copiadas: flatten_1, dense_1." in texts(at)
     at.button(key="train.start").click().run()
-    rerun_until(at, lambda a: "· **concluído** ·" in texts(a), timeout=120)
+    rerun_until(at, lambda a: "· **concluído** ·" in texts(a))
     run_id = at.session_state["train.run_id"]
     assert manager().store.config(run_id)["init_from"] == {"run": base_id, "layers": ["flatten_1", "dense_1"],
                                                            "freeze": True}  # fmt: skip

@@ -14,7 +14,7 @@ import secrets
 import signal
 import socket
 import tempfile
-import time
+import threading
 from pathlib import Path
 
 import pytest
@@ -26,6 +26,7 @@ from lib.train.ray_executor import RayExecutor, RaySettings, cluster_or, ray_set
 from lib.train.runstore import RunStore
 from tests.apptest_helpers import open_page, page_path, texts
 from tests.job_helpers import digits_config, wait
+from tests.waiting import DEADLINE, wait_until
 
 pytestmark = pytest.mark.ray
 REPO = Path(__file__).resolve().parents[1]
@@ -53,12 +54,13 @@ def manager(cluster, tmp_path) -> JobManager:
     return JobManager(RunStore(tmp_path / "runs"), executor=cluster)
 
 
-def _wait_running(manager: JobManager, run_id: str, timeout: float = 60) -> dict:
-    deadline = time.monotonic() + timeout
-    while not (live := manager.live(run_id) or {}).get("batch"):
-        assert time.monotonic() < deadline and manager.is_active(run_id), manager.status(run_id)
-        time.sleep(0.05)
-    return live
+def _wait_running(manager: JobManager, run_id: str) -> dict:
+    def batches() -> dict | None:
+        live = manager.live(run_id) or {}
+        assert live.get("batch") or manager.is_active(run_id), manager.status(run_id)  # ended before a batch
+        return live if live.get("batch") else None
+
+    return wait_until(batches, f"run {run_id} to train its first batches", seen=lambda: manager.status(run_id))
 
 
 def _tree(root: Path) -> dict[str, tuple[int, int]]:
@@ -117,15 +119,13 @@ def test_cluster_runs_match_the_local_pool_carry_the_backend_and_write_only_the_
     assert manager.status(tf_run.run_id).backend == "tensorflow"  # KERAS_BACKEND reached the worker
 
 
-def test_stop_ends_a_cluster_run_within_seconds_and_keeps_its_last_epoch(manager):
+def test_stop_ends_a_cluster_run_part_way_and_keeps_its_last_epoch(manager):
     run = manager.submit(digits_config(epochs=400, samples=1437, backend="jax"))
     _wait_running(manager, run.run_id)
-    start = time.monotonic()
     assert manager.stop(run.run_id)
-    assert wait(manager, run.run_id, timeout=15) == "stopped"
-    assert time.monotonic() - start < 2.0
+    assert wait(manager, run.run_id) == "stopped"
     status = manager.status(run.run_id)
-    assert status.message == "stopped_by_user" and status.epochs_done >= 1
+    assert status.message == "stopped_by_user" and 1 <= status.epochs_done < 400, status
     assert manager.store.model_path(run.run_id, "checkpoint").exists()  # sent back by the worker
 
 
@@ -133,13 +133,10 @@ def test_a_killed_ray_worker_fails_only_its_run_with_the_node_named_and_keeps_wh
     run = manager.submit(digits_config(epochs=400, samples=1437, backend="jax"))
     live = _wait_running(manager, run.run_id)
     checkpoint = manager.store.model_path(run.run_id, "checkpoint")
-    deadline = time.monotonic() + 30
-    while not checkpoint.exists():  # an epoch finished and its checkpoint reached the server
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(checkpoint.exists, "an epoch's checkpoint to reach the server")
     lost = cluster.replaced
     os.kill(live["worker_pid"], signal.SIGKILL)
-    assert wait(manager, run.run_id, timeout=30) == "failed"  # failed, not requeued
+    assert wait(manager, run.run_id) == "failed"  # failed, not requeued
     status = manager.status(run.run_id)
     assert status.message == "worker_crashed", status
     assert "Ray worker on" in status.detail and live["node"] in status.detail
@@ -148,7 +145,7 @@ def test_a_killed_ray_worker_fails_only_its_run_with_the_node_named_and_keeps_wh
     orphans = {p.name for p in Path(tempfile.gettempdir()).glob(f"kp-ray-{live['worker_pid']}-*")}
     assert len(orphans) == 1  # the killed worker could not delete its folder...
     after = manager.submit(digits_config(epochs=1, samples=300, backend="jax"))
-    assert wait(manager, after.run_id, timeout=60) == "done"  # Ray started a new worker
+    assert wait(manager, after.run_id) == "done"  # Ray started a new worker
     assert not orphans & _worker_folders()  # ...the next job on the machine did
 
 
@@ -203,22 +200,20 @@ def test_the_runs_page_shows_the_cluster_and_the_training_page_the_node(manager,
 
 
 def test_a_silent_head_never_blocks_a_page_and_is_reported(cluster):
+    answer = threading.Event()  # the head stays silent until the test has its value
+
     def gone():
-        time.sleep(2)
+        answer.wait(DEADLINE)
         raise ConnectionError("head gone")
 
     cluster._cache["probe"] = (0.0, "last known")  # stale: the next read refreshes it
-    start = time.monotonic()
-    assert cluster._cached("probe", gone) == "last known" and time.monotonic() - start < 0.5
-    deadline = time.monotonic() + 10
-    while not cluster.head_error:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    # A read that waited for the head would still be blocked here: the event is set only after it.
+    assert cluster._cached("probe", gone) == "last known"
+    answer.set()
+    wait_until(lambda: cluster.head_error, "the silent head to be reported")
     assert "head gone" in cluster.describe()["head_error"]
     cluster._cached("probe", lambda: "back")  # still stale: a refresh that succeeds clears it
-    while cluster.head_error:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: not cluster.head_error, "a successful refresh to clear the error")
 
 
 # --- configuration (no cluster needed) ------------------------------------------------------------
@@ -248,7 +243,5 @@ def test_an_unreachable_cluster_falls_back_to_the_local_pool_with_the_reason(mon
     class Local:
         pass
 
-    start = time.monotonic()
     executor = cluster_or(Local)
     assert isinstance(executor, Local) and "No Ray head answers" in executor.cluster_error
-    assert time.monotonic() - start < 10

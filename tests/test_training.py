@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from lib.train.model_import import ModelImportError, import_model
 from lib.train.runstore import RunStore, Status, atomic_write, config_hash
 from lib.train.training import make_config
 from tests.job_helpers import digits_config, wait
+from tests.waiting import DEADLINE, wait_until
 
 
 def _digits_config(epochs: int = 2, samples: int = 300, **compile_changes) -> dict:
@@ -100,14 +100,14 @@ def test_queue_positions_and_stopping_a_queued_job(store):
 
     def slow_trainer(store_, run_id, stop, live, more):
         live["running"] = True
-        gate.wait(10)
+        gate.wait(DEADLINE)  # held until the test has looked at the queue
         store_.update_status(run_id, state="done")
 
     manager = JobManager(store, workers=1, trainer=slow_trainer)
     first = manager.submit(_digits_config(epochs=1))
     second = manager.submit(_digits_config(epochs=2))
     third = manager.submit(_digits_config(epochs=3))
-    time.sleep(0.2)
+    wait_until(lambda: (manager.live(first.run_id) or {}).get("running"), "the first job to be running")
     assert manager.queue_position(first.run_id) is None  # running
     assert manager.queue_position(second.run_id) == 1 and manager.queue_position(third.run_id) == 2
     manager.stop(second.run_id)
@@ -120,10 +120,8 @@ def test_queue_positions_and_stopping_a_queued_job(store):
 def test_stopping_a_running_job_keeps_its_weights(store):
     manager = JobManager(store, workers=1)
     run = manager.submit(_digits_config(epochs=200, samples=0))
-    deadline = time.monotonic() + 60
-    while store.status(run.run_id).epochs_done < 1:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until(lambda: store.status(run.run_id).epochs_done >= 1, "the first epoch",
+               seen=lambda: store.status(run.run_id))  # fmt: skip
     manager.stop(run.run_id)
     assert wait(manager, run.run_id) == "stopped"
     status = store.status(run.run_id)
@@ -225,3 +223,18 @@ def test_model_import_is_checked(store):
 def test_status_defaults():
     assert Status().state == "queued"
     assert sequential((4,), ("Dense", {"units": 2})).nodes[0].id == "dense_1"
+
+
+def test_progress_never_passes_its_total_and_tells_no_time_left_before_timing():
+    from lib.train.run_views import progress_text
+    from lib.train.training import SpeedClock
+
+    live = {"epoch": 0, "epochs": 5, "initial_epoch": 0, "batch": 1504, "steps": 1500, "batch_size": 32}
+    first = progress_text(live, "en")  # only the first (compiling) execution so far: no speed yet
+    assert "batch 1500/1500" in first and "measuring the speed" in first and "left" not in first
+    assert "medindo a velocidade" in progress_text(live, "pt")
+    clock = SpeedClock()
+    assert clock.update(1024) == {}  # the first execution's end starts the clock
+    live.update(batch=750, **clock.update(1024 + 32_000) or {"sps": 1.0})
+    timed = progress_text(live, "en")
+    assert "samples/s" in timed and "s left" in timed and "batch 750/1500" in timed

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from lib.train.jobs import JobManager
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
 from tests.job_helpers import wait
+from tests.waiting import DEADLINE, wait_until
 
 
 def _config(backend: str = "auto", epochs: int = 2, samples: int = 400, preset: str = "digits_mlp") -> dict:
@@ -25,14 +25,13 @@ def _config(backend: str = "auto", epochs: int = 2, samples: int = 400, preset: 
     return make_config(PRESETS[preset].spec((8, 8, 1)), "digits", samples, "classes", settings, backend)
 
 
-def _wait_running(manager: JobManager, run_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
+def _wait_running(manager: JobManager, run_id: str) -> dict:
+    def batches() -> dict | None:
         live = manager.live(run_id) or {}
-        if live.get("batch"):
-            return live
-        assert time.monotonic() < deadline and manager.is_active(run_id), manager.status(run_id)
-        time.sleep(0.02)
+        assert live.get("batch") or manager.is_active(run_id), manager.status(run_id)  # ended before a batch
+        return live if live.get("batch") else None
+
+    return wait_until(batches, f"run {run_id} to train its first batches", seen=lambda: manager.status(run_id))
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +72,14 @@ def test_both_backends_train_the_same_model_in_workers(manager, pool):
     assert memory["jax"] < 0.8 * memory["tensorflow"], memory  # a JAX worker never loads TensorFlow
 
 
-def test_stop_ends_a_running_job_within_a_second(manager):
+def test_stop_ends_a_running_job_part_way_and_keeps_what_it_learned(manager):
+    # How fast a stop lands is measured in bench/ (a test asserts the state, not the time).
     run = manager.submit(_config("jax", epochs=400, samples=1437))
     _wait_running(manager, run.run_id)
-    start = time.monotonic()
     assert manager.stop(run.run_id)
-    assert wait(manager, run.run_id, timeout=10) == "stopped"
-    assert time.monotonic() - start < 1.0
+    assert wait(manager, run.run_id) == "stopped"
+    status = manager.status(run.run_id)
+    assert status.message == "stopped_by_user" and status.epochs_done < 400, status  # cut short, not run out
     assert manager.store.best_model_path(run.run_id)  # what it learned is kept
 
 
@@ -89,7 +89,7 @@ def test_a_killed_or_crashed_worker_fails_only_its_run_and_is_replaced(manager, 
     live = _wait_running(manager, run.run_id)
     replaced = pool.replaced
     os.kill(live["worker_pid"], sig)
-    assert wait(manager, run.run_id, timeout=30) == "failed"
+    assert wait(manager, run.run_id) == "failed"
     status = manager.status(run.run_id)
     assert status.message == "worker_crashed" and detail in status.detail
     assert pool.replaced == replaced + 1
@@ -102,7 +102,7 @@ def test_the_memory_ceiling_turns_a_too_large_job_into_a_message(tmp_path):
     try:
         manager = JobManager(RunStore(tmp_path / "runs"), workers=1, executor=small)
         run = manager.submit(_config("jax", epochs=50, samples=1437))
-        assert wait(manager, run.run_id, timeout=120) == "failed"
+        assert wait(manager, run.run_id) == "failed"
         assert manager.status(run.run_id).message == "worker_oom"
     finally:
         small.shutdown()
@@ -126,7 +126,7 @@ def _gated_manager(tmp_path):
     def trainer(store, run_id, stop, live, more_epochs):
         order.append(run_id)
         store.update_status(run_id, state="running")
-        gate.wait(10)
+        gate.wait(DEADLINE)  # held until the test has looked at the queue
         store.update_status(run_id, state="done")
         return "done"
 
@@ -136,8 +136,7 @@ def _gated_manager(tmp_path):
 def test_one_active_job_per_session_and_round_robin_between_sessions(tmp_path):
     manager, gate, order = _gated_manager(tmp_path)
     first = manager.submit(_config(samples=101), owner="ana")
-    while not order:  # Ana's run is on the (only) worker
-        time.sleep(0.01)
+    wait_until(lambda: order, "Ana's run to reach the (only) worker")
     again = manager.submit(_config(samples=102), owner="ana")
     assert again.outcome == "busy" and again.run_id == first.run_id
     # A demo starts a set of runs for one session; another student comes after them.

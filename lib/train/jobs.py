@@ -239,6 +239,10 @@ class JobManager:
         """True while queued or running."""
         return run_id in self._jobs
 
+    def idle(self) -> bool:
+        """True when no job is queued or running."""
+        return not self._jobs
+
     def status(self, run_id: str) -> Status:
         """The run's status as the pages should show it.
 

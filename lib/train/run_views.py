@@ -143,16 +143,22 @@ def status_line(run_id: str, status, lang: str) -> str:
 
 
 def progress_text(live: dict[str, Any], lang: str) -> str:
-    """The progress bar's text: epoch, batch, samples per second and the time left."""
-    return t("train.progress", lang, epoch=live["epoch"] + 1, epochs=live["epochs"], batch=live["batch"],
-             steps=live["steps"], sps=number(live.get("sps", 0), lang),
-             eta=number(eta_seconds(live), lang))  # fmt: skip
+    """The progress bar's text: epoch, batch, samples per second and the time left.
+
+    No speed and no time left until batches after the first (compiling) execution are timed:
+    a guess from the first batches alone once read "about 240,000 s left".
+    """
+    where = {"epoch": min(live["epoch"] + 1, live["epochs"]), "epochs": live["epochs"],
+             "batch": min(live["batch"], live["steps"]), "steps": live["steps"]}  # fmt: skip
+    if not live.get("sps"):
+        return t("train.progress_timing", lang, **where)
+    return t("train.progress", lang, **where, sps=number(live["sps"], lang), eta=number(eta_seconds(live), lang))
 
 
 def eta_seconds(live: dict[str, Any]) -> float:
-    """Seconds left for a running job, from its progress and samples per second."""
+    """Seconds left for a running job, from its progress and measured samples per second."""
     left = (1 - (progress(live) or 0.0)) * max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"])
-    return left * live["batch_size"] / max(live.get("sps", 1.0), 1e-6)
+    return left * live["batch_size"] / max(live.get("sps") or 1.0, 1e-6)
 
 
 # How the Training page shows each job-manager answer that is not simply "your run".

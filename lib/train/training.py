@@ -173,6 +173,22 @@ def compile_model(model, settings: TrainSettings, how: str) -> None:
     )
 
 
+class SpeedClock:
+    """Samples per second, timed from the end of the first execution (it includes compiling)."""
+
+    def __init__(self) -> None:
+        self.start: tuple[float, int] | None = None
+
+    def update(self, seen: int) -> dict[str, float]:
+        """``{"sps": ...}`` once there is a speed to tell, else ``{}``."""
+        now = time.monotonic()
+        if self.start is None:
+            self.start = (now, seen)
+            return {}
+        started, seen_then = self.start
+        return {"sps": (seen - seen_then) / (now - started)} if now > started else {}
+
+
 def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live: dict[str, Any]):
     import keras
 
@@ -192,6 +208,7 @@ def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live:
             self.seen_before = 0
             self.seen = 0
             self.first_loss = None
+            self.speed = SpeedClock()
 
         def on_epoch_begin(self, epoch, logs=None):
             live.update(epoch=epoch, batch=0, steps=self.steps)
@@ -208,10 +225,11 @@ def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live:
             elif diverged(self.first_loss, loss):
                 live["diverged"] = True
                 self.model.stop_training = True
-            # Batches arrive STEPS_PER_EXECUTION at a time: count samples from the batch index.
-            self.seen = self.seen_before + (batch + 1) * live["batch_size"]
-            elapsed = time.monotonic() - self.started
-            live.update(batch=batch + 1, loss=loss, sps=self.seen / max(elapsed, 1e-6))
+            # Batches arrive STEPS_PER_EXECUTION at a time: count samples from the batch index,
+            # never past the epoch's last batch (the last execution's index can run over).
+            done = min(batch + 1, self.steps)
+            self.seen = self.seen_before + done * live["batch_size"]
+            live.update(batch=done, loss=loss, **self.speed.update(self.seen))
             self.calls += 1
             if self.calls % self.every == 0:
                 self.batches["x"].append(live["epoch"] + (batch + 1) / self.steps)
@@ -229,10 +247,10 @@ def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live:
             if epoch + 1 < self.params.get("epochs", 0) or stop.is_set():
                 # Not after the last epoch: the final model is saved right after it anyway.
                 save_atomic(self.model, store.model_path(run_id, "checkpoint"))
-            train_seconds = live.get("previous_seconds", 0.0) + time.monotonic() - self.started
-            store.update_status(
-                run_id, epochs_done=epoch + 1, train_seconds=train_seconds, samples_per_second=live.get("sps", 0.0)
-            )
+            elapsed = time.monotonic() - self.started
+            train_seconds = live.get("previous_seconds", 0.0) + elapsed
+            sps = live.get("sps") or self.seen / max(elapsed, 1e-6)  # too short to time apart from compiling
+            store.update_status(run_id, epochs_done=epoch + 1, train_seconds=train_seconds, samples_per_second=sps)
             store.log(run_id, f"epoch {epoch + 1}: " + ", ".join(f"{k}={v:.4g}" for k, v in (logs or {}).items()))
 
     return Progress()

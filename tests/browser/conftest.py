@@ -9,16 +9,20 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.waiting import DEADLINE, wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 OUTPUT = ROOT / "tests" / "output"
 CHROMIUM = os.environ.get("KP_CHROMIUM", "/usr/bin/chromium")
 TEACHER_PASSPHRASE = "browser-teacher"  # teacher mode is on in the test server (tests/browser/test_sweep_browser.py)
+# Every wait on the page (an element, a text) may take this long before it fails: a hang
+# guard, not a speed claim (a loaded 2-core machine trains and renders slowly).
+DEADLINE_MS = int(DEADLINE * 1000)
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -75,16 +79,19 @@ def app_url():
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+
+    def healthy() -> bool:
+        assert proc.poll() is None, "streamlit exited: " + (home / "server.log").read_text()[-2000:]
         try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                break
+            return urllib.request.urlopen(f"{url}/_stcore/health", timeout=5).status == 200
         except OSError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("streamlit did not start: " + (home / "server.log").read_text()[-2000:])
+            return False
+
+    try:
+        wait_until(healthy, "the server's health check", poll=0.2)
+    except AssertionError:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
     yield url
     os.killpg(proc.pid, signal.SIGTERM)
     try:
@@ -107,15 +114,32 @@ def browser():
         chromium.close()
 
 
+def new_tab(browser, locale: str = "en-US", width: int = 1280, height: int = 900):
+    """A page in a context of its own (its own cookies: another student), waiting up to the deadline."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    tab = context.new_page()
+    tab.set_default_timeout(DEADLINE_MS)
+    return tab
+
+
 @pytest.fixture
 def page(browser, app_url, request):
     """A fresh browser page (1280×900), closed after the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    tab = context.new_page()
-    tab.set_default_timeout(60_000)
+    tab = new_tab(browser)
     yield tab
     screenshot(tab, f"last-{request.node.name}")  # what the page showed at the end (also on failure)
-    context.close()
+    tab.context.close()
+
+
+def settle(tab) -> None:
+    """Wait until the page's script is not running and no live view still polls.
+
+    A job's live view shows "done", then reruns the whole page once to stop polling; a click
+    that lands inside that rerun can be lost. ``shared.live_view`` marks each view with
+    ``kp-live-polling`` or ``kp-live-idle`` in the sidebar: wait for the idle one.
+    """
+    tab.locator(".kp-live-polling").first.wait_for(state="detached")
+    tab.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(state="attached")
 
 
 def screenshot(tab, name: str) -> Path:
@@ -129,7 +153,8 @@ def screenshot(tab, name: str) -> Path:
     size = tab.viewport_size
     height = tab.evaluate("() => document.querySelector('[data-testid=stMain]')?.scrollHeight || 900")
     tab.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
-    tab.wait_for_timeout(500)
+    tab.evaluate("() => document.fonts.ready")  # and two frames: the resized layout has been drawn
+    tab.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     tab.screenshot(path=str(path))
     tab.set_viewport_size(size)
     return path
@@ -141,8 +166,7 @@ def train_from_training_page(tab, epochs: int, seed: int) -> None:
         field = tab.get_by_label(label, exact=True)
         field.fill(str(value))
         field.press("Enter")
+        settle(tab)
     tab.get_by_role("button", name="Train", exact=True).click()
-    tab.get_by_text("· done ·").wait_for(timeout=120_000)
-    # The live view shows "done", then reruns the whole page once to stop polling; a click
-    # that lands inside that rerun can be lost (seen with the Draw link on a busy machine).
-    tab.wait_for_timeout(2_000)
+    tab.get_by_text("· done ·").wait_for()
+    settle(tab)  # the closing rerun has run: the next click is not lost in it

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import screenshot, train_from_training_page
+from tests.browser.conftest import new_tab, screenshot, train_from_training_page
 
 pytestmark = pytest.mark.browser
 
@@ -20,11 +20,8 @@ def _status_run(tab) -> str:
 
 
 def test_continue_ownership_and_share_link_across_two_students(browser, app_url):
-    ana_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-    bia_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR")
+    ana, bia = new_tab(browser, "en-US"), new_tab(browser, "pt-BR")
     try:
-        ana = ana_context.new_page()
-        ana.set_default_timeout(60_000)
         ana.goto(f"{app_url}/training?lang=en&nick=ana")
         train_from_training_page(ana, epochs=1, seed=41)
         parent = _status_run(ana)
@@ -35,14 +32,12 @@ def test_continue_ownership_and_share_link_across_two_students(browser, app_url)
         ana.get_by_role("button", name="Continue", exact=True).click()
         ana.get_by_text("Continuing as a new run").wait_for()
         # The view follows the new run to its end, on the same page (it used to stay "queued").
-        ana.get_by_text("3/3 epochs").first.wait_for(timeout=120_000)
+        ana.get_by_text("3/3 epochs").first.wait_for()
         ana.get_by_text("· done ·").first.wait_for()
         child = _status_run(ana)
         assert child != parent
         screenshot(ana, "class-continue-en")
 
-        bia = bia_context.new_page()
-        bia.set_default_timeout(60_000)
         bia.goto(f"{app_url}/runs?lang=pt&nick=bia")
         bia.get_by_text("Você ainda não tem execuções").wait_for()
         bia.get_by_text("Mostrar as execuções da turma toda").click()
@@ -56,10 +51,8 @@ def test_continue_ownership_and_share_link_across_two_students(browser, app_url)
         ana.get_by_text("Link to this setup").click()
         link = ana.locator("[data-testid=stCode] code").filter(has_text="setup=").first.inner_text().strip()
         assert "setup=" in link and link.startswith(app_url)
-        fresh_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR")
+        fresh = new_tab(browser, "pt-BR")
         try:
-            fresh = fresh_context.new_page()
-            fresh.set_default_timeout(60_000)
             fresh.goto(link.replace("lang=en", "lang=pt"))
             fresh.get_by_text("Configuração compartilhada aberta").wait_for()
             fresh.get_by_text("4.810 parâmetros").first.wait_for()  # the digits MLP, as ana built it
@@ -70,7 +63,7 @@ def test_continue_ownership_and_share_link_across_two_students(browser, app_url)
             fresh.get_by_text(f"Execução {parent}").first.wait_for()
             screenshot(fresh, "class-share-link-pt")
         finally:
-            fresh_context.close()
+            fresh.context.close()
     finally:
-        ana_context.close()
-        bia_context.close()
+        ana.context.close()
+        bia.context.close()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from tests.browser.conftest import screenshot
@@ -12,12 +10,8 @@ pytestmark = pytest.mark.browser
 
 
 def test_first_page_then_datasets_with_real_fashion_mnist(page, app_url):
-    start = time.monotonic()
-    page.goto(f"{app_url}/?lang=en")
+    page.goto(f"{app_url}/?lang=en")  # how fast it appears: ./scripts/bench.sh pages
     page.get_by_role("heading", name="Keras Playground").wait_for()
-    first_page_s = time.monotonic() - start
-    assert first_page_s < 15  # the landing page never waits for TensorFlow
-    print(f"first page visible after {first_page_s:.2f} s")
 
     page.get_by_role("link", name="Datasets").first.click()
     page.get_by_text("Samples of each class").first.wait_for()

@@ -33,12 +33,11 @@ def test_playground_draws_the_boundary_of_an_mlp_on_xor(page, app_url):
     panel = page.get_by_role("tabpanel", name="Perceptron & 2-D playground")
     panel.get_by_text("MLP (hidden layers)", exact=True).click()
     panel.get_by_role("button", name="Train", exact=True).click()
-    panel.get_by_text("done · epoch 100 of 100").wait_for(timeout=120_000)
+    panel.get_by_text("done · epoch 100 of 100").wait_for()
     # The boundary heatmap (41×41 grid) and the 0.5 contour are drawn, with the points over them.
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some(el => (el.data || []).some("
         "t => t.type === 'contour') && el.querySelectorAll('.contour').length > 0)",
-        timeout=20_000,
     )
     page.get_by_text("What the model answers, epoch 100").first.wait_for()
     panel.get_by_text("Each unit of the first hidden layer").first.wait_for()

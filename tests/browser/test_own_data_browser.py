@@ -25,7 +25,7 @@ def test_upload_a_zip_train_on_it_and_predict_a_new_picture(page, app_url, tmp_p
     page.locator("input[type=file]").first.set_input_files(str(archive))
     page.get_by_text("Found 36 pictures in 3 classes").wait_for()
     page.get_by_role("button", name="Create dataset").first.click()
-    page.get_by_text("It is selected now").wait_for(timeout=60_000)
+    page.get_by_text("It is selected now").wait_for()
     page.get_by_text("formas (own data)").first.wait_for()
     page.locator(".js-plotly-plot").first.wait_for()  # the sample grid of the uploaded pictures
     screenshot(page, "own-data-datasets")
@@ -37,7 +37,7 @@ def test_upload_a_zip_train_on_it_and_predict_a_new_picture(page, app_url, tmp_p
 
     page.get_by_role("link", name="Draw").first.click()
     page.locator("input[type=file]").first.set_input_files(str(photo))
-    page.get_by_text("The model says").wait_for(timeout=30_000)
+    page.get_by_text("The model says").wait_for()
     answer = page.get_by_text("The model says").inner_text().split("The model says")[1].split("(")[0].strip()
     assert answer in {"anel", "barra", "cruz"}
     page.get_by_text(f"In training: “{answer}”").wait_for()  # the training pictures of that class, beside it

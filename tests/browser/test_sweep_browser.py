@@ -10,17 +10,15 @@ import re
 
 import pytest
 
-from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot
+from tests.browser.conftest import TEACHER_PASSPHRASE, new_tab, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def _student(browser, app_url, nick: str, lang: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR" if lang == "pt" else "en-US")
-    tab = context.new_page()
-    tab.set_default_timeout(60_000)
+    tab = new_tab(browser, "pt-BR" if lang == "pt" else "en-US")
     tab.goto(f"{app_url}/experiments?lang={lang}&nick={nick}")
-    return context, tab
+    return tab.context, tab
 
 
 def test_two_students_fill_a_class_sweep_with_different_cells(browser, app_url):
@@ -51,8 +49,8 @@ def test_two_students_fill_a_class_sweep_with_different_cells(browser, app_url):
         bia.get_by_text("Você pegou a célula 2: ela treina como sua execução.").wait_for()
 
         # Both cells train at once in the worker pool; each page sees the other's cell finish.
-        ana.get_by_text("2 of 4 cells finished").wait_for(timeout=120_000)
-        bia.get_by_text("2 de 4 células terminadas").wait_for(timeout=120_000)
+        ana.get_by_text("2 of 4 cells finished").wait_for()
+        bia.get_by_text("2 de 4 células terminadas").wait_for()
         ana.get_by_text("Your cell: 1").wait_for()
         screenshot(ana, "class-sweep-en")
         screenshot(bia, "class-sweep-pt")

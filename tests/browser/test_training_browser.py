@@ -20,7 +20,6 @@ def test_train_two_epochs_then_runs_page_then_cached(page, app_url):
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some(el => (el.data || [])"
         ".some(t => t.name === 'training' && t.x.length === 2))",
-        timeout=15_000,
     )
     screenshot(page, "training-en")
 
@@ -31,4 +30,4 @@ def test_train_two_epochs_then_runs_page_then_cached(page, app_url):
 
     page.get_by_role("link", name="Training").first.click()
     page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("already trained").wait_for(timeout=10_000)
+    page.get_by_text("already trained").wait_for()
