@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Set up everything the app (and, with --dev, the tests) needs. Idempotent: a second run
-# only checks. Usage: scripts/setup.sh [--dev]
+# only checks. Usage: scripts/setup.sh [--dev | --cluster]  (--dev: tests too; --cluster: Ray)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-dev=0
+dev=0; cluster=0
 [ "${1:-}" = "--dev" ] && dev=1
+[ "${1:-}" = "--cluster" ] && cluster=1
 debs=(dataset-fashion-mnist)          # real Fashion-MNIST, offline (see packages.txt)
 [ $dev = 1 ] && debs+=(chromium)      # the browser tests drive Debian's Chromium
 
@@ -34,8 +35,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 want=requirements.txt; stamp=.venv/.installed-app
+[ $cluster = 1 ] && { want=requirements-cluster.txt; stamp=.venv/.installed-cluster; }
 [ $dev = 1 ] && { want=requirements-dev.txt; stamp=.venv/.installed-dev; }
-if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ "$want" -nt "$stamp" ]; then
+stale=0
+for file in requirements.txt requirements-cluster.txt "$want"; do if [ "$file" -nt "$stamp" ]; then stale=1; fi; done
+if [ ! -f "$stamp" ] || [ $stale = 1 ]; then
   echo "setup: installing Python packages from $want (first time: about 2 minutes)"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r "$want"
