@@ -12,7 +12,7 @@ from lib import charts
 from lib.data import datasets
 from lib.train.evaluation import evaluate
 from lib.train.model_import import ModelImportError, import_model
-from lib.train.run_views import report_rows, worker_rows
+from lib.train.run_views import host_plan_text, report_rows, worker_rows
 from lib.train.runstore import RunStore
 from lib.train.training import class_ids, clean_detail, training_arrays
 
@@ -198,3 +198,5 @@ def workers_panel() -> None:
             return
         st.dataframe(worker_rows(view["workers"], lang()), hide_index=True)
         st.caption(tr("runs.workers_note", replaced=view.get("replaced", 0)))
+        if view.get("plan"):
+            st.caption(host_plan_text(view["plan"], lang()))

@@ -19,6 +19,7 @@ from typing import Any
 
 from lib.train.config_check import check_config
 from lib.train.executors import ProcessExecutor, ThreadExecutor
+from lib.train.host import server_plan
 from lib.train.runstore import ParentMissing, RunStore, Status, config_hash
 from lib.train.training import clean_detail
 
@@ -26,9 +27,8 @@ ACTIVE = ("queued", "running")
 
 
 def default_workers() -> int:
-    """Concurrent jobs: ``$KP_WORKERS``, else half the cores (each backend uses several)."""
-    configured = os.environ.get("KP_WORKERS", "")
-    return int(configured) if configured.isdigit() and int(configured) > 0 else max(1, (os.cpu_count() or 2) // 2)
+    """Concurrent jobs: ``$KP_WORKERS``, else what the host's CPU and memory limits hold (lib/train/host.py)."""
+    return server_plan().workers
 
 
 def default_executor(workers: int):
@@ -40,7 +40,8 @@ def default_executor(workers: int):
         return ThreadExecutor()
     from lib.train.ray_executor import cluster_or
 
-    return cluster_or(lambda: ProcessExecutor(workers, warm=("jax",)))
+    plan = server_plan()
+    return cluster_or(lambda: ProcessExecutor(workers, memory_mb=plan.worker_memory_mb, warm=plan.warm))
 
 
 def continued_config(parent: dict[str, Any], parent_id: str, epochs_done: int, more_epochs: int) -> dict[str, Any]:
@@ -228,7 +229,7 @@ class JobManager:
     def describe(self) -> dict[str, Any]:
         """The executor's workers plus the queue (for the Runs page's class view)."""
         running = len(self._jobs) - len(self._queue)
-        return {**self.executor.describe(), "queued": self.queue_length(), "running": running}
+        return {**self.executor.describe(), "queued": self.queue_length(), "running": running, "plan": server_plan()}
 
     def live(self, run_id: str) -> dict[str, Any] | None:
         """The running job's live progress (epoch, batch, loss, samples/s), if running."""

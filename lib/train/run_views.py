@@ -188,3 +188,12 @@ def worker_rows(workers: list[dict[str, Any]], lang: str) -> list[dict[str, Any]
         }
         for w in workers
     ]
+
+
+def host_plan_text(plan, lang: str) -> str:
+    """The worker pool the server chose for its host (``lib.train.host.PoolPlan``), in ``lang``."""
+    warm = " + ".join(t(f"train.backend.{b}", lang) for b in plan.warm) or "—"
+    overridden = t("runs.host_overridden", lang, names=", ".join(plan.overridden)) if plan.overridden else ""
+    return t("runs.host_plan", lang, memory=number(plan.limits.memory_mb, lang), cpus=number(plan.limits.cpus, lang),
+             source=t(f"runs.host_source.{plan.limits.source}", lang), workers=plan.workers,
+             cap=number(plan.worker_memory_mb, lang), warm=warm, overridden=overridden)  # fmt: skip
