@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -11,7 +12,7 @@ from tests.waiting import DEADLINE, wait_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
-RECHECK_S = 3.0  # how often a page is rerun while jobs still train (rerun_until)
+RECHECK_S = 30.0  # the longest a page waits for the jobs to end before it looks again (rerun_until)
 TIMEOUT = DEADLINE  # a hang guard: pages that import TensorFlow need far more than AppTest's default 3 s
 
 
@@ -54,13 +55,16 @@ def chart_titles(at: AppTest) -> list[str]:
 def rerun_until(at: AppTest, done, timeout: float = DEADLINE) -> None:
     """Rerun the page until ``done(at)`` holds (background jobs finish between reruns).
 
-    While the server's jobs train, the page is rerun only every ``RECHECK_S`` (each rerun of a
-    page costs CPU that the training needs); as soon as no job is left, at once.
+    Every wait here is for a job's end (done, stopped, results shown), so while the server's
+    jobs train the page is not rerun at all (a rerun of a page costs CPU that the training
+    needs: rerun twice a second, the GAN page's reruns cost more than its training); it is
+    rerun when no job is left, or every ``RECHECK_S`` when one outlives that.
     """
     from app_pages.shared import manager
 
     def between() -> None:
-        with contextlib.suppress(AssertionError):  # a job still training: rerun and look anyway
+        time.sleep(0.5)  # work outside the job manager (an upload's ingest): look twice a second
+        with contextlib.suppress(AssertionError):
             wait_until(manager().idle, "the jobs to end", RECHECK_S, poll=0.1)
         at.run()
 
