@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh --dev
 export TF_CPP_MIN_LOG_LEVEL=3
 .venv/bin/ruff check .
-.venv/bin/python -m pytest "$@"
+# Two processes (KP_TEST_PROCESSES to change; 0 runs in this one): see requirements-dev.txt.
+.venv/bin/python -m pytest -n "${KP_TEST_PROCESSES:-2}" --dist loadgroup "$@"

@@ -16,11 +16,38 @@ os.environ["KERAS_HOME"] = str(KERAS_HOME)
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 RUNS_DIR = Path(tempfile.mkdtemp(prefix="kp-runs-"))
 os.environ["KP_RUNS_DIR"] = str(RUNS_DIR)
+# Uploaded datasets too: nothing a test does writes into the checkout (tests/test_ray.py
+# checks that a cluster run writes only its run folder, while other tests run beside it).
+os.environ["KP_DATA_DIR"] = tempfile.mkdtemp(prefix="kp-data-")
 # In-process tests train in threads (fast, patchable); tests/test_workers.py and the browser
 # tests (a real server) exercise the default: warm worker processes.
 os.environ["KP_EXECUTOR"] = "thread"
 
+from hypothesis import settings  # noqa: E402
+
 from lib.data import datasets, keras_cache  # noqa: E402
+
+# No example database (it would be written into the checkout, and replaying old failures
+# makes a run depend on the runs before it): each run explores afresh, deterministically.
+settings.register_profile("kp", database=None, derandomize=True)
+settings.load_profile("kp")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep tests that share something costly in one test process (``pytest -n 2 --dist loadgroup``).
+
+    The browser tests share one server and one Chromium, the Ray tests one local Ray
+    instance; every other module stays whole in one process (its module fixtures, e.g. a
+    warm worker pool, are made once).
+    """
+    for item in items:
+        if item.get_closest_marker("browser"):
+            group = "browser"
+        elif item.get_closest_marker("ray"):
+            group = "ray"
+        else:
+            group = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture

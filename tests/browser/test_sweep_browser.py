@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import TEACHER_PASSPHRASE, new_tab, screenshot
+from tests.browser.conftest import TEACHER_PASSPHRASE, new_tab, screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 def _student(browser, app_url, nick: str, lang: str):
     tab = new_tab(browser, "pt-BR" if lang == "pt" else "en-US")
     tab.goto(f"{app_url}/experiments?lang={lang}&nick={nick}")
+    settle(tab)  # the first script run has ended: a click now is not lost in it
     return tab.context, tab
 
 
@@ -31,6 +32,7 @@ def test_two_students_fill_a_class_sweep_with_different_cells(browser, app_url):
         passphrase.fill(TEACHER_PASSPHRASE)
         passphrase.press("Enter")
         teacher.get_by_text("Teacher mode: you see and manage every run.").wait_for()
+        settle(teacher)
         # The default sweep of the default setup: learning rate × batch size on digits (seconds per cell).
         teacher.get_by_text("4 cells, one run each.").wait_for()
         teacher.get_by_role("button", name="Open for the class", exact=True).click()
@@ -39,12 +41,14 @@ def test_two_students_fill_a_class_sweep_with_different_cells(browser, app_url):
         context, ana = _student(browser, app_url, "ana", "en")
         contexts.append(context)
         ana.get_by_text("Class sweeps", exact=True).click()
+        settle(ana)
         ana.get_by_role("button", name="Train the next cell", exact=True).click()
         ana.get_by_text("You took cell 1: it trains as your run.").wait_for()
 
         context, bia = _student(browser, app_url, "bia", "pt")
         contexts.append(context)
         bia.get_by_text("Varreduras da turma", exact=True).click()
+        settle(bia)
         bia.get_by_role("button", name="Treinar a próxima célula", exact=True).click()
         bia.get_by_text("Você pegou a célula 2: ela treina como sua execução.").wait_for()
 
