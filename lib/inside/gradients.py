@@ -31,6 +31,7 @@ class Heatmap:
     method: str
     class_index: int
     layer: str | None = None
+    averaged: bool = False  # Grad-CAM: one weight per feature map (the paper's), else one per position
 
 
 def backend_name() -> str:
@@ -63,6 +64,36 @@ def _score_layer(model):
     if isinstance(last, keras.layers.Dense) and activation in ("softmax", "sigmoid"):
         return last
     return None
+
+
+def submodel(model, start: str | None = None, stop: str | None = None, before_last: bool = False):
+    """A ``keras.Model`` over part of ``model``: from the input (or ``start``'s output) to the output
+    (or ``stop``'s output, or the last layer's input when ``before_last``).
+
+    A Sequential model is cut by calling its own layers (shared weights) on a new input: a
+    loaded Sequential's layers answer ``.output`` from another graph than its inputs, and a
+    model from an intermediate tensor to its end is then "not connected". A Functional model is
+    cut on its own graph.
+    """
+    import keras
+
+    if isinstance(model, keras.Sequential):
+        layers = list(model.layers)
+        names = [layer.name for layer in layers]
+        begin = names.index(start) + 1 if start else 0
+        end = names.index(stop) + 1 if stop else len(layers) - (1 if before_last else 0)
+        source = model.inputs[0] if start is None else model.get_layer(start).output
+        inputs = keras.Input(tuple(source.shape[1:]), dtype=source.dtype)
+        tensor = inputs
+        for layer in layers[begin:end]:
+            tensor = layer(tensor)
+        return keras.Model(inputs, tensor)
+    source = model.inputs[0] if start is None else model.get_layer(start).output
+    if stop is not None:
+        target = model.get_layer(stop).output
+    else:
+        target = model.layers[-1].input if before_last else model.outputs[0]
+    return keras.Model(source, target)
 
 
 class _Part:
@@ -125,14 +156,12 @@ class Explainer:
     """
 
     def __init__(self, model) -> None:
-        import keras
-
         self.model = model
         self.conv_layers = conv_layer_names(model)
         self._last = _score_layer(model)
-        self._end = self._last.input if self._last is not None else model.outputs[0]
+        self._before_last = self._last is not None
         self._input = model.inputs[0]
-        self._body = _Part(keras.Model(self._input, self._end))
+        self._body = _Part(submodel(model, before_last=self._before_last))
         self._cam_parts: dict[str, tuple[object, _Part]] = {}
         dtype = str(getattr(self._input, "dtype", "float32"))
         self.differentiable = "float" in dtype
@@ -190,32 +219,48 @@ class Explainer:
 
     def _cam_part(self, layer: str) -> tuple[object, _Part]:
         if layer not in self._cam_parts:
-            import keras
-
-            output = self.model.get_layer(layer).output
-            features = keras.Model(self._input, output)
-            self._cam_parts[layer] = (features, _Part(keras.Model(output, self._end)))
+            features = submodel(self.model, stop=layer)
+            rest = _Part(submodel(self.model, start=layer, before_last=self._before_last))
+            self._cam_parts[layer] = (features, rest)
         return self._cam_parts[layer]
 
-    def gradcam(self, x: np.ndarray, class_index: int, layer: str | None = None) -> Heatmap:
+    def flattens_after(self, layer: str) -> bool:
+        """Whether a Flatten or Reshape follows ``layer``: the head then reads each position apart."""
+        import keras
+
+        names = [item.name for item in self.model.layers]
+        after = self.model.layers[names.index(layer) + 1 :]
+        return any(isinstance(item, keras.layers.Flatten | keras.layers.Reshape) for item in after)
+
+    def gradcam(
+        self, x: np.ndarray, class_index: int, layer: str | None = None, average: bool | None = None
+    ) -> Heatmap:
         """Grad-CAM (Selvaraju et al., 2017) on ``layer`` (the last conv layer by default).
 
-        Each feature map is weighted by the mean gradient of the class score over it; the
-        weighted sum, kept where positive, is resized to the input and scaled to [0, 1].
+        Each feature map is weighted by the gradient of the class score; the weighted sum,
+        kept where positive, is resized to the input and scaled to [0, 1]. ``average=True`` is
+        the paper's weighting, one weight per map (the gradient's mean over positions);
+        ``False`` keeps the gradient at each position (HiResCAM, Draelos & Carin, 2020). For a
+        head that pools globally the two are the same map; for one that flattens (the lesson
+        convnets), averaging mixes positions whose weights have opposite signs and can point
+        away from what decided the class, so ``None`` (the default) averages only when no
+        Flatten follows the layer.
         """
         from keras import ops
 
         if not self.conv_layers:
             raise ValueError("no convolution layer")
         layer = layer or self.conv_layers[-1]
+        if average is None:
+            average = not self.flattens_after(layer)
         features, rest = self._cam_part(layer)
         maps = np.asarray(features(np.asarray(x[:1], dtype="float32"), training=False))
         gradient = rest.gradient(self._scores, maps, self._weights(class_index, 1))
-        weights = ops.mean(gradient, axis=(1, 2), keepdims=True)
+        weights = ops.mean(gradient, axis=(1, 2), keepdims=True) if average else gradient
         cam = ops.relu(ops.sum(weights * maps, axis=-1, keepdims=True))
         height, width = self.model.inputs[0].shape[1:3]
         cam = ops.image.resize(cam, (height, width), interpolation="bilinear")
-        return Heatmap(_unit(np.asarray(cam)[0, ..., 0]), "gradcam", class_index, layer)
+        return Heatmap(_unit(np.asarray(cam)[0, ..., 0]), "gradcam", class_index, layer, bool(average))
 
     def heatmap(self, x: np.ndarray, class_index: int, method: str, layer: str | None = None) -> Heatmap:
         """One of :data:`METHODS` for the first input of ``x``."""

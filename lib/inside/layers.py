@@ -37,7 +37,16 @@ class LayerProbe:
             if not isinstance(layer, keras.layers.InputLayer) and _single_output(layer)
         ]  # fmt: skip
         self.names = [layer.name for layer in self.layers]
-        self._probe = keras.Model(model.inputs[0], [layer.output for layer in self.layers])
+        if isinstance(model, keras.Sequential):  # its own layers on a new input (see gradients.submodel)
+            source = model.inputs[0]
+            tensor = inputs = keras.Input(tuple(source.shape[1:]), dtype=source.dtype)
+            outputs = []
+            for layer in self.layers:
+                tensor = layer(tensor)
+                outputs.append(tensor)
+            self._probe = keras.Model(inputs, outputs)
+        else:
+            self._probe = keras.Model(model.inputs[0], [layer.output for layer in self.layers])
 
     def activations(self, x: np.ndarray) -> list[LayerOutput]:
         """Every layer's output for the first input of ``x``, in the model's order (one forward pass)."""

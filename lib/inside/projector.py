@@ -23,9 +23,9 @@ def sample_indices(count: int, limit: int = MAX_SAMPLES, seed: int = 0) -> np.nd
 
 def penultimate_model(model):
     """A ``keras.Model`` from the input to the last layer's input (what the classifier reads)."""
-    import keras
+    from lib.inside.gradients import submodel
 
-    return keras.Model(model.inputs[0], model.layers[-1].input)
+    return submodel(model, before_last=True)
 
 
 def embed(part, x: np.ndarray, batch: int = BATCH) -> np.ndarray:
