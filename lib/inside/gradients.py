@@ -67,8 +67,9 @@ def _score_layer(model):
 
 
 def submodel(model, start: str | None = None, stop: str | None = None, before_last: bool = False):
-    """A ``keras.Model`` over part of ``model``: from the input (or ``start``'s output) to the output
-    (or ``stop``'s output, or the last layer's input when ``before_last``).
+    """A ``keras.Model`` over part of ``model``, from its input or ``start``'s output.
+
+    It ends at the output, at ``stop``'s output, or at the last layer's input when ``before_last``.
 
     A Sequential model is cut by calling its own layers (shared weights) on a new input: a
     loaded Sequential's layers answer ``.output`` from another graph than its inputs, and a
@@ -108,7 +109,7 @@ class _Part:
         return self.model(x, training=False)
 
     def gradient(self, score, x: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """d sum(score(part(x)) * weights) / dx, for a batch ``x``; ``score`` uses keras.ops only."""
+        """The gradient of sum(score(part(x)) * weights) with respect to x, for a batch ``x``; ``score`` uses keras.ops only."""
         if self.backend == "tensorflow":
             import tensorflow as tf
 
@@ -196,7 +197,7 @@ class Explainer:
         return 2 if units == 1 else int(units)
 
     def input_gradient(self, x: np.ndarray, class_index: int) -> np.ndarray:
-        """d score(class) / d input for a batch ``x`` (same shape as ``x``)."""
+        """The gradient of the class score with respect to the input, for a batch ``x`` (same shape as ``x``)."""
         x = np.asarray(x, dtype="float32")
         return self._body.gradient(self._scores, x, self._weights(class_index, len(x)))
 

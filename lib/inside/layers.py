@@ -86,7 +86,7 @@ def learned_filters(model, layer: str) -> Filters:
     kernel = np.asarray(model.get_layer(layer).get_weights()[0], dtype="float32")
     if kernel.ndim != 4:
         raise ValueError(f"{layer} has no 2-D kernel")
-    k_h, k_w, channels, count = kernel.shape
+    channels = kernel.shape[2]
     per_filter = np.moveaxis(kernel, -1, 0)  # (filters, kh, kw, channels)
     if channels == 3 and model.get_layer(layer) is _first_layer(model):
         peak = float(np.abs(per_filter).max()) or 1.0
