@@ -109,7 +109,7 @@ class _Part:
         return self.model(x, training=False)
 
     def gradient(self, score, x: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """The gradient of sum(score(part(x)) * weights) with respect to x, for a batch ``x``; ``score`` uses keras.ops only."""
+        """The gradient of sum(score(part(x)) * weights) by x, for a batch ``x`` (``score``: keras.ops only)."""
         if self.backend == "tensorflow":
             import tensorflow as tf
 
