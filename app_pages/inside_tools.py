@@ -356,17 +356,21 @@ def confusion_panel(run_id: str, config: dict, matrix: list, names: list[str], i
     if not members:
         st.caption(tr("inside.cell_empty"))
         return []
-    captions = [
-        tr("inside.member", index=m.index, p=num(100 * m.confidence, 1), p_true=num(100 * m.probabilities[m.true], 1),
-           true=names[m.true], predicted=names[m.predicted])
-        for m in members
-    ]  # fmt: skip
+    captions = [_member_caption(m, names) for m in members]
     if image_kind:
         _image_row(test_images(config)([m.index for m in members]), captions)
     else:
         st.dataframe([{"#": m.index, tr("inside.col.probabilities"): text} for m, text in zip(members, captions)],
                      hide_index=True)  # fmt: skip
     return [m.index for m in members]
+
+
+def _member_caption(member, names: list[str]) -> str:
+    p = num(100 * member.confidence, 1)
+    if member.true == member.predicted:
+        return tr("inside.member_right", index=member.index, p=p)
+    return tr("inside.member", index=member.index, p=p, p_true=num(100 * member.probabilities[member.true], 1),
+              true=names[member.true], predicted=names[member.predicted])  # fmt: skip
 
 
 def test_image_panel(run_id: str, config: dict, names: list[str], cell: list[int], key: str) -> None:

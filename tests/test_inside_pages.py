@@ -63,7 +63,7 @@ def test_draw_page_shows_heatmap_layers_filters_and_projector(conv_run, lang):
     warm = {"en": "Warm colours", "pt": "Cores quentes"}[lang]
     assert warm in page
     heat = next(f for f in _figures(at) if any(t.get("colorscale") and t.get("opacity") == 0.55 for t in f["data"]))
-    overlay = [t for t in heat["data"] if t.get("opacity") == 0.55][0]
+    overlay = next(t for t in heat["data"] if t.get("opacity") == 0.55)
     z = np.asarray(overlay["z"]["bdata"] if isinstance(overlay["z"], dict) else overlay["z"])
     assert z.size  # the heatmap was sent
     # Grad-CAM by default on a convnet, on its last convolution, per position (the head flattens).
@@ -109,11 +109,12 @@ def test_runs_page_confusion_cells_test_image_heatmap(conv_run, lang):
     at.selectbox(key="runs.eval").set_value(conv_run).run()
     assert not at.exception, at.exception
     matrix = next(f for f in _figures(at) if f["layout"].get("clickmode") == "event+select")
-    cells = [t for t in matrix["data"] if t.get("type") == "scatter"][0]
+    cells = next(t for t in matrix["data"] if t.get("type") == "scatter")
     assert len(cells["customdata"]) == 100 and cells["customdata"][12] == [1, 2]
     page = texts(at)
     # The most confused cell is chosen first; picking a diagonal cell shows right answers.
-    assert {"en": "taken for", "pt": "tomadas por"}[lang] in page or {"en": "No test image", "pt": "Nenhuma"}[lang] in page
+    wrong = {"en": "taken for", "pt": "tomadas por"}[lang]
+    assert wrong in page or {"en": "No test image", "pt": "Nenhuma"}[lang] in page
     at.selectbox(key="runs.inside.cells.true").set_value(3).run()
     at.selectbox(key="runs.inside.cells.predicted").set_value(3).run()
     page = texts(at)
