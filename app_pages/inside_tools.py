@@ -58,10 +58,6 @@ def chart(where, fig, key: str, **kwargs):
     return where.plotly_chart(fig, key=key, **kwargs)
 
 
-def _method_label(method: str) -> str:
-    return tr(f"inside.method.{method}")
-
-
 def heatmap_panel(bundle: Inside, x: np.ndarray, image: np.ndarray, names: list[str], chosen: int, key: str) -> None:
     """What the model looks at: the method, the layer (Grad-CAM), the class, and the heatmap."""
     explainer = bundle.explainer
@@ -70,15 +66,20 @@ def heatmap_panel(bundle: Inside, x: np.ndarray, image: np.ndarray, names: list[
         st.caption(tr("inside.no_heatmap"))
         return
     left, middle, right = st.columns(3)
-    method = left.segmented_control(tr("inside.method"), methods, format_func=_method_label, default=methods[0],
+    # Labels made here, looked up by the widget (a format function calling tr() later would
+    # translate outside this script run, where the session's language is unknown).
+    method_labels = {m: tr(f"inside.method.{m}") for m in methods}
+    method = left.segmented_control(tr("inside.method"), methods, format_func=method_labels.__getitem__,
+                                    default=methods[0],
                                     key=f"{key}.method") or methods[0]  # fmt: skip
     layer = None
     if method == "gradcam":
         layers = explainer.conv_layers
         layer = middle.selectbox(tr("inside.layer"), layers, index=len(layers) - 1, key=f"{key}.layer",
                                  help=tr("inside.layer_help"))  # fmt: skip
+    which_labels = {w: tr(f"inside.for_class.{w}") for w in ("answer", "other")}  # stable as the answer changes
     which = right.segmented_control(tr("inside.for_class"), ["answer", "other"], default="answer",
-                                    format_func=lambda w: tr(f"inside.for_class.{w}", label=names[chosen]),
+                                    format_func=which_labels.__getitem__,
                                     key=f"{key}.which") or "answer"  # fmt: skip
     class_index = chosen
     if which == "other":
@@ -391,9 +392,10 @@ def test_image_panel(run_id: str, config: dict, names: list[str], cell: list[int
         return f"{mark} #{i} · {names[y_true[i]]} → {names[answers[i]]} ({p} %)"
 
     picks = order[:500]
+    labels = {i: label(i) for i in picks}
     if st.session_state.get(f"{key}.image") not in picks:
         st.session_state.pop(f"{key}.image", None)
-    index = st.selectbox(tr("inside.test_image"), picks, format_func=label, key=f"{key}.image",
+    index = st.selectbox(tr("inside.test_image"), picks, format_func=labels.__getitem__, key=f"{key}.image",
                          help=tr("inside.test_image_help"))  # fmt: skip
     x = test_images(config)([index])[0][None]
     heatmap_panel(bundle, x, x[0], names, int(answers[index]), key=f"{key}.heat")
