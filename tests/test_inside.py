@@ -213,3 +213,29 @@ def test_confusion_cells_and_clicks():
     assert clicked_cell(event, 3) == (1, 0)
     assert clicked_cell({"selection": {"points": []}}, 3) is None
     assert clicked_cell({"selection": {"points": [{"customdata": [7, 0]}]}}, 3) is None
+
+
+def test_initial_model_is_the_weights_the_run_started_from():
+    """A run that barely moves (SGD, learning rate 1e-6, one epoch) ends where it started:
+    the rebuilt initial model must match it, and another seed's must not."""
+    import time
+
+    from lib.inside.projector import initial_model
+    from lib.model.presets import PRESETS
+    from lib.train.evaluation import load_run_model
+    from lib.train.jobs import JobManager
+    from lib.train.training import make_config
+
+    settings = PRESETS["digits_mlp"].settings()
+    settings.compile.optimizer, settings.compile.optimizer_params = "SGD", {"learning_rate": 1e-6}
+    settings.fit.epochs, settings.fit.seed = 1, 21
+    config = make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 300, "classes", settings)
+    manager = JobManager(workers=1)
+    run = manager.submit(config)
+    while manager.is_active(run.run_id):
+        time.sleep(0.1)
+    trained = load_run_model(manager.store, run.run_id).get_weights()
+    start = initial_model(manager.store.config(run.run_id)).get_weights()
+    assert all(np.allclose(a, b, atol=1e-3) for a, b in zip(trained, start))
+    other = dict(config, settings={**config["settings"], "fit": {**config["settings"]["fit"], "seed": 22}})
+    assert not np.allclose(initial_model(other).get_weights()[0], trained[0], atol=1e-3)
