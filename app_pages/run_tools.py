@@ -118,7 +118,9 @@ def inside_sections(run_id: str, config: dict, matrix: list, names: list[str], i
             return
         with st.expander(tr("inside.looks_title"), expanded=True):
             test_image_panel(run_id, config, names, cell, key=f"{key}.look")
-        with st.expander(tr("inside.proj_title")):
+        st.markdown(f"**{tr('inside.proj_title')}**")
+        # A toggle, not an expander: an expander's content is computed even when closed.
+        if st.toggle(tr("inside.proj_show"), key=f"{key}.proj_on", help=tr("inside.proj_show_help")):
             projector_panel(run_id, names, f"{key}.proj", test_images(config))
     except Exception as exc:  # noqa: BLE001 - a model these views cannot read must not break the page
         st.error(tr("inside.failed", detail=clean_detail(f"{type(exc).__name__}: {exc}", 200)))
@@ -133,8 +135,9 @@ def best_run_inside(run_id: str, key: str) -> None:
     config = store.config(run_id) if path else None
     if config is None or config.get("target") != "classes" or config.get("kind", "fit") != "fit":
         return
-    with st.expander(tr("inside.best_title"), expanded=False):
-        st.caption(f"`{run_id}`")
+    if not st.toggle(tr("inside.best_title"), key=f"{key}.on", help=run_id):
+        return
+    with st.container(border=True):
         try:
             result = _evaluate(run_id, path.stat().st_mtime)
         except Exception as exc:  # noqa: BLE001 - as in the evaluation panel

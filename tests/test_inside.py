@@ -239,3 +239,13 @@ def test_initial_model_is_the_weights_the_run_started_from():
     assert all(np.allclose(a, b, atol=1e-3) for a, b in zip(trained, start))
     other = dict(config, settings={**config["settings"], "fit": {**config["settings"]["fit"], "seed": 22}})
     assert not np.allclose(initial_model(other).get_weights()[0], trained[0], atol=1e-3)
+
+
+def test_best_fold_is_the_highest_accuracy_or_the_lowest_loss():
+    from lib.experiments.reports import best_fold
+
+    rows = [{"run": "a", "state": "done", "value": 0.8}, {"run": "b", "state": "done", "value": 0.9},
+            {"run": "c", "state": "running", "value": 0.95}]  # fmt: skip
+    assert best_fold(rows, "val_accuracy") == "b"
+    assert best_fold(rows, "val_loss") == "a"
+    assert best_fold([{"run": "a", "state": "running", "value": None}], "val_loss") is None

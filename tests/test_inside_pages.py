@@ -119,8 +119,17 @@ def test_runs_page_confusion_cells_test_image_heatmap(conv_run, lang):
     at.selectbox(key="runs.inside.cells.predicted").set_value(3).run()
     page = texts(at)
     assert {"en": "“3” images answered right", "pt": "imagens de “3” acertadas"}[lang] in page
-    assert len(at.get("imgs")) >= 1  # the cell's test images
+    assert len(at.get("image")) >= 1  # the cell's test images
     # What the model looks at, for a test image: the cell's images first.
     image = at.selectbox(key="runs.inside.look.image")
-    assert image.value == image.options[0] and "3 → 3" in image.format_func(image.value)
+    assert image.index == 0 and "3 → 3" in image.options[0]
     assert {"en": "Warm colours", "pt": "Cores quentes"}[lang] in texts(at)
+    # The projector, before and after training, behind its toggle.
+    at.toggle(key="runs.inside.proj_on").set_value(True).run()
+    assert not at.exception, at.exception
+    projectors = [f for f in _figures(at) if any(t.get("type") == "scatter" and t.get("customdata") for t in f["data"])
+                  and f["layout"].get("clickmode") != "event+select"]  # fmt: skip
+    assert len(projectors) == 2
+    titles = [f["layout"]["title"]["text"] for f in projectors]
+    assert titles[0].startswith({"en": "Before training", "pt": "Antes do treino"}[lang])
+    assert {"en": "a tight cluster of one colour", "pt": "um grupo compacto de uma cor"}[lang] in texts(at)
