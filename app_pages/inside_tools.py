@@ -304,7 +304,7 @@ def _test_outputs(run_id: str, model_mtime: float) -> tuple[np.ndarray, np.ndarr
     return test_outputs(manager().store, run_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)  # shared, not copied per rerun (10,000 images)
 def _test_images(config_json: str) -> np.ndarray:
     from lib.train.training import training_arrays
 
@@ -361,7 +361,7 @@ def confusion_panel(run_id: str, config: dict, matrix: list, names: list[str], i
     if image_kind:
         _image_row(test_images(config)([m.index for m in members]), captions)
     else:
-        st.dataframe([{"#": m.index, tr("inside.col.probabilities"): text} for m, text in zip(members, captions)],
+        st.dataframe([{"#": f"#{m.index}", tr("inside.col.probabilities"): text} for m, text in zip(members, captions)],
                      hide_index=True)  # fmt: skip
     return [m.index for m in members]
 
@@ -393,8 +393,9 @@ def test_image_panel(run_id: str, config: dict, names: list[str], cell: list[int
 
     picks = order[:500]
     labels = {i: label(i) for i in picks}
-    if st.session_state.get(f"{key}.image") not in picks:
-        st.session_state.pop(f"{key}.image", None)
+    if st.session_state.get(f"{key}.cell") != tuple(cell) or st.session_state.get(f"{key}.image") not in picks:
+        st.session_state[f"{key}.cell"] = tuple(cell)  # another cell chosen: start from its first image
+        st.session_state[f"{key}.image"] = picks[0]
     index = st.selectbox(tr("inside.test_image"), picks, format_func=labels.__getitem__, key=f"{key}.image",
                          help=tr("inside.test_image_help"))  # fmt: skip
     x = test_images(config)([index])[0][None]
