@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot, train_from_training_page
+from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,13 @@ def _click_cell(page, chart, true: int, predicted: int) -> None:
 def test_click_a_confusion_cell_and_see_its_images(page, app_url):
     page.goto(f"{app_url}/?lang=en")
     page.get_by_role("link", name="Training").first.click()
-    train_from_training_page(page, epochs=2, seed=5)
+    for label, value in (("Epochs", 2), ("Random seed", 5)):
+        field = page.get_by_label(label, exact=True)
+        field.fill(str(value))
+        field.press("Enter")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("· done ·").wait_for(timeout=400_000)  # a fresh worker process starts first
+    page.wait_for_timeout(2_000)  # the live view's last rerun (see conftest.train_from_training_page)
     page.get_by_role("link", name="Runs").first.click()
     chart = page.locator(".js-plotly-plot").filter(has_text="Confusion matrix").first
     chart.wait_for(timeout=120_000)
