@@ -336,11 +336,13 @@ def confusion_panel(run_id: str, config: dict, matrix: list, names: list[str], i
 
     k = len(names)
     default = most_confused(matrix)
-    current = (st.session_state.get(f"{key}.true", default[0]), st.session_state.get(f"{key}.predicted", default[1]))
+    # The click that caused this rerun is in the chart's state before the chart is drawn: apply
+    # it first, so the outlined cell is the one just clicked.
+    _sync_cell(key, st.session_state.get(f"{key}.chart"), k, default)
+    current = (st.session_state[f"{key}.true"], st.session_state[f"{key}.predicted"])
     fig = figures.clickable_confusion(matrix, names, tr("runs.confusion"), (tr("runs.true"), tr("runs.predicted")),
                                       tr("inside.cell_hover"), current)  # fmt: skip
-    event = chart(st, fig, key=f"{key}.chart", on_select="rerun", selection_mode="points")
-    _sync_cell(key, event, k, default)
+    chart(st, fig, key=f"{key}.chart", on_select="rerun", selection_mode="points")
     st.caption(tr("inside.confusion_help"))
     left, right = st.columns(2)
     true = left.selectbox(tr("runs.true"), list(range(k)), format_func=names.__getitem__, key=f"{key}.true")

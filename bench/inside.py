@@ -70,7 +70,7 @@ def _plain_gradcam(model, conv_name: str):
     import keras
     import tensorflow as tf
 
-    grad_model = keras.Model(model.inputs, [model.get_layer(conv_name).output, model.output])
+    grad_model = keras.Model(model.inputs, [model.get_layer(conv_name).output, model.outputs[0]])
     probe = keras.Model(model.inputs, [layer.output for layer in model.layers])
 
     def run(x: np.ndarray) -> None:

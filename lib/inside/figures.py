@@ -61,7 +61,8 @@ def heatmap_overlay(image: np.ndarray, heat: np.ndarray, titles: tuple[str, str,
     fig.add_trace(go.Heatmap(**heat_trace, showscale=False, opacity=0.55), row=1, col=3)
     for col, anchor in ((1, "x"), (2, "x2"), (3, "x3")):
         _image_axes(fig, anchor=anchor, row=1, col=col)
-    fig = _layout(fig, "", 360)
+    fig = _layout(fig, "", 380)
+    fig.update_layout(margin=dict(l=10, r=10, t=50, b=10))  # room for the panels' titles
     fig.update_annotations(font_size=FONT)
     return fig
 

@@ -22,6 +22,7 @@ def _click_cell(page, chart, true: int, predicted: int) -> None:
 
 
 def test_click_a_confusion_cell_and_see_its_images(page, app_url):
+    page.set_default_timeout(300_000)  # a loaded machine: the Training page imports TensorFlow first
     page.goto(f"{app_url}/?lang=en")
     page.get_by_role("link", name="Training").first.click()
     for label, value in (("Epochs", 2), ("Random seed", 5)):
@@ -40,6 +41,7 @@ def test_click_a_confusion_cell_and_see_its_images(page, app_url):
     heading = page.get_by_text("“3” images answered right")
     heading.wait_for(timeout=30_000)
     cell_images = page.locator("[data-testid=stImage]")
+    cell_images.first.wait_for()
     assert cell_images.count() >= 1
     assert "% sure" in page.get_by_text("% sure").first.inner_text()  # each image with its probability
     # Another cell: the digits taken for something else (or an empty cell, said so).
