@@ -42,7 +42,7 @@ def test_click_a_confusion_cell_and_see_its_images(page, app_url):
     heading.wait_for(timeout=30_000)
     page.get_by_text("% sure").first.wait_for()  # each image captioned with its probability
     page.wait_for_function("() => document.querySelectorAll('[data-testid=stImage] img').length >= 48")
-    assert page.locator("[data-testid=stImage] img").count() >= 48  # the cell's 24 (of 33) and the 24 of the mistakes gallery below
+    assert page.locator("[data-testid=stImage] img").count() >= 48  # the cell: 24 of 33; mistakes: 24
     # Another cell: the digits taken for something else (or an empty cell, said so).
     _click_cell(page, chart, 8, 1)
     page.get_by_text("“8” images taken for “1”").or_(page.get_by_text("No test image in this cell")).wait_for(
