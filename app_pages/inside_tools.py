@@ -238,7 +238,7 @@ def projector_panel(run_id: str, names: list[str], key: str, images=None, drawn:
         probabilities = data.probabilities if which == "after" else data.before_probabilities
         title = tr(f"inside.proj.{which}")
         if projection.explained:
-            title += " · " + tr("inside.explained", share=num(100 * sum(projection.explained), 0))
+            title += "<br><sup>" + tr("inside.explained", share=num(100 * sum(projection.explained), 0)) + "</sup>"
         fig = figures.projector(projection.coords, data.labels, names, _hover(data, names, probabilities),
                                 data.indices, title, placed, tr("inside.drawn"))  # fmt: skip
         got = chart(column, fig, key=f"{key}.{which}.{method}.{dims}", on_select="rerun",
