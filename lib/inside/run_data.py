@@ -71,7 +71,6 @@ def projector_data(store: RunStore, run_id: str, model, limit: int = MAX_SAMPLES
         if store.best_model_path(init["run"]) is not None:
             copy_transferred(start, load_run_model(store, init["run"]), init["layers"])
     before = embed(penultimate_model(start), x)
-    before_probabilities = as_probabilities(np.concatenate([np.asarray(start(x[i : i + 500], training=False))
-                                                            for i in range(0, len(x), 500)]))  # fmt: skip
+    before_probabilities = as_probabilities(start.predict(x, batch_size=500, verbose=0))
     layer = model.layers[-2].name if len(model.layers) > 1 else model.layers[-1].name
     return ProjectorData(indices, y_true[indices], probabilities[indices], after, before, before_probabilities, layer)
