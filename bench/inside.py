@@ -135,8 +135,13 @@ def main(argv: list[str]) -> dict:
     app_one, plain_one = _app_inside(model), _plain_gradcam(model, conv)
     inputs = x_test[:1]
     projector_x = x_test[: args.samples]
-    for warm in (lambda: app_one(inputs), lambda: plain_one(inputs), lambda: app_one(inputs, "smoothgrad"),
-                 lambda: _app_projector(model, projector_x, config), lambda: _plain_projector(model, projector_x)):
+    for warm in (
+        lambda: app_one(inputs),
+        lambda: plain_one(inputs),
+        lambda: app_one(inputs, "smoothgrad"),
+        lambda: _app_projector(model, projector_x, config),
+        lambda: _plain_projector(model, projector_x),
+    ):
         warm()  # first calls trace and allocate once  # fmt: skip
     keys = ("app_ms", "plain_ms", "saliency_ms", "smoothgrad_ms", "app_projector_s", "app_projector_after_s",
             "plain_projector_s")  # fmt: skip
