@@ -5,11 +5,12 @@ from streamlit_drawable_canvas import st_canvas
 
 from app_pages.draw_ready import offer_lesson_network
 from app_pages.identity import nickname
+from app_pages.inside_tools import filters_panel, heatmap_panel, inside, layers_panel, projector_panel, test_images
 from app_pages.shared import class_names, dataset_label, dataset_name, manager, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.infer.drawing import PictureError, prepare_drawing, read_picture
-from lib.infer.predict import Predictor, class_examples, drawable_runs
+from lib.infer.predict import class_examples, drawable_runs
 from lib.train.run_views import best_validation, is_mine, mine_first
 from lib.train.training import class_ids
 
@@ -27,14 +28,6 @@ if not runs:
     st.stop()
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
-def predictor(run_id: str, model_mtime: float) -> Predictor:
-    """The run's model, loaded once per saved file (never per stroke)."""
-    from lib.train.evaluation import load_run_model
-
-    return Predictor(load_run_model(store, run_id))
-
-
 def _label(run_id: str) -> str:
     config = store.config(run_id)
     metric, value = best_validation(store.history(run_id))
@@ -46,7 +39,8 @@ def _label(run_id: str) -> str:
 run_labels = {r: _label(r) for r in runs}
 run_id = st.selectbox(tr("draw.model"), runs, format_func=run_labels.__getitem__, key="draw.run")
 info = datasets.REGISTRY[store.config(run_id)["dataset"]]
-model = predictor(run_id, store.best_model_path(run_id).stat().st_mtime)
+bundle = inside(run_id, store.best_model_path(run_id).stat().st_mtime)  # loaded once per saved file, never per stroke
+model = bundle.predictor
 recipe = info.draw_recipe
 what = {"fashion_mnist": "garment", "photo": "photo"}.get(recipe, "digit")
 st.caption(tr("draw.intro", what=tr(f"draw.what.{what}")))
@@ -118,5 +112,17 @@ if (examples := class_examples(info.name, ids[top])) is not None:  # None: the d
     right.markdown(f"**{tr('draw.examples', label=names[top])}**", help=tr("draw.examples_help"))
     plot(right, charts.training_examples(examples, "", height=260), key="draw.examples")
 plot(st, charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")
-if (maps := model.feature_maps(prepared.x)) is not None:
-    plot(st, charts.feature_maps(maps, tr("draw.features", layer=model.conv_name)), key="draw.features")
+
+st.subheader(tr("inside.title"))
+looks, layers, filters, among = st.tabs(
+    [tr("inside.tab.looks"), tr("inside.tab.layers"), tr("inside.tab.filters"), tr("inside.tab.among")]
+)
+with looks:
+    heatmap_panel(bundle, prepared.x, prepared.x[0], names, top, key="draw.heat")
+with layers:
+    layers_panel(bundle, prepared.x, names, top, key="draw.layers")
+with filters:
+    filters_panel(bundle, key="draw.filters")
+with among:
+    if st.toggle(tr("inside.proj_show"), key="draw.proj_on", help=tr("inside.proj_show_help")):
+        projector_panel(run_id, names, "draw.proj", test_images(store.config(run_id)), drawn=prepared.x)

@@ -102,6 +102,10 @@ def _folds_view(run_ids: list[str]) -> None:
     if histories:
         plot(st, charts.compare_curves(histories, metric, tr("exp.cv.curves", metric=metric), tr("train.curve.epoch")),
              key="exp.cv.chart")  # fmt: skip
+    if best := reports.best_fold(rows, metric):
+        from app_pages.run_tools import best_run_inside
+
+        best_run_inside(best, key="exp.cv.inside")
 
 
 def imbalance_panel(base: dict, dataset: str) -> None:

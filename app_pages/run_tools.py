@@ -51,7 +51,7 @@ def evaluation_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]
         for col, (name, value) in zip(cols, result["metrics"].items()):
             col.metric(name, num(value, 4))
     if result["kind"] == "classes":
-        _classification(result, config)
+        _classification(result, config, run_id)
     elif result["kind"] == "value":
         true, pred = result["true"], result["predicted"]
         left, right = st.columns(2)
@@ -78,23 +78,21 @@ def _mistake_images(config_json: str, indices: tuple[int, ...]) -> list[np.ndarr
     return [x_test[i][..., 0] if x_test.shape[-1] == 1 else x_test[i] for i in indices]
 
 
-def _classification(result: dict, config: dict) -> None:
+def _classification(result: dict, config: dict, run_id: str) -> None:
     every = class_names(config["dataset"])
     known = config["dataset"] in datasets.REGISTRY  # (an evaluation cached before its dataset was deleted)
     names = [every[c] for c in (class_ids(config) if known else range(len(result["confusion"])))]
     if "accuracy" not in result["metrics"]:
         st.metric("accuracy", num(result["accuracy"], 4))
-    plot(
-        st,
-        charts.confusion_heatmap(
-            result["confusion"], names, tr("runs.confusion"), (tr("runs.true"), tr("runs.predicted"))
-        ),
-        key="runs.confusion",
-    )
+    info = datasets.REGISTRY.get(config["dataset"])  # None: an uploaded dataset deleted since it was evaluated
+    if info is None:
+        plot(st, charts.confusion_heatmap(result["confusion"], names, tr("runs.confusion"),
+                                          (tr("runs.true"), tr("runs.predicted"))), key="runs.confusion")  # fmt: skip
+    else:
+        inside_sections(run_id, config, result["confusion"], names, info.kind == "image", "runs.inside")
     report = result["report"]
     st.markdown(f"**{tr('runs.report')}**")
     st.dataframe(report_rows(report, names, lang()), hide_index=True)
-    info = datasets.REGISTRY.get(config["dataset"])  # None: an uploaded dataset deleted since it was evaluated
     if info is None or info.kind != "image" or not result["mistakes"]:
         return
     images = _mistake_images(json.dumps(config, sort_keys=True), tuple(m["index"] for m in result["mistakes"]))
@@ -108,6 +106,49 @@ def _classification(result: dict, config: dict) -> None:
             p=num(100 * m["probabilities"][m["predicted"]], 1),
         )
         cols[i % 8].image(np.clip(image, 0, 1), caption=caption, width="stretch", clamp=True)
+
+
+def inside_sections(run_id: str, config: dict, matrix: list, names: list[str], image_kind: bool, key: str) -> None:
+    """Where it confuses (a clickable confusion matrix), what it looks at, and the projector."""
+    from app_pages.inside_tools import confusion_panel, projector_panel, test_image_panel, test_images
+
+    try:
+        cell = confusion_panel(run_id, config, matrix, names, image_kind, key=f"{key}.cells")
+        if not image_kind:
+            return
+        with st.expander(tr("inside.looks_title"), expanded=True):
+            test_image_panel(run_id, config, names, cell, key=f"{key}.look")
+        st.markdown(f"**{tr('inside.proj_title')}**")
+        # A toggle, not an expander: an expander's content is computed even when closed.
+        if st.toggle(tr("inside.proj_show"), key=f"{key}.proj_on", help=tr("inside.proj_show_help")):
+            projector_panel(run_id, names, f"{key}.proj", test_images(config))
+    except Exception as exc:  # noqa: BLE001 - a model these views cannot read must not break the page
+        st.error(tr("inside.failed", detail=clean_detail(f"{type(exc).__name__}: {exc}", 200)))
+
+
+def best_run_inside(run_id: str, key: str) -> None:
+    """The confusion matrix's cells (and what the model looks at) for a sweep's or the folds' best run."""
+    from app_pages.shared import manager
+
+    store = manager().store
+    path = store.best_model_path(run_id) if store.exists(run_id) else None
+    config = store.config(run_id) if path else None
+    if config is None or config.get("target") != "classes" or config.get("kind", "fit") != "fit":
+        return
+    if not st.toggle(tr("inside.best_title"), key=f"{key}.on", help=run_id):
+        return
+    with st.container(border=True):
+        try:
+            result = _evaluate(run_id, path.stat().st_mtime)
+        except Exception as exc:  # noqa: BLE001 - as in the evaluation panel
+            st.error(tr("runs.eval_failed", detail=clean_detail(f"{type(exc).__name__}: {exc}", 200)))
+            return
+        info = datasets.REGISTRY.get(config["dataset"])
+        if info is None:
+            return
+        every = class_names(config["dataset"])
+        names = [every[c] for c in class_ids(config)]
+        inside_sections(run_id, config, result["confusion"], names, info.kind == "image", key)
 
 
 def import_panel(store: RunStore) -> None:

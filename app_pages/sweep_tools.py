@@ -123,6 +123,10 @@ def results(base: dict, cells: list[dict], key: str, who: list[str] | None = Non
               args=(sweeps.cell_config(base, cells[best]),), help=tr("sweep.use_best_help"))  # fmt: skip
     if st.session_state.pop("sweep.best_note", False):
         st.info(tr("sweep.best_loaded"))
+    if rows[best].get("run"):
+        from app_pages.run_tools import best_run_inside
+
+        best_run_inside(rows[best]["run"], key=f"{key}.inside")
 
 
 def sweep_panel(base: dict) -> None:

@@ -10,6 +10,7 @@ figures that matter are the ratios; each pair is run alternately and the median 
     python -m bench sweep [--epochs 20] [--workers N]
     python -m bench ingest [--images 1000] [--rows 100000] [--rounds 3]
     python -m bench stop [--rounds 5]
+    python -m bench inside [--rounds 5] [--repeats 20] [--samples 2000]
 
 ``draw`` runs only the Draw page's fidelity benchmark (``bench/draw.py``); ``backends``
 the worker pool with backend auto against a plain Keras-on-TensorFlow script
@@ -18,7 +19,9 @@ worker pool (``bench/classroom.py``; with ``--ray``, worker pool vs a local Ray 
 estimate for more machines: ``bench/cluster.py``); ``sweep`` a 12-cell sweep of the digits MLP, worker pool
 vs a plain Keras loop (``bench/sweep.py``); ``ingest`` uploads made into datasets against plain Keras /
 pandas (``bench/ingest.py``); ``stop`` how long Stop takes to end a run, worker pool vs a plain
-Keras fit stopped by a callback (``bench/stop.py``). Each ends with a ``RESULT {json}`` line.
+Keras fit stopped by a callback (``bench/stop.py``); ``inside`` a heatmap and every layer's activations
+for one input, and the projector for 2,000 test images, against a plain GradientTape / ``model.predict``
+script (``bench/inside.py``). Each ends with a ``RESULT {json}`` line.
 """
 
 from __future__ import annotations
@@ -123,7 +126,7 @@ def main() -> None:
     if sys.argv[1:2] == ["draw"]:
         draw_main(sys.argv[2:])
         return
-    if sys.argv[1:2] in (["backends"], ["classroom"], ["sweep"], ["ingest"], ["stop"]):
+    if sys.argv[1:2] in (["backends"], ["classroom"], ["sweep"], ["ingest"], ["stop"], ["inside"]):
         _figures_main(sys.argv[1], sys.argv[2:])
         return
     parser = argparse.ArgumentParser()

@@ -61,6 +61,15 @@ def fold_rows(store, run_ids: list[str], status) -> tuple[list[dict[str, Any]], 
     return rows, metric
 
 
+def best_fold(rows: list[dict[str, Any]], metric: str) -> str | None:
+    """The run id of the best finished fold (highest accuracy, or lowest loss); None while none finished."""
+    done = [r for r in rows if r["state"] == "done" and r["value"] is not None]
+    if not done:
+        return None
+    sign = -1 if metric.endswith("loss") else 1
+    return max(done, key=lambda r: sign * r["value"])["run"]
+
+
 def fold_summary(rows: list[dict[str, Any]]) -> tuple[float, float, int]:
     """Mean and standard deviation of the finished folds' values, and how many finished."""
     values = [r["value"] for r in rows if r["state"] == "done" and r["value"] is not None]

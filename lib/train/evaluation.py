@@ -8,6 +8,7 @@ from lib.train.runstore import RunStore, read_json, write_json
 from lib.train.training import class_ids, test_labels, training_arrays
 
 MISTAKES_SHOWN = 24
+OUTPUTS_FILE = "test_outputs.npz"  # every test sample's probabilities (the confusion matrix's cells)
 
 
 def load_run_model(store: RunStore, run_id: str):
@@ -45,10 +46,30 @@ def evaluate(store: RunStore, run_id: str) -> dict:
     outputs = model.predict(x_test, batch_size=512, verbose=0)
     if config["target"] == "classes":
         result.update(_classification(outputs, test_labels(config), len(class_ids(config))))
+        save_outputs(store, run_id, outputs, stamp)
     elif config["target"] == "value":
         result.update(true=np.asarray(y_test).reshape(-1).tolist(), predicted=outputs.reshape(-1).tolist())
     write_json(cache, result)
     return result
+
+
+def as_probabilities(outputs: np.ndarray) -> np.ndarray:
+    """(samples, classes) probabilities from model outputs (one sigmoid unit becomes two columns)."""
+    outputs = np.asarray(outputs, dtype="float32")
+    if outputs.shape[-1] == 1:
+        return np.column_stack([1 - outputs[:, 0], outputs[:, 0]])
+    if outputs.min() < 0 or np.abs(outputs.sum(-1) - 1).max() > 1e-3:  # logits: no softmax at the end
+        exp = np.exp(outputs - outputs.max(-1, keepdims=True))
+        return exp / exp.sum(-1, keepdims=True)
+    return outputs
+
+
+def save_outputs(store: RunStore, run_id: str, outputs: np.ndarray, model_mtime: float | None) -> None:
+    """Keep every test sample's probabilities beside the run, stamped with the model file's time."""
+    path = store.path(run_id) / OUTPUTS_FILE
+    temporary = path.with_name(f".{OUTPUTS_FILE}.tmp.npz")
+    np.savez_compressed(temporary, probabilities=as_probabilities(outputs), model_mtime=np.float64(model_mtime or 0))
+    temporary.replace(path)
 
 
 def _classification(outputs: np.ndarray, y_true: np.ndarray, num_classes: int) -> dict:
