@@ -16,8 +16,9 @@ from lib import charts
 from lib.data import dataset_views, datasets
 from lib.lessons import explain, follow
 from lib.lessons.runs import class_results, fit_config, lesson_dataset, my_run, personal_seed
-from lib.model.analysis import analyse
+from lib.model.analysis import Target, analyse
 from lib.model.presets import PRESETS
+from lib.model.spec import sequential
 
 
 def _dataset(name: str) -> datasets.Dataset | None:
@@ -115,11 +116,14 @@ def _compare(runs: dict[str, str]) -> None:
 
 def summary(params: dict) -> None:
     """The lesson network's layers: output shapes and parameters (the app's reading of ``model.summary()``)."""
-    preset = PRESETS[params["preset"]]
-    dataset, _ = lesson_dataset(preset.id)
-    info = datasets.REGISTRY[dataset]
-    spec = preset.spec(info.input_shape)
-    analysis = analyse(spec, preset.target(info.num_classes))
+    if "layers" in params:  # a network of the lesson's text, not one of the lesson presets
+        spec = sequential(tuple(params["shape"]), *[(n, c) for n, c in params["layers"]], name=params["name"])
+        analysis = analyse(spec, Target("classes", 10))
+    else:
+        preset = PRESETS[params["preset"]]
+        info = datasets.REGISTRY[lesson_dataset(preset.id)[0]]
+        spec = preset.spec(info.input_shape)
+        analysis = analyse(spec, preset.target(info.num_classes))
     rows = [
         {
             tr("les.col.layer"): f"{r.id} ({r.class_name})",
@@ -235,15 +239,18 @@ def _settings(preset_id: str, default_epochs: int) -> dict:
     return {"epochs": int(epochs), "samples": int(samples_n), "seed": int(seed)}
 
 
-def train_panel(preset_id: str, default_epochs: int | None = None, key: str = "") -> str | None:
-    """A Train button for the step's network (an ordinary run of this student), its live curves, the class's results."""
+def train_panel(preset_id: str, default_epochs: int | None = None, key: str = "", changes: dict | None = None) -> str | None:
+    """A Train button for the step's network (an ordinary run of this student), its live curves, the class's results.
+
+    ``changes`` are the lesson's own settings over the preset's (``loss``, fit settings).
+    """
     preset = PRESETS[preset_id]
     epochs = default_epochs or preset.settings().fit.epochs
     dataset, stand_in = lesson_dataset(preset_id)
     if stand_in:
         st.info(tr("les.stand_in", dataset=dataset_label(preset.dataset), other=dataset_label(dataset)))
     chosen = _settings(preset_id + key, epochs)
-    config = fit_config(preset_id, **chosen)
+    config = fit_config(preset_id, **chosen, **(changes or {}))
     run_key = f"les.run.{preset_id}"
     if st.button(tr("les.train"), type="primary", key=f"les.train.{preset_id}{key}"):
         submitted = manager().submit(config, owner=session_id(), nickname=nickname())

@@ -12,7 +12,7 @@ from lib.model.presets import PRESETS
 # Where each block of the exported script begins and ends (first line containing the start,
 # up to and including the first later line containing the end).
 BLOCKS = {
-    "model": ("def build_model", "return model"),
+    "model": ("def build_model", "return "),
     "compile": ("model.compile(", ")"),
     "fit": ("model.fit(", ")"),
     "summary": ("model.summary()", "model.summary()"),

@@ -30,6 +30,7 @@ def fit_config(
     epochs: int | None = None,
     samples: int = 0,
     raw_pixels: bool = False,
+    loss: str | None = None,
     **fit_changes: Any,
 ) -> dict:
     """The config of the preset with its lesson settings (optionally changed), on its dataset or stand-in."""
@@ -40,6 +41,8 @@ def fit_config(
     settings.fit.seed = int(seed)
     if epochs:
         settings.fit.epochs = int(epochs)
+    if loss:
+        settings.compile.loss = loss
     for name, value in fit_changes.items():
         setattr(settings.fit, name, value)
     config = make_config(preset.spec(info.input_shape), dataset, int(samples), preset.target_kind, settings)
