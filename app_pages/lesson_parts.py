@@ -27,6 +27,11 @@ def _dataset(name: str) -> datasets.Dataset | None:
     return load_dataset(name)
 
 
+def presenting() -> bool:
+    """True in the Lessons page's presenter view."""
+    return bool(st.session_state.get("les.present"))
+
+
 # --- lesson 1 ---------------------------------------------------------------------------------------------
 
 
@@ -214,7 +219,8 @@ def compile_part(params: dict) -> None:
         {tr("les.col.argument"): "optimizer", tr("les.col.value"): f"{c.optimizer.lower()} (learning_rate "
          f"{num(c.optimizer_params.get('learning_rate', 0.001), 3)})", tr("les.col.why"): tr("les.why.optimizer")},
         {tr("les.col.argument"): "loss", tr("les.col.value"): c.loss, tr("les.col.why"): tr("les.why.loss")},
-        {tr("les.col.argument"): "metrics", tr("les.col.value"): str(c.metrics), tr("les.col.why"): tr("les.why.metrics")},
+        {tr("les.col.argument"): "metrics", tr("les.col.value"): str(c.metrics),
+         tr("les.col.why"): tr("les.why.metrics")},
     ]  # fmt: skip
     st.dataframe(rows, hide_index=True, width="stretch")
     dataset, _ = lesson_dataset(preset.id)
@@ -228,7 +234,12 @@ def compile_part(params: dict) -> None:
 
 
 def _settings(preset_id: str, default_epochs: int) -> dict:
-    """The step's own settings: the lesson's by default, free to try (epochs, training images, seed)."""
+    """The step's own settings: the lesson's by default, free to try (epochs, training images, seed).
+
+    The presenter view hides them (the lesson's settings, the student's seed).
+    """
+    if presenting():
+        return {"epochs": default_epochs, "samples": 0, "seed": personal_seed(nickname())}
     with st.expander(tr("les.try_settings")):
         a, b, c = st.columns(3)
         epochs = a.number_input(tr("train.epochs"), 1, 200, default_epochs, key=f"les.{preset_id}.epochs")
@@ -239,7 +250,9 @@ def _settings(preset_id: str, default_epochs: int) -> dict:
     return {"epochs": int(epochs), "samples": int(samples_n), "seed": int(seed)}
 
 
-def train_panel(preset_id: str, default_epochs: int | None = None, key: str = "", changes: dict | None = None) -> str | None:
+def train_panel(
+    preset_id: str, default_epochs: int | None = None, key: str = "", changes: dict | None = None
+) -> str | None:
     """A Train button for the step's network (an ordinary run of this student), its live curves, the class's results.
 
     ``changes`` are the lesson's own settings over the preset's (``loss``, fit settings).
@@ -267,7 +280,11 @@ def train_panel(preset_id: str, default_epochs: int | None = None, key: str = ""
 
 
 def class_panel(preset_id: str) -> None:
-    """Everyone's result of this step's network (nickname, best validation, state), live while any trains."""
+    """Everyone's result of this step's network (nickname, best validation, state): live for a teacher.
+
+    A table of text (not a canvas grid), so it reads on a projector. A teacher's view polls every
+    2 s (a student may start a run at any moment); a student's while a run of the step trains.
+    """
     store = manager().store
 
     def _render() -> None:
@@ -276,16 +293,7 @@ def class_panel(preset_id: str) -> None:
         if not rows:
             st.caption(tr("les.class_none"))
             return
-        table = [
-            {
-                tr("les.col.student"): r["nickname"],
-                tr("les.col.best"): f"{r['metric']} {num(r['value'], 3)}" if r["value"] is not None else "—",
-                tr("les.col.epochs"): num(r["epochs"]),
-                tr("les.col.state"): tr(f"train.state.{r['state']}"),
-            }
-            for r in rows
-        ]
-        st.dataframe(table, hide_index=True, width="stretch", key=f"les.class.{preset_id}")
+        st.table([_result_row(r) for r in rows])
         if is_teacher():
             names = [r["nickname"] for r in rows]
             a, b = st.columns([3, 1], vertical_alignment="bottom")
@@ -293,15 +301,24 @@ def class_panel(preset_id: str) -> None:
             if b.button(tr("les.project"), key=f"les.project_btn.{preset_id}"):
                 follow.set_projected(who)
         projected = (follow.teacher_step() or {}).get("projected")
-        chosen = next((r for r in rows if r["nickname"] == projected), None)
-        if chosen:
+        if chosen := next((r for r in rows if r["nickname"] == projected), None):
             st.success(tr("les.projected", nick=chosen["nickname"], metric=chosen["metric"] or "—",
                           value=num(chosen["value"], 3) if chosen["value"] is not None else "—"))  # fmt: skip
             show_run(chosen["run"], with_controls=False)
 
-    busy = any(manager().is_active(r["run"]) for r in class_results(store, preset_id))
-    live_view(_render, lambda: busy or any(manager().is_active(r["run"]) for r in class_results(store, preset_id)),
-              2.0)  # fmt: skip
+    if is_teacher():
+        st.fragment(run_every=2)(_render)()
+    else:
+        live_view(_render, lambda: any(manager().is_active(r["run"]) for r in class_results(store, preset_id)), 2.0)
+
+
+def _result_row(r: dict) -> dict[str, str]:
+    return {
+        tr("les.col.student"): r["nickname"],
+        tr("les.col.best"): f"{r['metric']} {num(r['value'], 3)}" if r["value"] is not None else "—",
+        tr("les.col.epochs"): num(r["epochs"]),
+        tr("les.col.state"): tr(f"train.state.{r['state']}"),
+    }
 
 
 def fit(params: dict) -> None:

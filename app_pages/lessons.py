@@ -74,7 +74,7 @@ def _class_view(lesson: int) -> None:
          tr("les.col.students"): ", ".join(sorted(per_step.get(i, [])))}
         for i, s in enumerate(steps, 1)
     ]  # fmt: skip
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.table(rows)
 
 
 lesson_no, step_no = _location()
@@ -95,7 +95,8 @@ with st.container(key="les_controls", border=False):
     top = st.columns([3, 4, 2, 2], vertical_alignment="bottom")
     lesson_labels = {n: f"{n}. {pick(x.title, lang())}" for n, x in LESSONS.items()}
     top[0].selectbox(tr("les.lesson"), list(LESSONS), index=lesson_no - 1, format_func=lesson_labels.__getitem__,
-                     key=f"les.pick_lesson.{gen}", on_change=_pick_lesson, args=(f"les.pick_lesson.{gen}",))  # fmt: skip
+                     key=f"les.pick_lesson.{gen}", on_change=_pick_lesson,
+                     args=(f"les.pick_lesson.{gen}",))  # fmt: skip
     step_labels = {i: f"{i}. {pick(s.title, lang())}" for i, s in enumerate(lesson.steps, 1)}
     top[1].selectbox(tr("les.step_list", n=len(lesson.steps)), list(step_labels), index=step_no - 1,
                      format_func=step_labels.__getitem__, key=f"les.pick_step.{gen}", on_change=_pick_step,

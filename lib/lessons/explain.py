@@ -30,7 +30,9 @@ class DenseStep:
         return int((self.out > 0).sum())
 
 
-def dense_step(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, activation: str = "relu", top: int = 5) -> DenseStep:
+def dense_step(
+    x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, activation: str = "relu", top: int = 5
+) -> DenseStep:
     """The Dense computation on one flattened input; the explained unit is the one with the largest output."""
     x = np.asarray(x, dtype="float64").reshape(-1)
     dot = x @ kernel

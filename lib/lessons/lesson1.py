@@ -42,7 +42,8 @@ LESSON = Lesson(
                 "Esta aula usa o **fashion_mnist**. A tabela mostra o que esta máquina tem.",
             ),
             "keras_datasets",
-            code="import keras\n\nprint(dir(keras.datasets))  # boston_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters",
+            code="import keras\n\n"
+            "print(dir(keras.datasets))  # boston_housing, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters",
             numbers=((60000, 0), (6000, 0), (600, 0), (100, 0), (10000, 0), (28, 0), (32, 0)),
         ),
         Step(
@@ -97,7 +98,8 @@ LESSON = Lesson(
                 "A rede da aula tem quatro: `Flatten` recebe a imagem de 28 × 28, `Dense(256, relu)` a processa "
                 "(256 não é um número mágico: ele é testado e ajustado), `Dropout(0.2)` adormece algumas unidades "
                 "durante o treino e `Dense(10, softmax)` dá uma probabilidade por categoria, 10 porque há 10 tipos "
-                "de artigo. A aula escreve `Flatten(input_shape=(28, 28))`; o Keras 3 declara a entrada com "
+                "de artigo (com taxa 0,2 no Dropout). A aula escreve `Flatten(input_shape=(28, 28))`; "
+                "o Keras 3 declara a entrada com "
                 "`keras.Input`, como faz o script exportado abaixo. O resumo é a leitura que o app faz do mesmo "
                 "modelo: 784 valores depois do Flatten e 203.530 parâmetros ao todo.",
             ),
@@ -124,7 +126,10 @@ LESSON = Lesson(
         ),
         Step(
             "dense",
-            h("The Dense layer: activation(dot(input, kernel) + bias)", "A camada Dense: activation(dot(input, kernel) + bias)"),
+            h(
+                "The Dense layer: activation(dot(input, kernel) + bias)",
+                "A camada Dense: activation(dot(input, kernel) + bias)",
+            ),
             h(
                 "Dense is the ordinary, densely connected layer, the core one. It computes "
                 "`output = activation(dot(input, kernel) + bias)`: the dot product of the input with the layer's "

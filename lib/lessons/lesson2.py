@@ -3,8 +3,16 @@
 from lib.lessons import Lesson, Step, h
 
 PRESET = "mnist_mlp"
-SHALLOW = [["Flatten", {}], ["Dense", {"units": 64, "activation": "relu"}], ["Dense", {"units": 10, "activation": "softmax"}]]
-DEEP = [["Flatten", {}], *[["Dense", {"units": 64, "activation": "relu"}]] * 4, ["Dense", {"units": 10, "activation": "softmax"}]]
+SHALLOW = [
+    ["Flatten", {}],
+    ["Dense", {"units": 64, "activation": "relu"}],
+    ["Dense", {"units": 10, "activation": "softmax"}],
+]
+DEEP = [
+    ["Flatten", {}],
+    *[["Dense", {"units": 64, "activation": "relu"}]] * 4,
+    ["Dense", {"units": 10, "activation": "softmax"}],
+]
 
 LESSON = Lesson(
     2,

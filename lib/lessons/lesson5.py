@@ -5,8 +5,12 @@ from lib.lessons import Lesson, Step, h
 BASE = "digits_mlp"  # the method's steps run on the 8×8 digits: seconds per run, always offline
 NORM = [["Flatten", {}], ["Dense", {"units": 64}], ["BatchNormalization", {}], ["Activation", {"activation": "relu"}],
         ["Dense", {"units": 10, "activation": "softmax"}]]  # fmt: skip
-DIGITS_NOTE_EN = " These steps run on the 8 × 8 digits (1,797 real images, always on this machine): each run takes seconds."
-DIGITS_NOTE_PT = " Estes passos usam os dígitos 8 × 8 (1.797 imagens reais, sempre nesta máquina): cada treino leva segundos."
+DIGITS_NOTE_EN = (
+    " These steps run on the 8 × 8 digits (1,797 real images, always on this machine): each run takes seconds."
+)
+DIGITS_NOTE_PT = (
+    " Estes passos usam os dígitos 8 × 8 (1.797 imagens reais, sempre nesta máquina): cada treino leva segundos."
+)
 
 LESSON = Lesson(
     5,
@@ -40,7 +44,10 @@ LESSON = Lesson(
         ),
         Step(
             "dense",
-            h("Layers: Dense and its (input + 1) × output parameters", "Camadas: Dense e seus (input + 1) × output parâmetros"),
+            h(
+                "Layers: Dense and its (input + 1) × output parameters",
+                "Camadas: Dense e seus (input + 1) × output parâmetros",
+            ),
             h(
                 "Dense layers connect every neuron to every neuron of the next layer: the simplest model, with a "
                 "large number of links, (input + 1) × output (one weight per link plus one bias per neuron). Main "
@@ -292,8 +299,7 @@ LESSON = Lesson(
             h(
                 "When some classes are rare, accuracy hides them. Three ways compared on purpose: training as is, "
                 "class weights (a rare class's mistakes count more) and oversampling with augmentation (the lesson "
-                "names augmentation for imbalanced classes too), each read by its per-class recall."
-                + DIGITS_NOTE_EN,
+                "names augmentation for imbalanced classes too), each read by its per-class recall." + DIGITS_NOTE_EN,
                 "Quando algumas classes são raras, a acurácia as esconde. Três jeitos comparados de propósito: "
                 "treinar como está, pesos por classe (os erros de uma classe rara contam mais) e sobreamostragem com "
                 "augmentation (a aula cita a augmentation também para classes desbalanceadas), cada um lido pela "
