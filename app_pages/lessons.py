@@ -53,7 +53,7 @@ def _pick_lesson(widget: str) -> None:
 
 def _follow_teacher() -> None:
     """A following student's page: jump to the teacher's step when it changes (checked every second)."""
-    current = follow.teacher_step()
+    current = follow.active_teacher_step()
     at = st.session_state["les.at"]
     beat = st.session_state.get("les.beat", 0.0)
     if time.time() - beat > 3:

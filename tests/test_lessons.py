@@ -64,6 +64,8 @@ def test_teacher_step_and_heartbeats_in_the_runs_folder(tmp_path):
     follow.set_projected("ana", root=tmp_path)
     follow.set_teacher_step(1, 4, by="prof", root=tmp_path, now=101.0)
     assert follow.teacher_step(tmp_path)["projected"] == "ana"  # a move keeps what is on the projector
+    assert follow.active_teacher_step(tmp_path, now=102.0)["step"] == 4
+    assert follow.active_teacher_step(tmp_path, now=101.0 + follow.LEAD_AGE_S + 1) is None  # yesterday's lesson
     (tmp_path / follow.STATE_FILE).write_text("{broken")
     assert follow.teacher_step(tmp_path) is None
     follow.heartbeat("ana", 1, 4, root=tmp_path, now=200.0)

@@ -18,7 +18,7 @@ class Step:
     either literal or taken from the exported script of ``code_from`` (a ``(preset, block)``
     pair, see :mod:`lib.lessons.code`); ``part`` names the live part the step embeds, with
     ``params``; ``numbers`` are the figures the source lesson states, as ``(value, decimals)``
-    (shown on the step in the page's language; the tests look for them).
+    (shown on the step in the page's language; the tests look for them), or as text (a year).
     """
 
     id: str
@@ -28,7 +28,7 @@ class Step:
     params: dict[str, Any] = field(default_factory=dict)
     code: str = ""
     code_from: tuple[str, str] | None = None
-    numbers: tuple[tuple[float, int], ...] = ()
+    numbers: tuple[tuple[float, int] | str, ...] = ()
 
 
 @dataclass(frozen=True)

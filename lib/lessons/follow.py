@@ -16,6 +16,7 @@ from lib.train.runstore import atomic_write, read_json, runs_dir, write_json
 
 STATE_FILE = "lesson_state.json"
 HEARTBEATS = "lesson_heartbeats"
+LEAD_AGE_S = 4 * 3600.0  # a teacher's step older than this is yesterday's lesson: nobody is pulled to it
 PRESENT_AGE_S = 15.0  # a student whose page sent nothing for this long has left the step
 
 
@@ -43,6 +44,15 @@ def teacher_step(root: Path | None = None) -> dict[str, Any] | None:
     if not isinstance(data, dict) or type(data.get("lesson")) is not int or type(data.get("step")) is not int:
         return None
     return data
+
+
+def active_teacher_step(root: Path | None = None, now: float | None = None, max_age: float = LEAD_AGE_S) -> dict | None:
+    """The teacher's step if a teacher moved within ``max_age`` seconds (an old lesson does not pull students)."""
+    current = teacher_step(root)
+    now = now if now is not None else time.time()
+    if current is None or not isinstance(current.get("time"), (int, float)) or now - current["time"] > max_age:
+        return None
+    return current
 
 
 def _beat_path(root: Path | None, nickname: str) -> Path:

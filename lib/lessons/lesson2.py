@@ -44,7 +44,7 @@ LESSON = Lesson(
             code="modelo = keras.Sequential([\n    keras.Input((28, 28, 1)), keras.layers.Flatten(),\n"
             "    keras.layers.Dense(64, activation='relu'),     # the one hidden layer\n"
             "    keras.layers.Dense(10, activation='softmax'),\n])",
-            numbers=((3, 0), (10, 0)),
+            numbers=((10, 0),),
         ),
         Step(
             "deep",

@@ -32,7 +32,7 @@ LESSON = Lesson(
             "playground",
             {"model": "perceptron"},
             code="perceptron = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation='sigmoid')])",
-            numbers=((1943, 0), (1957, 0)),
+            numbers=("1943", "1957"),
         ),
         Step(
             "activations",
@@ -118,7 +118,7 @@ LESSON = Lesson(
             "summary",
             {"preset": "lenet5"},
             code_from=("lenet5", "model"),
-            numbers=((5, 0), (1998, 0), (2006, 0), (2010, 0)),
+            numbers=((5, 0), "1998", "2006", "2010"),
         ),
         Step(
             "gan",
@@ -140,7 +140,7 @@ LESSON = Lesson(
             "gan",
             code="ruido = keras.random.normal((lote, 64))\nfalsas = gerador(ruido)\n"
             "nota = discriminador(falsas)  # real or generated?",
-            numbers=((2014, 0),),
+            numbers=("2014",),
         ),
         Step(
             "autoencoder",

@@ -145,7 +145,6 @@ LESSON = Lesson(
             code="keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(64),\n"
             "    keras.layers.BatchNormalization(), keras.layers.Activation('relu'),\n"
             "    keras.layers.Dense(10, activation='softmax')])",
-            numbers=((784, 0),),
         ),
         Step(
             "losses_regression",
@@ -219,7 +218,6 @@ LESSON = Lesson(
             {"preset": "fashion_mlp"},
             code="modelo.fit(x_treino, y_treino, validation_split=0.2)  # training and validation\n"
             "modelo.evaluate(x_teste, y_teste)                      # the test set, used once",
-            numbers=((0.2, 1),),
         ),
         Step(
             "augmentation",
