@@ -88,7 +88,11 @@ def test_lesson_1_trains_in_its_fit_step_then_later_steps_use_that_run(tmp_path)
     rerun_until(at, lambda a: "· done ·" in texts(a))
     table = at.table[-1].value
     assert "ana-test" in list(table["Student"]) and table["Best validation"].iloc[0].startswith("val_accuracy 0.")
-    later = ((11, "`argmax` = **"), (10, "Best validation at epoch 1 of 1"), (6, "With the weights of your trained run"))
+    later = (
+        (11, "`argmax` = **"),
+        (10, "Best validation at epoch 1 of 1"),
+        (6, "With the weights of your trained run"),
+    )
     for step, expect in later:  # each step's own address, the same student: their run is found by nickname
         at = open_page("lessons", "en", lesson="1", step=str(step), nick="ana-test")
         assert expect in texts(at), texts(at)
