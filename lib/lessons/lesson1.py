@@ -202,7 +202,8 @@ LESSON = Lesson(
                 "O `fit` treina o modelo por um número fixo de épocas (passadas pelos dados): 5 aqui, com "
                 "`validation_split=0.2` (0,2 = 20 %), então os últimos 20 % das imagens de treino ficam de lado "
                 "e são medidos depois de cada época. Ele devolve um objeto History cujo atributo `history` "
-                "registra a perda e as métricas de cada época, no treino e na validação: as curvas abaixo são esse registro, desenhado ao "
+                "registra a perda e as métricas de cada época, no treino e na validação: as curvas abaixo são "
+                "esse registro, desenhado ao "
                 "vivo. Aperte **Treinar**: o treino é seu (fica guardado, pode ser parado), e o resultado de todos "
                 "aparece na tabela da turma.",
             ),
