@@ -22,8 +22,6 @@ def _open(browser, app_url, nick: str, lang: str, step: int = 1, size=(1280, 900
                                   locale="pt-BR" if lang == "pt" else "en-US")  # fmt: skip
     tab = context.new_page()
     tab.set_default_timeout(60_000)
-    tab.goto(f"{app_url}/?lang={lang}&nick={nick}")  # the default page first (see STACK.md), then the lesson
-    tab.get_by_text("Keras Playground").first.wait_for()
     tab.goto(f"{app_url}/lessons?lang={lang}&nick={nick}&lesson=1&step={step}{extra}")
     tab.get_by_role("heading", name=re.compile(rf"^1\.{step} ·")).wait_for()
     return context, tab
