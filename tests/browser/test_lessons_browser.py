@@ -14,15 +14,15 @@ from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot
 
 pytestmark = pytest.mark.browser
 
-FOLLOW_S = 10_000  # generous: the page checks the teacher's step every second
+FOLLOW_S = 20_000  # generous: the page checks the teacher's step every second
 
 
 def _open(browser, app_url, nick: str, lang: str, step: int = 1, size=(1280, 900), extra: str = ""):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]},
                                   locale="pt-BR" if lang == "pt" else "en-US")  # fmt: skip
     tab = context.new_page()
-    tab.set_default_timeout(60_000)
-    tab.goto(f"{app_url}/lessons?lang={lang}&nick={nick}&lesson=1&step={step}{extra}")
+    tab.set_default_timeout(120_000)  # (a busy machine: the page answers, slowly)
+    tab.goto(f"{app_url}/lessons?lang={lang}&nick={nick}&lesson=1&step={step}{extra}", wait_until="commit")
     tab.get_by_role("heading", name=re.compile(rf"^1\.{step} ·")).wait_for()
     return context, tab
 
