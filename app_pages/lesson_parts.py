@@ -92,6 +92,7 @@ def normalise(params: dict) -> None:
     st.subheader(tr("les.norm_compare"))
     epochs, samples_n = params.get("epochs", 3), params.get("samples", 12000)
     st.caption(tr("les.norm_compare_help", epochs=epochs, samples=num(samples_n)))
+    st.caption(tr("les.norm_measured"))
     configs = {
         "raw": fit_config(params["preset"], epochs=epochs, samples=samples_n, raw_pixels=True),
         "scaled": fit_config(params["preset"], epochs=epochs, samples=samples_n),
