@@ -70,7 +70,7 @@ def _class_view(lesson: int) -> None:
     per_step = follow.students_per_step(follow.heartbeats(), lesson, teacher=nickname())
     steps = LESSONS[lesson].steps
     rows = [
-        {tr("les.col.step"): f"{i}. {pick(s.title, lang())}", tr("les.col.count"): len(per_step.get(i, [])),
+        {tr("les.col.step"): f"{i} · {pick(s.title, lang())}", tr("les.col.count"): len(per_step.get(i, [])),
          tr("les.col.students"): ", ".join(sorted(per_step.get(i, [])))}
         for i, s in enumerate(steps, 1)
     ]  # fmt: skip

@@ -14,14 +14,14 @@ from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot
 
 pytestmark = pytest.mark.browser
 
-FOLLOW_S = 20_000  # generous: the page checks the teacher's step every second
+FOLLOW_S = 30_000  # generous: the page checks the teacher's step every second
 
 
 def _open(browser, app_url, nick: str, lang: str, step: int = 1, size=(1280, 900), extra: str = ""):
     context = browser.new_context(viewport={"width": size[0], "height": size[1]},
                                   locale="pt-BR" if lang == "pt" else "en-US")  # fmt: skip
     tab = context.new_page()
-    tab.set_default_timeout(120_000)  # (a busy machine: the page answers, slowly)
+    tab.set_default_timeout(240_000)  # (a busy machine: the page answers, slowly)
     tab.goto(f"{app_url}/lessons?lang={lang}&nick={nick}&lesson=1&step={step}{extra}", wait_until="commit")
     tab.get_by_role("heading", name=re.compile(rf"^1\.{step} ·")).wait_for()
     return context, tab
@@ -80,6 +80,10 @@ def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_t
         teacher.get_by_text("The class's results (2 students)").wait_for()
         screenshot(teacher, "lessons-teacher-results")
         screenshot(students[0][0], "lessons-student-pt-fit")
+    except Exception:
+        for i, context in enumerate(contexts):  # what each page showed when it failed
+            screenshot(context.pages[0], f"lessons-failed-{i}")
+        raise
     finally:
         for context in contexts:
             context.close()
