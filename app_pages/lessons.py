@@ -21,7 +21,8 @@ PRESENT_CSS = """<style>
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
 [data-testid="stMarkdownContainer"] td, [data-testid="stAlert"] p {font-size: 24px !important; line-height: 1.45}
 [data-testid="stMarkdownContainer"] code {font-size: 22px !important}
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {font-size: 20px !important; color: #333 !important}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {font-size: 20px !important;
+  color: #333 !important}
 [data-testid="stCode"] code, [data-testid="stCode"] pre {font-size: 20px !important; line-height: 1.4}
 h1 {font-size: 40px !important} h2, h3 {font-size: 32px !important}
 [data-testid="stWidgetLabel"] p, button p {font-size: 22px !important}
