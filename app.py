@@ -15,6 +15,7 @@ arch_tools.apply_setup_link()  # a share link opens its setup on whichever page 
 
 PAGES = [
     ("home", "app_pages/home.py", ":material/school:"),
+    ("lessons", "app_pages/lessons.py", ":material/cast_for_education:"),
     ("datasets", "app_pages/datasets.py", ":material/dataset:"),
     ("architecture", "app_pages/architecture.py", ":material/account_tree:"),
     ("training", "app_pages/training.py", ":material/model_training:"),
@@ -29,6 +30,7 @@ navigation = st.navigation(
         for name, path, icon in PAGES
     ]
 )
+st.session_state["app.page"] = navigation.url_path  # (the Lessons page's presenter view draws charts larger)
 try:
     navigation.run()
 finally:  # also after a page that ends with st.stop()

@@ -134,10 +134,10 @@ def activations() -> None:
     st.caption(tr("demo.softmax_note"))
 
 
-def dropout_demo() -> None:
-    """One layer's activations, a random mask while training, and the scaled outputs."""
+def dropout_demo(default_rate: float = 0.5) -> None:
+    """One layer's activations, a random mask while training, and the scaled outputs (``default_rate`` first)."""
     a, b = st.columns([3, 1], vertical_alignment="bottom")
-    rate = a.slider(tr("demo.rate"), 0.0, 0.9, 0.5, 0.05, key="demo.drop.rate")
+    rate = a.slider(tr("demo.rate"), 0.0, 0.9, default_rate, 0.05, key="demo.drop.rate")
     st.session_state.setdefault("demo.drop.seed", 0)
     if b.button(tr("demo.resample"), key="demo.drop.new"):
         st.session_state["demo.drop.seed"] += 1

@@ -23,11 +23,11 @@ def _points() -> dict:
     return {"shape": shape, "samples": int(samples), "noise": float(noise), "seed": int(seed)}
 
 
-def _hidden() -> list[tuple[int, str]]:
+def _hidden(default_model: str = "perceptron") -> list[tuple[int, str]]:
     """No hidden layer (the perceptron), or up to three Dense layers."""
     kinds = {"perceptron": tr("demo.pg_perceptron"), "mlp": tr("demo.pg_mlp")}
     kind = st.segmented_control(tr("demo.pg_model"), list(kinds), format_func=kinds.__getitem__,
-                                default="perceptron", key=P + "model") or "perceptron"  # fmt: skip
+                                default=default_model, key=P + "model") or "perceptron"  # fmt: skip
     if kind == "perceptron":
         st.caption(tr("demo.pg_perceptron_note"))
         return []
@@ -86,11 +86,11 @@ def _labels() -> dict[str, str]:
     return {k: tr(f"train.curve.{k}") for k in ("train", "val", "batch", "epoch")}
 
 
-def playground() -> None:
-    """Points in the plane, a perceptron or an MLP, and its decision boundary epoch by epoch."""
+def playground(default_model: str = "perceptron") -> None:
+    """Points in the plane, a perceptron or an MLP (``default_model``), and its decision boundary epoch by epoch."""
     st.caption(tr("demo.pg_intro"))
     points = _points()
-    hidden = _hidden()
+    hidden = _hidden(default_model)
     a, b = st.columns(2)
     epochs = a.slider(tr("train.epochs"), 10, 300, 100, step=10, key=P + "epochs")
     rates = {v: num(v, 3) for v in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)}

@@ -48,6 +48,7 @@ def transfer() -> None:
             base_epochs=plan["base_epochs"],
         )
         st.session_state["demo.tl"] = {"plan": plan, "runs": {"base": manager().submit(configs["base"]).run_id}}
+    st.caption(tr("les.tl_when"))  # when the lesson's point holds, and when it does not
     _mobilenet_note()
     live_view(_progress, _chain_busy)
 

@@ -51,6 +51,10 @@ def _rename() -> None:
 
 def _teacher_login() -> None:
     given = st.session_state.pop("widget.passphrase", "") or ""
+    if not given and is_teacher():
+        # A stale, emptied passphrase field the browser still reports (seen after a fragment
+        # rerun on the Lessons page) must not end teacher mode: leaving is its own button.
+        return
     st.session_state[TEACHER_KEY] = passphrase_matches(given, _passphrase())
     st.session_state["app.teacher_failed"] = not st.session_state[TEACHER_KEY]
     if st.session_state[TEACHER_KEY]:

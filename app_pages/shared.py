@@ -44,6 +44,10 @@ def num(value: float, decimals: int = 0) -> str:
 def plot(where, fig, **kwargs) -> None:
     """``where.plotly_chart(fig)`` with numbers (ticks, hover text) in this session's language."""
     fig.update_layout(separators=SEPARATORS[lang()])
+    if st.session_state.get("les.present") and st.session_state.get("app.page") == "lessons":
+        from lib.charts import for_projector  # (plot is only called once Plotly is loaded)
+
+        for_projector(fig)  # the Lessons page's presenter view
     where.plotly_chart(fig, **kwargs)
 
 

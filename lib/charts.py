@@ -400,3 +400,23 @@ def parallel_coordinates(columns: list[dict], title: str, height: int = 380) -> 
     fig.update_layout(margin={"l": 60, "r": 60, "t": 90, "b": 30})
     fig.update_layout(title=title, height=height, template="plotly_white")
     return fig
+
+
+PROJECTOR_MIN_HEIGHT = 460
+
+
+def for_projector(fig: go.Figure) -> go.Figure:
+    """The same figure readable from the back of a room: taller, large dark text, thick lines, white ground."""
+    height = max(int(fig.layout.height or 0), PROJECTOR_MIN_HEIGHT)
+    fig.update_layout(
+        height=height,
+        font=dict(size=20, color="#111111"),
+        title_font=dict(size=24),
+        paper_bgcolor="#ffffff",
+        plot_bgcolor="#ffffff",
+        colorway=["#0b5cad", "#d1495b", "#2a9d3f", "#e08e0b", "#6a3d9a", "#111111"],
+    )
+    fig.update_xaxes(gridcolor="#bbbbbb", linecolor="#111111", tickfont=dict(size=18))
+    fig.update_yaxes(gridcolor="#bbbbbb", linecolor="#111111", tickfont=dict(size=18))
+    fig.update_traces(selector=dict(type="scatter"), line=dict(width=4))
+    return fig

@@ -22,7 +22,8 @@ def _baseline(at) -> None:
 
 def test_a_grid_sweep_fills_its_table_and_chart_and_the_best_cell_goes_to_training():
     at = open_page("experiments", "en")
-    assert at.radio(key="widget.exp.kind").value == "sweep"
+    assert at.radio(key="widget.exp.kind").value == "baseline"  # lesson 5: a baseline first
+    at.radio(key="widget.exp.kind").set_value("sweep").run()
     _grid(at, {"epochs": [1, 2], "batch_size": [64, 128]})
     assert "4 cells, one run each." in texts(at)
     at.button(key="sweep.run").click().run()

@@ -130,6 +130,8 @@ def experiment_problems(config: dict, num_classes: int) -> list[ConfigProblem]:
             out.append(ConfigProblem("imbalance_task"))
         elif not imbalance_ok(config["imbalance"], num_classes):
             out.append(ConfigProblem("bad_imbalance", {"last": num_classes - 1}))
+    if "pixels" in config and (config["pixels"] != "raw" or datasets.REGISTRY[config["dataset"]].kind != "image"):
+        out.append(ConfigProblem("malformed"))
     fit = (config.get("settings") or {}).get("fit") or {}
     if fit.get("class_weight", "none") != "none" and config["target"] != "classes":
         out.append(ConfigProblem("class_weight_task"))

@@ -96,6 +96,9 @@ def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, n
             data.x_train, data.y_train = data.x_train[keep], data.y_train[keep]
     else:
         data = datasets.prepare(raw, config["train_samples"] or None, seed)
+    if config.get("pixels") == "raw":  # the normalisation lesson: the same pixels, not divided (0-255)
+        scale = datasets.REGISTRY[config["dataset"]].pixel_max
+        data.x_train, data.x_test = data.x_train * scale, data.x_test * scale
     if imbalance := config.get("imbalance"):  # fewer training samples of some classes, on purpose
         keep = kept_indices(data.y_train, imbalance["classes"], imbalance["keep"], seed)
         data.x_train, data.y_train = data.x_train[keep], data.y_train[keep]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import screenshot, train_from_training_page
 
 pytestmark = pytest.mark.browser
 
@@ -22,30 +22,21 @@ def _click_cell(page, chart, true: int, predicted: int) -> None:
 
 
 def test_click_a_confusion_cell_and_see_its_images(page, app_url):
-    page.set_default_timeout(300_000)  # a loaded machine: the Training page imports TensorFlow first
     page.goto(f"{app_url}/?lang=en")
     page.get_by_role("link", name="Training").first.click()
-    for label, value in (("Epochs", 2), ("Random seed", 5)):
-        field = page.get_by_label(label, exact=True)
-        field.fill(str(value))
-        field.press("Enter")
-    page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("· done ·").wait_for(timeout=400_000)  # a fresh worker process starts first
-    page.wait_for_timeout(2_000)  # the live view's last rerun (see conftest.train_from_training_page)
+    train_from_training_page(page, epochs=2, seed=5)
     page.get_by_role("link", name="Runs").first.click()
     chart = page.locator(".js-plotly-plot").filter(has_text="Confusion matrix").first
-    chart.wait_for(timeout=120_000)
+    chart.wait_for()
     page.get_by_text("Click a cell").wait_for()
     chart.scroll_into_view_if_needed()
     _click_cell(page, chart, 3, 3)
     heading = page.get_by_text("“3” images answered right")
-    heading.wait_for(timeout=30_000)
+    heading.wait_for()
     page.get_by_text("% sure").first.wait_for()  # each image captioned with its probability
     page.wait_for_function("() => document.querySelectorAll('[data-testid=stImage] img').length >= 48")
     assert page.locator("[data-testid=stImage] img").count() >= 48  # the cell: 24 of 33; mistakes: 24
     # Another cell: the digits taken for something else (or an empty cell, said so).
     _click_cell(page, chart, 8, 1)
-    page.get_by_text("“8” images taken for “1”").or_(page.get_by_text("No test image in this cell")).wait_for(
-        timeout=30_000
-    )
+    page.get_by_text("“8” images taken for “1”").or_(page.get_by_text("No test image in this cell")).wait_for()
     screenshot(page, "inside-confusion-en")

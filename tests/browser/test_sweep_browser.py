@@ -33,7 +33,9 @@ def test_two_students_fill_a_class_sweep_with_different_cells(browser, app_url):
         passphrase.press("Enter")
         teacher.get_by_text("Teacher mode: you see and manage every run.").wait_for()
         settle(teacher)
-        # The default sweep of the default setup: learning rate × batch size on digits (seconds per cell).
+        # The page opens on the baseline (lesson 5: a baseline first); the default sweep of the default
+        # setup: learning rate × batch size on digits (seconds per cell).
+        teacher.get_by_text("Hyperparameter sweep", exact=True).click()
         teacher.get_by_text("4 cells, one run each.").wait_for()
         teacher.get_by_role("button", name="Open for the class", exact=True).click()
         teacher.get_by_text(re.compile("Class sweep “.*” is open")).wait_for()

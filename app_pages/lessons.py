@@ -1,0 +1,141 @@
+"""Lessons page: the five lessons step by step (text, Keras code, the live part), led by a teacher or alone."""
+
+import time
+
+import streamlit as st
+
+from app_pages import lesson_more  # noqa: F401 - registers lessons 2-5's parts
+from app_pages.identity import is_teacher, nickname
+from app_pages.lesson_parts import PARTS
+from app_pages.shared import lang, num, tr
+from app_pages.state import bind
+from lib.i18n import pick
+from lib.lessons import follow, lessons, locate
+from lib.lessons.code import step_code
+
+LESSONS = lessons()
+PRESENT_CSS = """<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], .kp-hide-present {display: none !important}
+[data-testid="stMainBlockContainer"] {padding: 1rem 1.5rem !important; max-width: 100% !important}
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li,
+[data-testid="stMarkdownContainer"] td, [data-testid="stAlert"] p {font-size: 24px !important; line-height: 1.45}
+[data-testid="stMarkdownContainer"] code {font-size: 22px !important}
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {font-size: 20px !important;
+  color: #333 !important}
+[data-testid="stCode"] code, [data-testid="stCode"] pre {font-size: 20px !important; line-height: 1.4}
+h1 {font-size: 40px !important} h2, h3 {font-size: 32px !important}
+[data-testid="stWidgetLabel"] p, button p {font-size: 22px !important}
+[data-testid="stDataFrame"] {font-size: 20px}
+</style>"""
+
+
+def _location() -> tuple[int, int]:
+    """The lesson and step shown: the address's on the first run, then the session's."""
+    if "les.at" not in st.session_state:
+        st.session_state["les.at"] = locate(st.query_params.get("lesson"), st.query_params.get("step"))
+    return st.session_state["les.at"]
+
+
+def _go(lesson: int, step: int) -> None:
+    """Move to ``lesson``/``step`` (a teacher leading the class moves the class too)."""
+    st.session_state["les.at"] = locate(lesson, step)
+    st.session_state["les.gen"] = st.session_state.get("les.gen", 0) + 1  # the step list is drawn anew
+    if is_teacher() and st.session_state.get("les.lead"):
+        follow.set_teacher_step(*st.session_state["les.at"], by=nickname())
+
+
+def _pick_step(widget: str, lesson: int) -> None:
+    _go(lesson, st.session_state[widget])
+
+
+def _pick_lesson(widget: str) -> None:
+    _go(st.session_state[widget], 1)
+
+
+def _follow_teacher() -> None:
+    """A following student's page: jump to the teacher's step when it changes (checked every second)."""
+    current = follow.active_teacher_step()
+    at = st.session_state["les.at"]
+    beat = st.session_state.get("les.beat", 0.0)
+    if time.time() - beat > 3:
+        follow.heartbeat(nickname(), *at)
+        st.session_state["les.beat"] = time.time()
+    if current and st.session_state.get("les.follow", True) and (current["lesson"], current["step"]) != at:
+        st.session_state["les.at"] = locate(current["lesson"], current["step"])
+        st.session_state["les.gen"] = st.session_state.get("les.gen", 0) + 1
+        st.rerun(scope="app")
+
+
+def _class_view(lesson: int) -> None:
+    """The teacher's view: how many students are on each step of the lesson, by nickname."""
+    per_step = follow.students_per_step(follow.heartbeats(), lesson, teacher=nickname())
+    steps = LESSONS[lesson].steps
+    rows = [
+        {tr("les.col.step"): f"{i} · {pick(s.title, lang())}", tr("les.col.count"): len(per_step.get(i, [])),
+         tr("les.col.students"): ", ".join(sorted(per_step.get(i, [])))}
+        for i, s in enumerate(steps, 1)
+    ]  # fmt: skip
+    st.table(rows)
+
+
+lesson_no, step_no = _location()
+if "les.present" not in st.session_state:
+    st.session_state["les.present"] = st.query_params.get("present") == "1"
+present = st.session_state["les.present"]
+lesson = LESSONS[lesson_no]
+step = lesson.steps[step_no - 1]
+st.query_params.update({"lesson": str(lesson_no), "step": str(step_no)})
+if present:
+    st.query_params["present"] = "1"
+    st.html(PRESENT_CSS)
+else:
+    st.query_params.pop("present", None)
+
+gen = st.session_state.get("les.gen", 0)
+with st.container(key="les_controls", border=False):
+    top = st.columns([3, 4, 2, 2], vertical_alignment="bottom")
+    lesson_labels = {n: f"{n}. {pick(x.title, lang())}" for n, x in LESSONS.items()}
+    top[0].selectbox(tr("les.lesson"), list(LESSONS), index=lesson_no - 1, format_func=lesson_labels.__getitem__,
+                     key=f"les.pick_lesson.{gen}", on_change=_pick_lesson,
+                     args=(f"les.pick_lesson.{gen}",))  # fmt: skip
+    step_labels = {i: f"{i}. {pick(s.title, lang())}" for i, s in enumerate(lesson.steps, 1)}
+    top[1].selectbox(tr("les.step_list", n=len(lesson.steps)), list(step_labels), index=step_no - 1,
+                     format_func=step_labels.__getitem__, key=f"les.pick_step.{gen}", on_change=_pick_step,
+                     args=(f"les.pick_step.{gen}", lesson_no))  # fmt: skip
+    top[2].toggle(tr("les.present"), help=tr("les.present_help"), **bind("les.present", present))
+    if is_teacher():
+        top[3].toggle(tr("les.lead"), help=tr("les.lead_help"), **bind("les.lead", False))
+    else:
+        top[3].toggle(tr("les.follow"), help=tr("les.follow_help"), **bind("les.follow", True))
+if is_teacher() and st.session_state.get("les.lead"):
+    led = follow.teacher_step() or {}
+    if (led.get("lesson"), led.get("step")) != (lesson_no, step_no):
+        follow.set_teacher_step(lesson_no, step_no, by=nickname())
+
+st.title(f"{lesson_no}.{step_no} · {pick(step.title, lang())}")
+st.caption(tr("les.where", lesson=pick(lesson.title, lang()), step=step_no, n=len(lesson.steps)))
+if step_no == 1:
+    st.markdown(f"*{pick(lesson.summary, lang())}*")
+st.markdown(pick(step.text, lang()))
+if code := step_code(step):
+    st.code(code, language="python")
+PARTS[step.part](step.params)
+
+nav = st.columns([1, 1, 4])
+if step_no > 1 or lesson_no > 1:
+    back = (lesson_no, step_no - 1) if step_no > 1 else (lesson_no - 1, len(LESSONS[lesson_no - 1].steps))
+    nav[0].button(tr("les.previous"), key="les.prev", on_click=_go, args=back, width="stretch")
+if step_no < len(lesson.steps) or lesson_no < len(LESSONS):
+    ahead = (lesson_no, step_no + 1) if step_no < len(lesson.steps) else (lesson_no + 1, 1)
+    nav[1].button(tr("les.next"), key="les.next", type="primary", on_click=_go, args=ahead, width="stretch")
+nav[2].caption(tr("les.step_of", step=num(step_no), n=num(len(lesson.steps))))
+
+if is_teacher():
+    if st.session_state.get("les.lead"):
+        st.subheader(tr("les.class_now"))
+        st.fragment(run_every=2)(_class_view)(lesson_no)
+    else:
+        st.caption(tr("les.lead_hint"))
+else:
+    st.fragment(run_every=1)(_follow_teacher)()
