@@ -5,10 +5,16 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app_pages.identity import nickname
 from app_pages.shared import class_names, dataset_label, dataset_name, live_view, manager, plot, tr
 from lib import charts
 from lib.data import datasets, keras_cache
 from lib.demos import experiments
+
+
+def demo_submit(config: dict) -> str:
+    """Queue one run of a demo's experiment; the student who started it owns it."""
+    return manager().submit(config, nickname=nickname()).run_id
 
 
 def preferred_images() -> datasets.DatasetInfo:
@@ -72,7 +78,7 @@ def augmentation() -> None:
         info.name, info.input_shape, info.num_classes, settings, int(samples), int(epochs)
     )
     if c.button(tr("demo.exp_run"), type="primary", key="demo.aug.run"):
-        st.session_state["demo.aug.runs"] = {k: manager().submit(v).run_id for k, v in configs.items()}
+        st.session_state["demo.aug.runs"] = {k: demo_submit(v) for k, v in configs.items()}
     st.caption(tr("demo.exp_note"))
     live_view(_experiment_view, lambda: _any_active(st.session_state.get("demo.aug.runs", {}).values()))
 
@@ -105,7 +111,7 @@ def autoencoder() -> None:
     samples = 0 if info.train_size < 5000 else 10000
     config = experiments.autoencoder_config(info.name, info.input_shape, samples, 20 if info.name == "digits" else 8)
     if st.button(tr("demo.ae_train"), type="primary", key="demo.ae.train"):
-        st.session_state["demo.ae.run"] = manager().submit(config).run_id
+        st.session_state["demo.ae.run"] = demo_submit(config)
     live_view(lambda: _autoencoder_view(info), lambda: _any_active([st.session_state.get("demo.ae.run", "")]))
 
 
@@ -154,7 +160,7 @@ def gan() -> None:
     )
     if b.button(tr("demo.gan_train"), type="primary", key="demo.gan.train"):
         samples = 0 if info.train_size < 5000 else 10000
-        st.session_state["demo.gan.run"] = manager().submit(gan_config(info.name, samples, epochs)).run_id
+        st.session_state["demo.gan.run"] = demo_submit(gan_config(info.name, samples, epochs))
     live_view(_gan_view, lambda: _any_active([st.session_state.get("demo.gan.run", "")]), 3.0)
 
 

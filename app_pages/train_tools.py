@@ -181,7 +181,7 @@ def show_submitted(submitted) -> None:
 
 
 def _resume(run_id: str, more_epochs: int) -> None:
-    submitted = manager().resume(run_id, more_epochs, owner=session_id(), nickname=nickname())
+    submitted = manager().resume(run_id, more_epochs, owner=session_id(), nickname=nickname(), personal=True)
     show_submitted(submitted)
     if submitted.outcome in ("queued", "active"):
         _note("info", tr("train.continued", run=submitted.run_id))
