@@ -6,12 +6,15 @@ once the first page has been sent, and otherwise only on the pages that need it.
 
 import streamlit as st
 
-from app_pages import arch_tools, identity, shared
+from app_pages import address, arch_tools, identity, shared
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()
 identity.identity_sidebar()
-arch_tools.apply_setup_link()  # a share link opens its setup on whichever page it names
+arch_tools.apply_model_link()  # an older model-only link
+address.restore_from_address()  # a reload, a bookmark or a share link: the setup in the address
+address.dropped_message()
+arch_tools.link_messages()
 
 PAGES = [
     ("home", "app_pages/home.py", ":material/school:"),
@@ -32,4 +35,5 @@ navigation = st.navigation(
 try:
     navigation.run()
 finally:  # also after a page that ends with st.stop()
+    address.keep_setup()  # every edit is in the address (F5 restores it)
     shared.warm_up()  # after the page: see shared.warm_up

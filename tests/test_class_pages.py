@@ -15,6 +15,7 @@ def open_as(nick: str, page: str, lang: str = "en", **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update({"lang": lang, "nick": nick, **params})
     at.run()
+    at.session_state["test.first_texts"] = texts(at)  # what the address's first page said
     at.switch_page(page_path(page)).run()
     assert not at.exception, at.exception
     return at
@@ -114,8 +115,8 @@ def test_a_share_link_reopens_exactly_the_same_setup():
     assert shared["spec"]["layers"][1]["config"]["units"] == 128 and shared["dataset"] == "fashion_mnist"
 
     bia = open_as("bia", "training", "pt", setup=token)
-    assert not bia.exception and "setup" not in bia.query_params  # dropped once applied
-    assert "Configuração compartilhada aberta" in texts(bia)
+    assert not bia.exception and bia.query_params["setup"]  # kept in the address: a reload reopens it
+    assert "Configuração compartilhada aberta" in bia.session_state["test.first_texts"]
     for key in ("data.name", "train.backend"):
         assert bia.session_state[key] == ana.session_state[key]
     assert bia.session_state["arch.spec"].to_json() == ana.session_state["arch.spec"].to_json()
