@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages.identity import nickname
 from app_pages.shared import class_names, dataset_label, dataset_name, live_view, manager, plot, tr
+from app_pages.widgets import decimal_slider
 from lib import charts
 from lib.data import datasets, keras_cache
 from lib.demos import experiments
@@ -44,10 +45,10 @@ def _settings() -> dict:
         "mode": cols[0].selectbox(
             tr("demo.flip"), flips, index=1, format_func=flip_labels.__getitem__, key="demo.aug.flip"
         ),
-        "rotation": cols[1].slider(tr("demo.rotation"), 0.0, 0.5, 0.1, 0.05, key="demo.aug.rot"),
-        "zoom": cols[2].slider(tr("demo.zoom"), 0.0, 0.5, 0.1, 0.05, key="demo.aug.zoom"),
-        "translation": cols[3].slider(tr("demo.translation"), 0.0, 0.5, 0.1, 0.05, key="demo.aug.shift"),
-        "contrast": cols[4].slider(tr("demo.contrast"), 0.0, 0.9, 0.2, 0.05, key="demo.aug.contrast"),
+        "rotation": decimal_slider(cols[1], tr("demo.rotation"), 0.0, 0.5, 0.1, 0.05, key="demo.aug.rot"),
+        "zoom": decimal_slider(cols[2], tr("demo.zoom"), 0.0, 0.5, 0.1, 0.05, key="demo.aug.zoom"),
+        "translation": decimal_slider(cols[3], tr("demo.translation"), 0.0, 0.5, 0.1, 0.05, key="demo.aug.shift"),
+        "contrast": decimal_slider(cols[4], tr("demo.contrast"), 0.0, 0.9, 0.2, 0.05, key="demo.aug.contrast"),
     }
 
 
@@ -126,7 +127,7 @@ def _autoencoder_view(info: datasets.DatasetInfo) -> None:
         return
     model = _model(run_id, store.model_path(run_id).stat().st_mtime)
     ds = datasets.load(info.name)
-    noise = st.slider(tr("demo.noise"), 0.0, 0.6, 0.0, 0.05, key="demo.ae.noise")
+    noise = decimal_slider(st, tr("demo.noise"), 0.0, 0.6, 0.0, 0.05, key="demo.ae.noise")
     originals = datasets.scale_images(ds.x_test[:8], info)
     noisy, rebuilt = experiments.reconstruct(model, originals, noise)
     rows = [originals, noisy, rebuilt]
