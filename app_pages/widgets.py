@@ -17,6 +17,11 @@ def forget(prefix: str) -> None:
         del st.session_state[key]
 
 
+def breakable(name: str) -> str:
+    """A parameter name that may wrap after its underscores (``learning_`` / ``rate``), never mid-word."""
+    return name.replace("_", "_\u200b")
+
+
 def _parse_tuple(text: str) -> Any:
     try:
         return tuple(int(part) for part in text.replace("(", "").replace(")", "").split(",") if part.strip())
@@ -30,7 +35,7 @@ def param_widget(container, key: str, param: Param, value: Any) -> Any:
     The default is always the current value (never pre-set state): the browser may send a
     widget's default back, so it must be the value the app holds.
     """
-    label, help_text = param.name, pick(param.help, lang())
+    label, help_text = breakable(param.name), pick(param.help, lang())
     if param.kind == "int_tuple":
         text = value if isinstance(value, str) else ", ".join(map(str, value))
         return _parse_tuple(container.text_input(label, text, key=key, help=help_text))

@@ -10,6 +10,7 @@ from lib.i18n import catalog, number, t
 from lib.train.config_check import BACKEND_CHOICES
 from lib.train.runstore import RunStore
 
+_LAYER_KEYS = ("class_name", "name", "inputs")  # a layer's own keys (not Keras parameters): translated
 _LAYER_SETTING = re.compile(r"spec\.layers\[(\d+)\]\.(?:config\.)?(.+)")
 
 
@@ -105,7 +106,8 @@ def setting_label(path: str, lang: str) -> str:
     for the rest, the layer's place for layer settings, and the path itself otherwise.
     """
     if match := _LAYER_SETTING.fullmatch(path):
-        return t("setting.layer", lang, n=int(match[1]) + 1, param=match[2])
+        param = t(f"setting.layer_{match[2]}", lang) if match[2] in _LAYER_KEYS else match[2]
+        return t("setting.layer", lang, n=int(match[1]) + 1, param=param)
     short = path.removeprefix("settings.").removeprefix("fit.").removeprefix("compile.")
     if short.startswith("optimizer_params."):
         return t("setting.optimizer_param", lang, param=short.split(".", 1)[1])
