@@ -28,23 +28,29 @@ def _set(tab, label: str, value: str) -> None:
     field.press("Enter")
 
 
+def _edit(tab, label: str, value: str) -> None:
+    """Change a field and wait until the address holds the change (the page's rerun wrote it)."""
+    tab.get_by_label(label, exact=True).wait_for()
+    tab.wait_for_timeout(1_000)  # the first run has written its address
+    before = tab.evaluate("() => window.location.search")
+    _set(tab, label, value)
+    tab.wait_for_function("before => window.location.search !== before", arg=before, timeout=60_000)
+
+
 def test_every_page_keeps_its_setup_across_a_reload(browser, app_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR")
     try:
         tab = context.new_page()
         tab.set_default_timeout(90_000)
         tab.goto(f"{app_url}/datasets?lang=pt&nick=ana")
-        _set(tab, "Amostras de treino a usar (0 = todas)", "500")
-        _wait_address(tab, "setup=")
-        tab.wait_for_timeout(1_500)
+        _edit(tab, "Amostras de treino a usar (0 = todas)", "500")
         tab.reload()
         tab.get_by_label("Amostras de treino a usar (0 = todas)", exact=True).wait_for()
         assert tab.get_by_label("Amostras de treino a usar (0 = todas)", exact=True).input_value() == "500"
 
         tab.goto(tab.url.replace("/datasets", "/training"))
-        _set(tab, "Épocas", "7")
-        _set(tab, "Semente aleatória", "123")
-        tab.wait_for_timeout(1_500)
+        _edit(tab, "Épocas", "7")
+        _edit(tab, "Semente aleatória", "123")
         tab.reload()
         tab.get_by_label("Épocas", exact=True).wait_for()
         assert tab.get_by_label("Épocas", exact=True).input_value() == "7"
