@@ -9,9 +9,12 @@ viewport: what a 1024×768 projector shows at 150 %).
 from __future__ import annotations
 
 import re
+import time
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from lib.train.setup_link import restore_parts
 from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot
 
 pytestmark = pytest.mark.browser
@@ -28,13 +31,20 @@ def _set(tab, label: str, value: str) -> None:
     field.press("Enter")
 
 
-def _edit(tab, label: str, value: str) -> None:
-    """Change a field and wait until the address holds the change (the page's rerun wrote it)."""
-    tab.get_by_label(label, exact=True).wait_for()
-    tab.wait_for_timeout(1_000)  # the first run has written its address
-    before = tab.evaluate("() => window.location.search")
+def _setup_in_address(tab) -> dict:
+    """The setup the page's address holds now (decoded as the app decodes it)."""
+    token = parse_qs(urlsplit(tab.url).query).get("setup", [""])[0]
+    parts, _ = restore_parts(token) if token else ({}, [])
+    return parts
+
+
+def _edit(tab, label: str, value: str, written) -> None:
+    """Change a field, then wait until the address holds the change (``written(parts)``)."""
     _set(tab, label, value)
-    tab.wait_for_function("before => window.location.search !== before", arg=before, timeout=60_000)
+    deadline = time.monotonic() + 90
+    while not written(_setup_in_address(tab)):
+        assert time.monotonic() < deadline, f"{label} = {value} never reached the address: {tab.url[:200]}"
+        tab.wait_for_timeout(300)
 
 
 def test_every_page_keeps_its_setup_across_a_reload(browser, app_url):
@@ -43,14 +53,14 @@ def test_every_page_keeps_its_setup_across_a_reload(browser, app_url):
         tab = context.new_page()
         tab.set_default_timeout(90_000)
         tab.goto(f"{app_url}/datasets?lang=pt&nick=ana")
-        _edit(tab, "Amostras de treino a usar (0 = todas)", "500")
+        _edit(tab, "Amostras de treino a usar (0 = todas)", "500", lambda p: p.get("train_samples") == 500)
         tab.reload()
         tab.get_by_label("Amostras de treino a usar (0 = todas)", exact=True).wait_for()
         assert tab.get_by_label("Amostras de treino a usar (0 = todas)", exact=True).input_value() == "500"
 
         tab.goto(tab.url.replace("/datasets", "/training"))
-        _edit(tab, "Épocas", "7")
-        _edit(tab, "Semente aleatória", "123")
+        _edit(tab, "Épocas", "7", lambda p: p.get("settings", {}).get("fit", {}).get("epochs") == 7)
+        _edit(tab, "Semente aleatória", "123", lambda p: p.get("settings", {}).get("fit", {}).get("seed") == 123)
         tab.reload()
         tab.get_by_label("Épocas", exact=True).wait_for()
         assert tab.get_by_label("Épocas", exact=True).input_value() == "7"
@@ -93,8 +103,8 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
             prof.get_by_test_id("stExpandSidebarButton").click()  # the projector's narrow window collapses it
         prof.get_by_text("Modo professor").first.click()
         _set(prof, "Senha do professor", TEACHER_PASSPHRASE)
-        _set(prof, "Épocas", "1")
-        _set(prof, "Semente aleatória", "58")
+        _edit(prof, "Épocas", "1", lambda p: p.get("settings", {}).get("fit", {}).get("epochs") == 1)
+        _edit(prof, "Semente aleatória", "58", lambda p: p.get("settings", {}).get("fit", {}).get("seed") == 58)
         prof.get_by_text("Turma: código e QR code").first.click()
         prof.get_by_role("button", name="Criar o código da turma").click()
         code = prof.locator(".kp-class-code").inner_text().replace(" ", "")
