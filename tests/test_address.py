@@ -10,6 +10,15 @@ from tests.apptest_helpers import open_page, page_path, texts
 from tests.job_helpers import digits_config
 
 
+def _token(config: dict) -> str:
+    """A token of any JSON (``setup_token`` keeps only the known keys)."""
+    import base64
+    import json
+    import zlib
+
+    return base64.urlsafe_b64encode(zlib.compress(json.dumps(config).encode())).decode().rstrip("=")
+
+
 def _reload(at: AppTest, page: str) -> AppTest:
     """What F5 does: a new session on the same address."""
     params = {k: at.query_params[k] for k in at.query_params}
@@ -30,6 +39,9 @@ def test_an_address_opens_what_it_can_and_names_what_it_dropped():
     parts, dropped = restore_parts(setup_token({**stale, "backend": "cuda"}))
     assert set(dropped) == {"dataset", "settings", "backend"} and parts["model"][0].name == config["spec"]["name"]
     assert restore_parts("not-a-token!") == ({}, ["setup"])
+    hostile = {**config, "dataset": ["digits"], "spec": {"layers": "x"}, "settings": [], "backend": {}, "extra": 1}
+    parts, dropped = restore_parts(_token(hostile))
+    assert parts == {} and set(dropped) == {"dataset", "model", "settings", "backend", "extra"}
     assert "owner" not in setup_token(own_copy(config, "bia"))  # an address never carries whose run it was
 
 

@@ -86,8 +86,8 @@ def _decode(token: str) -> Any:
 def _restore_part(config: dict[str, Any], part: str, parts: dict[str, Any]) -> bool:
     """Copy one checked part of ``config`` into ``parts``; False when it cannot be restored."""
     if part == "dataset":
-        ok = config.get("dataset") in datasets.REGISTRY
         value = config.get("dataset")
+        ok = isinstance(value, str) and value in datasets.REGISTRY
     elif part == "model":
         try:
             value = (from_dict(config.get("spec")), config.get("target"))
