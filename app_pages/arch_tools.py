@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import arch_editor as editor
-from app_pages.shared import dataset_label, dataset_name, lang, tr
+from app_pages.shared import dataset_label, dataset_name, lang, public_address, tr
 from app_pages.state import set_value
 from app_pages.widgets import forget
 from lib.data import datasets
@@ -62,7 +62,8 @@ def current_config(spec: ModelSpec, dataset: str, target: Target) -> dict:
 
 def share_link(config: dict, heading: bool = True) -> None:
     """The link that reopens this whole setup (rebuilt on every edit), with a copy button."""
-    base = (st.context.url or "").split("?")[0]
+    page = st.session_state.get("app.page", "")
+    base = public_address() + (f"/{page}" if page and page != "home" else "/")  # the public address, not localhost
     if heading:
         st.markdown(f"**{tr('arch.share')}**", help=tr("arch.share_help"))
     else:

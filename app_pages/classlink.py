@@ -9,20 +9,17 @@ teacher's runs: their Train makes their own run (``JobManager.submit(personal=Tr
 
 from __future__ import annotations
 
-import os
-
 import streamlit as st
 
 from app_pages import address
 from app_pages.arch_tools import use_parts
 from app_pages.identity import is_teacher, nickname
-from app_pages.shared import lang, tr
-from lib.classcode import PARAM, ClassBoard, clean_base, clean_code, is_local, join_url, public_base, qr_png, spaced
+from app_pages.shared import configured_address, lang, public_address, tr
+from lib.classcode import PARAM, ClassBoard, clean_base, clean_code, is_local, join_url, qr_png, spaced
 from lib.train.setup_link import restore_parts
 
 CODE_KEY = "class.code"  # the code this teacher published
 FOLLOW_KEY = "class.follow"
-PUBLIC_ENV = "KP_PUBLIC_URL"
 
 
 def board() -> ClassBoard:
@@ -80,14 +77,6 @@ def class_sidebar() -> None:
         st.sidebar.error(tr("class.code_unknown"))
 
 
-def _configured_base() -> str:
-    try:
-        secrets = dict(st.secrets)
-    except Exception:  # noqa: BLE001 - no secrets.toml: nothing configured there
-        secrets = {}
-    return board().public_address() or os.environ.get(PUBLIC_ENV, "") or str(secrets.get("public_url", ""))
-
-
 def _set_base() -> None:
     text = st.session_state.get("widget.class_base", "")
     base = clean_base(text)
@@ -95,13 +84,6 @@ def _set_base() -> None:
         st.session_state["class.base_error"] = True
         return
     board().set_public_address(base or "")
-
-
-def _headers() -> dict[str, str]:
-    try:
-        return dict(st.context.headers)
-    except Exception:  # noqa: BLE001 - no request (AppTest): no headers
-        return {}
 
 
 def publish() -> None:
@@ -131,7 +113,7 @@ def _teacher_panel() -> None:
             st.button(tr("class.start"), key="class.start", on_click=_start_class, type="primary")
             return
         code = st.session_state[CODE_KEY]
-        base = public_base(_configured_base(), st.context.url, _headers(), st.session_state.get("app.page", ""))
+        base = public_address()
         link = join_url(base, code, lang())
         st.markdown(f"<div class='kp-class-code'>{spaced(code)}</div>", unsafe_allow_html=True)
         st.image(qr_png(link), width=240, caption=tr("class.scan"))
@@ -140,7 +122,7 @@ def _teacher_panel() -> None:
                   help=tr("class.follow_help"))  # fmt: skip
         if is_local(base):
             st.warning(tr("class.local_address"))
-        st.text_input(tr("class.public_address"), _configured_base(), key="widget.class_base", on_change=_set_base,
+        st.text_input(tr("class.public_address"), configured_address(), key="widget.class_base", on_change=_set_base,
                       placeholder="http://192.168.0.12:8501", help=tr("class.public_address_help"))  # fmt: skip
         if st.session_state.pop("class.base_error", False):
             st.error(tr("class.base_invalid"))

@@ -99,6 +99,30 @@ PROJECTOR_CSS = """<style>
 </style>"""
 
 
+def configured_address() -> str:
+    """The public address a teacher set (class panel), else ``$KP_PUBLIC_URL``, else ``public_url`` in secrets."""
+    import os
+
+    from lib.classcode import ClassBoard
+
+    try:
+        secrets = dict(st.secrets)
+    except Exception:  # noqa: BLE001 - no secrets.toml: nothing configured there
+        secrets = {}
+    return ClassBoard().public_address() or os.environ.get("KP_PUBLIC_URL", "") or str(secrets.get("public_url", ""))
+
+
+def public_address() -> str:
+    """The address students reach this server at (``lib.classcode.public_base``; localhost only as a last resort)."""
+    from lib.classcode import public_base
+
+    try:
+        headers = dict(st.context.headers)
+    except Exception:  # noqa: BLE001 - no request (AppTest): no headers
+        headers = {}
+    return public_base(configured_address(), st.context.url, headers, st.session_state.get("app.page", ""))
+
+
 WARM_UP_DELAY_S = 1.0
 
 
