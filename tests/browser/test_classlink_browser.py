@@ -31,9 +31,14 @@ def _set(tab, label: str, value: str) -> None:
     field.press("Enter")
 
 
+def _href(tab) -> str:
+    """The page's address now (Playwright's ``page.url`` misses ``history.replaceState``, which Streamlit uses)."""
+    return tab.evaluate("() => window.location.href")
+
+
 def _setup_in_address(tab) -> dict:
     """The setup the page's address holds now (decoded as the app decodes it)."""
-    token = parse_qs(urlsplit(tab.url).query).get("setup", [""])[0]
+    token = parse_qs(urlsplit(_href(tab)).query).get("setup", [""])[0]
     parts, _ = restore_parts(token) if token else ({}, [])
     return parts
 
@@ -68,29 +73,29 @@ def test_every_page_keeps_its_setup_across_a_reload(browser, app_url):
         tab.get_by_label("Amostras de treino a usar (0 = todas)", exact=True).wait_for()
         assert tab.get_by_label("Amostras de treino a usar (0 = todas)", exact=True).input_value() == "500"
 
-        tab.goto(tab.url.replace("/datasets", "/training"))
+        tab.goto(_href(tab).replace("/datasets", "/training"))
         _edit(tab, "Épocas", "7", lambda p: p.get("settings", {}).get("fit", {}).get("epochs") == 7)
         _edit(tab, "Semente aleatória", "123", lambda p: p.get("settings", {}).get("fit", {}).get("seed") == 123)
         tab.reload()
         tab.get_by_label("Épocas", exact=True).wait_for()
         assert tab.get_by_label("Épocas", exact=True).input_value() == "7"
         assert tab.get_by_label("Semente aleatória", exact=True).input_value() == "123"
-        assert "/training" in tab.url
+        assert "/training" in _href(tab)
 
-        tab.goto(tab.url.replace("/training", "/architecture"))
+        tab.goto(_href(tab).replace("/training", "/architecture"))
         tab.get_by_text("Configuração compartilhada aberta").first.wait_for()
         tab.reload()
         tab.get_by_text("Configuração compartilhada aberta").first.wait_for()  # the setup came back from the address
-        tab.goto(tab.url.replace("/architecture", "/experiments"))
+        tab.goto(_href(tab).replace("/architecture", "/experiments"))
         tab.get_by_text("Validação cruzada", exact=True).click()
         _wait_address(tab, "exp=folds")
         tab.reload()
         tab.get_by_text("Validação cruzada", exact=True).wait_for()
         assert tab.locator("[data-testid=stRadio] input[type=radio]:checked + div, [data-testid=stRadio] "
                            "label:has(input:checked)").first.inner_text().strip().startswith("Validação cruzada")
-        tab.goto(tab.url.replace("/experiments", "/training"))
+        tab.goto(_href(tab).replace("/experiments", "/training"))
         assert tab.get_by_label("Épocas", exact=True).input_value() == "7"  # still the same setup
-        tab.goto(tab.url.replace("/training", "/demos"))
+        tab.goto(_href(tab).replace("/training", "/demos"))
         tab.get_by_role("tab", name="Dropout").click()
         _wait_address(tab, "demo=dropout")
         tab.reload()
@@ -144,7 +149,7 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
         screenshot(bia, "class-student-own-run-pt")
 
         for name in ("architecture", "runs", "demos", "datasets"):
-            prof.goto(re.sub(r"/(training|architecture|runs|demos|datasets)\?", f"/{name}?", prof.url))
+            prof.goto(re.sub(r"/(training|architecture|runs|demos|datasets)\?", f"/{name}?", _href(prof)))
             prof.get_by_role("heading").first.wait_for()
             prof.wait_for_timeout(2_000)
             screenshot(prof, f"projector-{name}-pt")
