@@ -45,9 +45,11 @@ def _setup_in_address(tab) -> dict:
 
 def _edit(tab, label: str, value: str, written) -> None:
     """Change a field, then wait until the address holds the change (``written(parts)``)."""
-    tab.get_by_label(label, exact=True).wait_for()
+    field = tab.get_by_label(label, exact=True)
+    field.wait_for()
     _idle(tab)
-    _set(tab, label, value)
+    field.fill(value)
+    field.press("Tab")  # leaving the field commits it (Enter alone was not always sent on a busy page)
     deadline = time.monotonic() + 180
     while not written(_setup_in_address(tab)):
         if time.monotonic() > deadline:
