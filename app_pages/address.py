@@ -18,11 +18,20 @@ from lib.data import datasets
 from lib.train.setup_link import PARAM, restore_parts, setup_token
 
 SEEN = "app.addr.setup"  # the setup token this session last restored or wrote
+STARTED = "app.addr.started"  # this session's first run is over: its address was restored
 DROPPED = "app.addr.dropped"  # catalog names of the parts an address could not restore
 
 
 def restore_from_address() -> None:
-    """Restore the address's setup when this session has not seen it (a new session, a link)."""
+    """Restore the address's setup on a session's first run (a reload, a bookmark, a link).
+
+    Only then: a session's own address changes only by what it writes, and a rerun may
+    still carry the address from before the last write (the browser sends its query string
+    with each rerun), which must not undo the edit just made.
+    """
+    if st.session_state.get(STARTED):
+        return
+    st.session_state[STARTED] = True
     token = st.query_params.get(PARAM)
     if not token or token == st.session_state.get(SEEN):
         return
