@@ -6,12 +6,15 @@ once the first page has been sent, and otherwise only on the pages that need it.
 
 import streamlit as st
 
-from app_pages import arch_tools, identity, shared
+from app_pages import address, arch_tools, classlink, identity, shared
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()
 identity.identity_sidebar()
-arch_tools.apply_setup_link()  # a share link opens its setup on whichever page it names
+classlink.class_sidebar()  # a teacher's class code and QR code; a student's box to type one
+arch_tools.apply_model_link()  # an older model-only link
+address.restore_from_address()  # a reload, a bookmark or a share link: the setup in the address
+classlink.join_from_address()  # a scanned QR code: the teacher's setup and page
 
 PAGES = [
     ("home", "app_pages/home.py", ":material/school:"),
@@ -24,14 +27,18 @@ PAGES = [
     ("draw", "app_pages/draw.py", ":material/draw:"),
     ("demos", "app_pages/demos.py", ":material/science:"),
 ]
-navigation = st.navigation(
-    [
-        st.Page(path, title=shared.tr(f"nav.{name}"), icon=icon, url_path=name, default=name == "home")
-        for name, path, icon in PAGES
-    ]
-)
-st.session_state["app.page"] = navigation.url_path  # (the Lessons page's presenter view draws charts larger)
+pages = {
+    name: st.Page(path, title=shared.tr(f"nav.{name}"), icon=icon, url_path=name, default=name == "home")
+    for name, path, icon in PAGES
+}
+navigation = st.navigation(list(pages.values()))
+st.session_state["app.page"] = next((name for name, page in pages.items() if page == navigation), "home")
+classlink.go_to_the_teachers_page(pages)
+address.dropped_message()  # what opening the address did, on the page it opened
+arch_tools.link_messages()
 try:
     navigation.run()
 finally:  # also after a page that ends with st.stop()
+    address.keep_setup()  # every edit is in the address (F5 restores it)
+    classlink.publish()  # a teacher's class follows their setup
     shared.warm_up()  # after the page: see shared.warm_up

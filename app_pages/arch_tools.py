@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import arch_editor as editor
-from app_pages.shared import dataset_label, dataset_name, lang, tr
+from app_pages.shared import dataset_label, dataset_name, lang, public_address, tr
 from app_pages.state import set_value
 from app_pages.widgets import forget
 from lib.data import datasets
@@ -16,7 +16,7 @@ from lib.model.codegen import export_script, script_filename
 from lib.model.presets import PRESETS, fitting, for_dataset
 from lib.model.spec import ModelSpec, SpecError, from_dict, from_json, from_link_token
 from lib.model.train_config import TrainSettings
-from lib.train.setup_link import PARAM, setup_from_token, setup_token
+from lib.train.setup_link import PARAM, setup_token
 from lib.train.training import make_config
 
 
@@ -62,7 +62,8 @@ def current_config(spec: ModelSpec, dataset: str, target: Target) -> dict:
 
 def share_link(config: dict, heading: bool = True) -> None:
     """The link that reopens this whole setup (rebuilt on every edit), with a copy button."""
-    base = (st.context.url or "").split("?")[0]
+    page = st.session_state.get("app.page", "")
+    base = public_address() + (f"/{page}" if page and page != "home" else "/")  # the public address, not localhost
     if heading:
         st.markdown(f"**{tr('arch.share')}**", help=tr("arch.share_help"))
     else:
@@ -70,28 +71,31 @@ def share_link(config: dict, heading: bool = True) -> None:
     st.code(f"{base}?lang={lang()}&{PARAM}={setup_token(config)}", language=None, wrap_lines=True)
 
 
-def apply_setup_link() -> None:
-    """Restore the setup in a share link (``setup``, or an older ``model`` link) once, then drop it.
-
-    Dropped from the address so that the address never shows a setup older than the page.
-    """
-    if token := st.query_params.get(PARAM):
-        del st.query_params[PARAM]
-        try:
-            config = setup_from_token(token)
-        except SpecError as err:
-            st.session_state["arch.link_error"] = tr(f"spec.err.{err.code}", **err.values)
-            return
-        use_config(config)
-        dataset = dataset_label(config["dataset"])
-        st.session_state["arch.note"] = tr("arch.setup_loaded", name=config["spec"]["name"], dataset=dataset)
-    elif token := st.query_params.get("model"):
+def apply_model_link() -> None:
+    """Restore the model in an older ``model`` link once, then drop it (``setup`` links: app_pages/address.py)."""
+    if token := st.query_params.get("model"):
         del st.query_params["model"]
         try:
             _use_spec(from_link_token(token))
             st.session_state["arch.note"] = tr("arch.link_loaded")
         except SpecError as err:
             st.session_state["arch.link_error"] = tr(f"spec.err.{err.code}", **err.values)
+
+
+def use_parts(parts: dict) -> None:
+    """Make the restored parts of a setup (``lib.train.setup_link.restore_parts``) this session's."""
+    if "dataset" in parts:
+        set_value("data.name", parts["dataset"])
+        set_value("data.train_samples", parts.get("train_samples", 0))
+    if "backend" in parts:
+        set_value("train.backend", parts["backend"])
+    if "model" in parts:
+        spec, target = parts["model"]
+        _use_spec(spec, "input" if target == "input" else None)
+    if "settings" in parts:
+        set_value("data.val_fraction", parts["settings"]["fit"].get("validation_split", 0.2))
+        st.session_state["train.settings"] = TrainSettings.from_dict(parts["settings"])
+        forget("train.w.")
 
 
 def use_config(config: dict) -> None:

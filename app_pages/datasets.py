@@ -44,8 +44,8 @@ else:
             "ds.summary",
             kind=tr(f"ds.kind.{info.kind}"),
             task=tr(f"ds.task.{info.task}"),
-            source=info.source,
-            license=info.license,
+            source=views.dataset_credit(info, lang())[0],
+            license=views.dataset_credit(info, lang())[1],
         )
     )
 ds = load_dataset(name)

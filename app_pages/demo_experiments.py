@@ -5,10 +5,17 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app_pages.identity import nickname
 from app_pages.shared import class_names, dataset_label, dataset_name, live_view, manager, plot, tr
+from app_pages.widgets import decimal_slider
 from lib import charts
 from lib.data import datasets, keras_cache
 from lib.demos import experiments
+
+
+def demo_submit(config: dict) -> str:
+    """Queue one run of a demo's experiment; the student who started it owns it."""
+    return manager().submit(config, nickname=nickname()).run_id
 
 
 def preferred_images() -> datasets.DatasetInfo:
@@ -40,10 +47,10 @@ def _settings() -> dict:
         ),
         # Defaults where augmentation wins (measured: see experiments.AUGMENT_DEMO); stronger
         # rotation, zoom or contrast on Fashion-MNIST's upright, centred pictures make it lose.
-        "rotation": cols[1].slider(tr("demo.rotation"), 0.0, 0.5, 0.0, 0.05, key="demo.aug.rot"),
-        "zoom": cols[2].slider(tr("demo.zoom"), 0.0, 0.5, 0.0, 0.05, key="demo.aug.zoom"),
-        "translation": cols[3].slider(tr("demo.translation"), 0.0, 0.5, 0.05, 0.05, key="demo.aug.shift"),
-        "contrast": cols[4].slider(tr("demo.contrast"), 0.0, 0.9, 0.0, 0.05, key="demo.aug.contrast"),
+        "rotation": decimal_slider(cols[1], tr("demo.rotation"), 0.0, 0.5, 0.0, 0.05, key="demo.aug.rot"),
+        "zoom": decimal_slider(cols[2], tr("demo.zoom"), 0.0, 0.5, 0.0, 0.05, key="demo.aug.zoom"),
+        "translation": decimal_slider(cols[3], tr("demo.translation"), 0.0, 0.5, 0.05, 0.05, key="demo.aug.shift"),
+        "contrast": decimal_slider(cols[4], tr("demo.contrast"), 0.0, 0.9, 0.0, 0.05, key="demo.aug.contrast"),
     }
 
 
@@ -74,7 +81,7 @@ def augmentation() -> None:
         info.name, info.input_shape, info.num_classes, settings, int(samples), int(epochs)
     )
     if c.button(tr("demo.exp_run"), type="primary", key="demo.aug.run"):
-        st.session_state["demo.aug.runs"] = {k: manager().submit(v).run_id for k, v in configs.items()}
+        st.session_state["demo.aug.runs"] = {k: demo_submit(v) for k, v in configs.items()}
     st.caption(tr("demo.exp_note"))
     st.caption(tr("les.aug_when"))  # when the lesson's point holds, and when it does not
     live_view(_experiment_view, lambda: _any_active(st.session_state.get("demo.aug.runs", {}).values()))
@@ -108,7 +115,7 @@ def autoencoder() -> None:
     samples = 0 if info.train_size < 5000 else 10000
     config = experiments.autoencoder_config(info.name, info.input_shape, samples, 20 if info.name == "digits" else 8)
     if st.button(tr("demo.ae_train"), type="primary", key="demo.ae.train"):
-        st.session_state["demo.ae.run"] = manager().submit(config).run_id
+        st.session_state["demo.ae.run"] = demo_submit(config)
     live_view(lambda: _autoencoder_view(info), lambda: _any_active([st.session_state.get("demo.ae.run", "")]))
 
 
@@ -123,7 +130,7 @@ def _autoencoder_view(info: datasets.DatasetInfo) -> None:
         return
     model = _model(run_id, store.model_path(run_id).stat().st_mtime)
     ds = datasets.load(info.name)
-    noise = st.slider(tr("demo.noise"), 0.0, 0.6, 0.0, 0.05, key="demo.ae.noise")
+    noise = decimal_slider(st, tr("demo.noise"), 0.0, 0.6, 0.0, 0.05, key="demo.ae.noise")
     originals = datasets.scale_images(ds.x_test[:8], info)
     noisy, rebuilt = experiments.reconstruct(model, originals, noise)
     rows = [originals, noisy, rebuilt]
@@ -157,7 +164,7 @@ def gan() -> None:
     )
     if b.button(tr("demo.gan_train"), type="primary", key="demo.gan.train"):
         samples = 0 if info.train_size < 5000 else 10000
-        st.session_state["demo.gan.run"] = manager().submit(gan_config(info.name, samples, epochs)).run_id
+        st.session_state["demo.gan.run"] = demo_submit(gan_config(info.name, samples, epochs))
     live_view(_gan_view, lambda: _any_active([st.session_state.get("demo.gan.run", "")]), 3.0)
 
 

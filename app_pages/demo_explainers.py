@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import dataset_label, dataset_name, num, plot, tr
+from app_pages.shared import dataset_label, dataset_name, lang, num, plot, tr
+from app_pages.widgets import decimal_slider
 from lib import charts
 from lib.data import datasets
 from lib.demos import conv
 from lib.demos.functions import ACTIVATIONS, dropout, softmax
+from lib.i18n import decimal_text, list_separator, parse_decimals
 
 
 def _image_dataset() -> str:
@@ -119,12 +121,10 @@ def activations() -> None:
     st.subheader(tr("demo.softmax"))
     st.latex(r"\mathrm{softmax}(z)_i = \frac{e^{z_i / T}}{\sum_j e^{z_j / T}}")
     a, b = st.columns(2)
-    text = a.text_input(tr("demo.logits"), "2.0, 1.0, 0.1", key="demo.act.logits")
-    temperature = b.slider(tr("demo.temperature"), 0.1, 5.0, 1.0, 0.1, key="demo.act.t")
-    try:
-        logits = np.array([float(v) for v in text.replace(";", ",").split(",") if v.strip()])
-    except ValueError:
-        logits = np.array([])
+    default = list_separator(lang()).join(decimal_text(v, lang()) for v in (2.0, 1.0, 0.1))
+    text = a.text_input(tr("demo.logits"), default, key=f"demo.act.logits.{lang()}")
+    temperature = decimal_slider(b, tr("demo.temperature"), 0.1, 5.0, 1.0, 0.1, key="demo.act.t")
+    logits = np.array(parse_decimals(text, lang()) or [])
     if logits.size == 0:
         st.error(tr("demo.bad_logits"))
         return
@@ -137,7 +137,7 @@ def activations() -> None:
 def dropout_demo(default_rate: float = 0.5) -> None:
     """One layer's activations, a random mask while training, and the scaled outputs (``default_rate`` first)."""
     a, b = st.columns([3, 1], vertical_alignment="bottom")
-    rate = a.slider(tr("demo.rate"), 0.0, 0.9, default_rate, 0.05, key="demo.drop.rate")
+    rate = decimal_slider(a, tr("demo.rate"), 0.0, 0.9, default_rate, 0.05, key="demo.drop.rate")
     st.session_state.setdefault("demo.drop.seed", 0)
     if b.button(tr("demo.resample"), key="demo.drop.new"):
         st.session_state["demo.drop.seed"] += 1

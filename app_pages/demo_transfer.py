@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.demo_experiments import preferred_images
+from app_pages.demo_experiments import demo_submit, preferred_images
 from app_pages.shared import class_names, dataset_label, live_view, manager, num, plot, tr
 from lib import charts
 from lib.demos import pretrained
@@ -47,7 +47,7 @@ def transfer() -> None:
             base_samples=base_samples,
             base_epochs=plan["base_epochs"],
         )
-        st.session_state["demo.tl"] = {"plan": plan, "runs": {"base": manager().submit(configs["base"]).run_id}}
+        st.session_state["demo.tl"] = {"plan": plan, "runs": {"base": demo_submit(configs["base"])}}
     st.caption(tr("les.tl_when"))  # when the lesson's point holds, and when it does not
     _mobilenet_note()
     live_view(_progress, _chain_busy)
@@ -85,12 +85,12 @@ def _progress() -> None:
             base_samples=plan["base_samples"],
             base_epochs=plan["base_epochs"],
         )
-        runs.update({way: manager().submit(configs[way]).run_id for way in WAYS})
+        runs.update({way: demo_submit(configs[way]) for way in WAYS})
         if pretrained.available():  # a fourth way: real ImageNet features (MobileNetV2), frozen
             half = plan["classes"] // 2
             config = pretrained.pretrained_config(plan["dataset"], list(range(half, plan["classes"])), plan["samples"],
                                                   plan["epochs"])  # fmt: skip
-            runs["imagenet"] = manager().submit(config).run_id
+            runs["imagenet"] = demo_submit(config)
     ways = [way for way in (*WAYS, "imagenet") if way in runs or way in WAYS]
     labels = {"base": tr("demo.tl_base"), **{way: tr(f"demo.tl.{way}") for way in ways}}
     st.caption(" · ".join(f"{labels[k]}: {tr(f'train.state.{store.status(r).state}')}" for k, r in runs.items()))

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
+from app_pages import address, demo_playground, demo_transfer
 from app_pages import demo_experiments as experiments
 from app_pages import demo_explainers as explainers
-from app_pages import demo_playground, demo_transfer
-from app_pages.shared import tr
+from app_pages.shared import lang, tr
 
 st.title(tr("demo.title"))
 DEMOS = {
@@ -19,6 +19,13 @@ DEMOS = {
     "transfer": demo_transfer.transfer,
     "gan": experiments.gan,
 }
-for tab, show in zip(st.tabs([tr(f"demo.tab.{name}") for name in DEMOS]), DEMOS.values()):
+OPEN = "demo.open"  # the open tab's name (its label changes with the language)
+address.page_choice("demo", OPEN, list(DEMOS))  # a reload reopens the same tab
+labels = [tr(f"demo.tab.{name}") for name in DEMOS]
+opened = st.session_state.get(OPEN, "playground")
+tabs = st.tabs(labels, default=labels[list(DEMOS).index(opened)], key=f"demo.tabs.{lang()}", on_change="rerun")
+st.session_state[OPEN] = next((name for name, tab in zip(DEMOS, tabs) if tab.open), opened)
+address.show_choice("demo", st.session_state[OPEN], "playground")
+for tab, show in zip(tabs, DEMOS.values()):
     with tab:
         show()

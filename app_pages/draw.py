@@ -6,19 +6,19 @@ from streamlit_drawable_canvas import st_canvas
 from app_pages.draw_ready import offer_lesson_network
 from app_pages.identity import nickname
 from app_pages.inside_tools import filters_panel, heatmap_panel, inside, layers_panel, projector_panel, test_images
-from app_pages.shared import class_names, dataset_label, dataset_name, manager, num, plot, tr
+from app_pages.shared import class_names, dataset_label, dataset_name, lang, manager, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.infer.drawing import PictureError, prepare_drawing, read_picture
 from lib.infer.predict import class_examples, drawable_runs
-from lib.train.run_views import best_validation, is_mine, mine_first
+from lib.train.run_views import best_validation, is_mine, ordered_runs, run_names
 from lib.train.training import class_ids
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
 
 st.title(tr("draw.title"))
 store = manager().store
-runs = mine_first(store, drawable_runs(store), nickname())  # the default: this student's newest run
+runs = ordered_runs(store, drawable_runs(store), nickname())  # the default: this student's newest run
 chosen_dataset = dataset_name()
 if not any(store.config(r)["dataset"] == chosen_dataset for r in runs):
     offer_lesson_network(chosen_dataset, bool(runs))  # a model in seconds, right here
@@ -33,9 +33,11 @@ def _label(run_id: str) -> str:
     metric, value = best_validation(store.history(run_id))
     score = f"{metric} {num(value, 3)}" if value is not None else run_id
     label = tr("draw.model_label", model=config["spec"]["name"], dataset=dataset_label(config["dataset"]), metric=score)
+    label = f"{label} · {names[run_id]}"  # what tells it from the others: a differing setting, its experiment, when
     return label if is_mine(store, run_id, nickname()) else f"{label} · {store.owner(run_id).get('owner') or '—'}"
 
 
+names = run_names(store, runs, lang())
 run_labels = {r: _label(r) for r in runs}
 run_id = st.selectbox(tr("draw.model"), runs, format_func=run_labels.__getitem__, key="draw.run")
 info = datasets.REGISTRY[store.config(run_id)["dataset"]]

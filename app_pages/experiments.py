@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app_pages import address
 from app_pages.arch_tools import current_config, ensure_spec, target_for
 from app_pages.experiment_tools import baseline_panel, folds_panel, imbalance_panel
 from app_pages.shared import config_messages, dataset_label, dataset_name, num, tr
@@ -20,8 +21,10 @@ base = current_config(spec, name, target_for(info))
 samples = base["train_samples"] or info.train_size
 st.markdown(tr("exp.setup_line", model=spec.name, dataset=dataset_label(name), samples=num(samples)))
 kinds = {k: tr(f"exp.kind.{k}") for k in KINDS}
+address.page_choice("exp", "exp.kind", list(KINDS))  # a reload reopens the experiment
 kind = st.radio(tr("exp.kind"), KINDS, format_func=kinds.__getitem__, horizontal=True,
                 **bind("exp.kind", "baseline", list(KINDS)))  # fmt: skip  (lesson 5: a baseline first)
+address.show_choice("exp", kind, "baseline")
 if kind == "class":  # a class sweep trains the teacher's setup, not this session's
     class_panel()
     st.stop()

@@ -14,7 +14,16 @@ from lib import charts
 from lib.experiments.baseline import beside_best
 from lib.experiments.baseline import summary as baseline_summary
 from lib.train.config_check import BACKEND_CHOICES
-from lib.train.run_views import config_differences, final_metrics, is_mine, lineage, row, setting_label
+from lib.train.run_views import (
+    config_differences,
+    final_metrics,
+    is_mine,
+    lineage,
+    ordered_runs,
+    row,
+    run_names,
+    setting_label,
+)
 from lib.train.weights import weights_file
 
 st.title(tr("runs.title"))
@@ -28,6 +37,7 @@ if is_teacher():
     class_table(store, every_run)
 whole_class = st.toggle(tr("runs.whole_class"), key="runs.whole_class", help=tr("runs.whole_class_help"))
 run_ids = every_run if whole_class else [r for r in every_run if is_mine(store, r, nickname())]
+run_ids = ordered_runs(store, run_ids, nickname())  # own runs first, experiment runs grouped
 trash_result()
 trash_panel(store)
 if not run_ids:
@@ -44,7 +54,8 @@ for r in rows:
 rows = [beside_best(r, baseline_summary(store.root, store.config(r["run"]), lang())) for r in rows]
 st.dataframe([{tr(f"runs.col.{k}"): v for k, v in r.items()} for r in rows], hide_index=True)
 
-labels = {r["run"]: f"{r['run']} · {r['model']} · {r['dataset']} · {r['owner']}" for r in rows}
+names = run_names(store, run_ids, lang())  # what tells each run from the others
+labels = {r["run"]: f"{r['run']} · {r['model']} · {r['dataset']} · {names[r['run']]} · {r['owner']}" for r in rows}
 chosen = st.multiselect(
     tr("runs.select"), run_ids, default=run_ids[:2], format_func=labels.__getitem__, key="runs.chosen",
     placeholder=tr("app.choose"),

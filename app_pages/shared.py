@@ -43,11 +43,14 @@ def num(value: float, decimals: int = 0) -> str:
 
 def plot(where, fig, **kwargs) -> None:
     """``where.plotly_chart(fig)`` with numbers (ticks, hover text) in this session's language."""
-    fig.update_layout(separators=SEPARATORS[lang()])
+    fig.update_layout(separators=SEPARATORS[lang()], font={"size": 15, "color": "#111"})
+    # Legible from the back of a classroom: larger, dark ticks (Plotly's default is 12 px grey).
+    fig.update_xaxes(tickfont={"size": 14, "color": "#222"}, title_font={"size": 15})
+    fig.update_yaxes(tickfont={"size": 14, "color": "#222"}, title_font={"size": 15})
     if st.session_state.get("les.present") and st.session_state.get("app.page") == "lessons":
         from lib.charts import for_projector  # (plot is only called once Plotly is loaded)
 
-        for_projector(fig)  # the Lessons page's presenter view
+        for_projector(fig)  # the Lessons page's presenter view: larger still
     where.plotly_chart(fig, **kwargs)
 
 
@@ -82,6 +85,46 @@ def _translate_streamlit_texts() -> None:
     """
     if lang() != "en":
         st.html(uploader_css(lang(), st.get_option("server.maxUploadSize")))
+    st.html(PROJECTOR_CSS)
+
+
+# Readable on a projector (1024×768 at 150 % zoom): labels wrap between words, never inside
+# one ("learning_ra te") and are never cut off ("Embaralhar a ca…"); a tab strip wraps onto
+# a second line instead of hiding tabs behind a scroll arrow; the class code is big.
+PROJECTOR_CSS = """<style>
+[data-testid="stWidgetLabel"], [data-testid="stWidgetLabel"] p, [data-testid="stCheckbox"] label p,
+[data-testid="stMarkdownContainer"] p {word-break: normal; overflow-wrap: normal; hyphens: none}
+[data-testid="stWidgetLabel"] p, [data-testid="stCheckbox"] label p {white-space: normal; text-overflow: clip;
+  overflow: visible}
+[data-baseweb="tab-list"], [role="tablist"] {flex-wrap: wrap; overflow-x: visible !important; row-gap: 0.25rem}
+[data-baseweb="tab-list"] > button, [role="tablist"] > button {flex-shrink: 0}
+.kp-class-code {font-size: 3.2rem; font-weight: 700; letter-spacing: 0.12em; text-align: center;
+  font-family: ui-monospace, monospace; line-height: 1.2}
+</style>"""
+
+
+def configured_address() -> str:
+    """The public address a teacher set (class panel), else ``$KP_PUBLIC_URL``, else ``public_url`` in secrets."""
+    import os
+
+    from lib.classcode import ClassBoard
+
+    try:
+        secrets = dict(st.secrets)
+    except Exception:  # noqa: BLE001 - no secrets.toml: nothing configured there
+        secrets = {}
+    return ClassBoard().public_address() or os.environ.get("KP_PUBLIC_URL", "") or str(secrets.get("public_url", ""))
+
+
+def public_address() -> str:
+    """The address students reach this server at (``lib.classcode.public_base``; localhost only as a last resort)."""
+    from lib.classcode import public_base
+
+    try:
+        headers = dict(st.context.headers)
+    except Exception:  # noqa: BLE001 - no request (AppTest): no headers
+        headers = {}
+    return public_base(configured_address(), st.context.url, headers, st.session_state.get("app.page", ""))
 
 
 WARM_UP_DELAY_S = 1.0

@@ -33,13 +33,13 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
         key=W + "optimizer",
         help=pick(OPTIMIZERS[c.optimizer].help, lang()),
     )
-    cols = left.columns(3)
+    cols = left.columns(2)  # two per row: a label like learning_rate fits a projector's column
     params = {}
     for i, param in enumerate(OPTIMIZERS[optimizer].params):
         value = c.optimizer_params.get(
             param.name, OPTIMIZERS[optimizer].default_lr if param.name == "learning_rate" else param.default
         )
-        params[param.name] = param_widget(cols[i % 3], f"{W}{optimizer}.{param.name}", param, value)
+        params[param.name] = param_widget(cols[i % 2], f"{W}{optimizer}.{param.name}", param, value)
     losses = list(LOSSES)
     loss_labels = {n: f"{n} · {tr(f'ds.task.{loss.task}')}" for n, loss in LOSSES.items()}
     loss = left.selectbox(
@@ -181,7 +181,7 @@ def show_submitted(submitted) -> None:
 
 
 def _resume(run_id: str, more_epochs: int) -> None:
-    submitted = manager().resume(run_id, more_epochs, owner=session_id(), nickname=nickname())
+    submitted = manager().resume(run_id, more_epochs, owner=session_id(), nickname=nickname(), personal=True)
     show_submitted(submitted)
     if submitted.outcome in ("queued", "active"):
         _note("info", tr("train.continued", run=submitted.run_id))

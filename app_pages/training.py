@@ -73,7 +73,7 @@ def _start(force: bool) -> None:
     # Submitted here, in the script body, with the settings read in this same run: a
     # button callback would see the config of an earlier (possibly interrupted) run.
     try:
-        submitted = manager().submit(config, force=force, owner=session_id(), nickname=nickname())
+        submitted = manager().submit(config, force=force, owner=session_id(), nickname=nickname(), personal=True)
     except ConfigError as err:
         for text in config_messages(err.problems):
             st.error(text)

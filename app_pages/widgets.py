@@ -6,8 +6,8 @@ from typing import Any
 
 import streamlit as st
 
-from app_pages.shared import lang
-from lib.i18n import pick
+from app_pages.shared import lang, tr
+from lib.i18n import decimal_text, number, parse_decimal, pick
 from lib.model.layers import Param
 
 
@@ -15,6 +15,11 @@ def forget(prefix: str) -> None:
     """Drop the state of every widget whose key starts with ``prefix`` (rebuilt from data)."""
     for key in [k for k in st.session_state if str(k).startswith(prefix)]:
         del st.session_state[key]
+
+
+def breakable(name: str) -> str:
+    """A parameter name that may wrap after its underscores (``learning_`` / ``rate``), never mid-word."""
+    return name.replace("_", "_\u200b")
 
 
 def _parse_tuple(text: str) -> Any:
@@ -30,7 +35,7 @@ def param_widget(container, key: str, param: Param, value: Any) -> Any:
     The default is always the current value (never pre-set state): the browser may send a
     widget's default back, so it must be the value the app holds.
     """
-    label, help_text = param.name, pick(param.help, lang())
+    label, help_text = breakable(param.name), pick(param.help, lang())
     if param.kind == "int_tuple":
         text = value if isinstance(value, str) else ", ".join(map(str, value))
         return _parse_tuple(container.text_input(label, text, key=key, help=help_text))
@@ -44,4 +49,33 @@ def param_widget(container, key: str, param: Param, value: Any) -> Any:
     step = 0.05 if param.high is not None and param.high <= 1 else 0.1
     if param.name == "learning_rate":
         step = 0.0001
-    return container.number_input(label, value=float(value), step=step, key=key, help=help_text, format="%g")
+    return decimal_input(container, label, float(value), key, help_text, step)
+
+
+def decimal_input(container, label: str, value: float, key: str, help_text: str | None = None,
+                  step: float = 0.1) -> float:  # fmt: skip
+    """A decimal number field that writes the decimal mark of the UI language.
+
+    Streamlit's number input always writes a decimal point (0.001), so in Portuguese
+    the field is a text input (``0,001``) read by ``lib.i18n.parse_decimal``; what cannot
+    be read keeps the previous value and says why.
+    """
+    if lang() == "en":
+        return container.number_input(label, value=value, step=step, key=key, help=help_text, format="%g")
+    text = container.text_input(label, decimal_text(value, lang()), key=f"{key}.{lang()}", help=help_text)
+    parsed = parse_decimal(text, lang())
+    if parsed is None:
+        container.error(tr("app.bad_decimal", text=text[:30], value=decimal_text(value, lang())))
+        return value
+    return parsed
+
+
+def decimal_slider(container, label: str, low: float, high: float, value: float, step: float, key: str) -> float:
+    """A slider over decimals whose labels use the UI language's decimal mark (Streamlit's: always a point)."""
+    if lang() == "en":
+        return container.slider(label, low, high, value, step, key=key)
+    decimals = max(0, -int(f"{step:e}".split("e")[1]))
+    options = [round(low + i * step, decimals) for i in range(round((high - low) / step) + 1)]
+    start = min(options, key=lambda o: abs(o - value))
+    return container.select_slider(label, options, start, key=f"{key}.{lang()}",
+                                   format_func=lambda v: number(v, lang(), decimals))  # fmt: skip

@@ -10,6 +10,8 @@ Catalog values are strings (``str.format`` templates) or lists of strings (class
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -95,3 +97,45 @@ def uploader_css(lang: str, limit_mb: int) -> str:
         f'{button}::after {{content: "{t("app.upload", lang)}"; font-size: 0.875rem}}'
         f'{rule}::after {{content: "{t("app.upload_limit", lang, mb=limit_mb)}"; font-size: 0.875rem}}</style>'
     )
+
+
+_THOUSANDS_PT = re.compile(r"-?[1-9]\d{0,2}(\.\d{3})+(,\d*)?")
+
+
+def decimal_text(value: float, lang: str) -> str:
+    """A number as a field shows it (``%g``: 0.001, 1e-05), with the decimal comma in Portuguese."""
+    text = f"{value:g}"
+    return text.replace(".", ",") if lang == "pt" else text
+
+
+def parse_decimal(text: str, lang: str) -> float | None:
+    """A number typed into a field, or None when it is not one.
+
+    Portuguese: ``0,001`` and ``1.234,5`` (a point before groups of three digits is a
+    thousands separator); a lone point still reads as a decimal point (``0.001``), as a
+    student used to calculators types it. English: Python's own reading (``1e-3`` too).
+    """
+    text = text.strip().replace(" ", "").replace("\u2212", "-")
+    if lang == "pt":
+        if _THOUSANDS_PT.fullmatch(text):
+            text = text.replace(".", "")
+        text = text.replace(",", ".")
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def parse_decimals(text: str, lang: str) -> list[float] | None:
+    """A list of numbers (``2,0; 1,0; 0,1`` in Portuguese, ``2.0, 1.0, 0.1`` in English), or None."""
+    parts = [p for p in text.split(";" if lang == "pt" else ",") if p.strip()]
+    if lang != "pt" and ";" in text:
+        parts = [p for p in text.split(";") if p.strip()]
+    values = [parse_decimal(p, lang) for p in parts]
+    return None if not values or any(v is None for v in values) else [float(v) for v in values]
+
+
+def list_separator(lang: str) -> str:
+    """What separates numbers in a typed list: ``;`` where the comma is the decimal mark."""
+    return "; " if lang == "pt" else ", "

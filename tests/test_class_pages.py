@@ -15,6 +15,7 @@ def open_as(nick: str, page: str, lang: str = "en", **params: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update({"lang": lang, "nick": nick, **params})
     at.run()
+    at.session_state["test.first_texts"] = texts(at)  # what the address's first page said
     at.switch_page(page_path(page)).run()
     assert not at.exception, at.exception
     return at
@@ -77,15 +78,18 @@ def test_continue_is_a_new_run_and_the_cached_answer_is_unchanged():
     assert store.status(child).epochs_done == 3 and store.config(child)["continues"] == {"run": parent, "epoch": 1}
     assert store.status(parent).epochs_done == 1 and store.history(parent)["epoch"] == [1]
 
-    bia = open_as("bia", "training", "pt")  # asks for ana's 1-epoch settings: gets exactly that
+    bia = open_as("bia", "training", "pt")  # asks for ana's 1-epoch settings: trains her own copy
     bia.number_input(key="train.w.epochs").set_value(1).run()
     bia.number_input(key="train.w.seed").set_value(32).run()
     bia.button(key="train.start").click().run()
-    assert bia.session_state["train.run_id"] == parent and "1/1" in texts(bia).replace(" ", "")
-    bia.button(key="train.again").click().run()  # not hers to train again
-    assert "só essa pessoa" in texts(bia) and store.status(parent).state == "done"
+    own = bia.session_state["train.run_id"]
+    assert own != parent and store.owner(own)["owner"] == "bia"
+    rerun_until(bia, lambda a: "· **concluído** ·" in texts(a))
+    bia.button(key="train.start").click().run()  # the same again: her own cached answer
+    assert bia.session_state["train.run_id"] == own and bia.session_state["train.cached"]
+    assert store.status(parent).state == "done" and store.owner(parent)["owner"] == "ana"
     bia.switch_page(page_path("runs")).run()
-    assert _runs_table(bia) == [parent]  # a cached answer she asked for counts as hers to see
+    assert _runs_table(bia) == [own]
     ana.switch_page(page_path("runs")).run()
     ana.multiselect(key="runs.chosen").set_value([child]).run()
     assert f"{parent} → {child}" in texts(ana)  # lineage
@@ -111,8 +115,8 @@ def test_a_share_link_reopens_exactly_the_same_setup():
     assert shared["spec"]["layers"][1]["config"]["units"] == 128 and shared["dataset"] == "fashion_mnist"
 
     bia = open_as("bia", "training", "pt", setup=token)
-    assert not bia.exception and "setup" not in bia.query_params  # dropped once applied
-    assert "Configuração compartilhada aberta" in texts(bia)
+    assert not bia.exception and bia.query_params["setup"]  # kept in the address: a reload reopens it
+    assert "Configuração compartilhada aberta" in bia.session_state["test.first_texts"]
     for key in ("data.name", "train.backend"):
         assert bia.session_state[key] == ana.session_state[key]
     assert bia.session_state["arch.spec"].to_json() == ana.session_state["arch.spec"].to_json()

@@ -238,3 +238,25 @@ def test_progress_never_passes_its_total_and_tells_no_time_left_before_timing():
     live.update(batch=750, **clock.update(1024 + 32_000) or {"sps": 1.0})
     timed = progress_text(live, "en")
     assert "samples/s" in timed and "s left" in timed and "batch 750/1500" in timed
+
+
+def test_a_personal_train_on_someone_elses_run_makes_an_own_copy(store):
+    manager = JobManager(store, workers=1)
+    config = _digits_config(epochs=1)
+    ana = manager.submit(config, owner="s-ana", nickname="ana", personal=True)
+    assert ana.run_id == config_hash(config)  # nobody had it: the plain config, hers (older folders keep their hash)
+    assert wait(manager, ana.run_id) == "done"
+    assert manager.submit(config, owner="s-ana", nickname="ana", personal=True) == Submitted(ana.run_id, "cached")
+    bia = manager.submit(config, owner="s-bia", nickname="bia", personal=True)
+    assert bia.outcome == "queued" and bia.run_id != ana.run_id  # her own run, not ana's answer
+    assert store.owner(bia.run_id)["owner"] == "bia" and store.config(bia.run_id)["owner"] == "bia"
+    assert wait(manager, bia.run_id) == "done"
+    assert manager.submit(config, owner="s-bia", nickname="bia", personal=True) == Submitted(bia.run_id, "cached")
+    again = manager.submit(config, force=True, owner="s-bia", nickname="bia", personal=True)
+    assert again == Submitted(bia.run_id, "queued")  # hers to train again
+    assert wait(manager, bia.run_id) == "done"
+    child = manager.resume(bia.run_id, 1, owner="s-bia", nickname="bia", personal=True)
+    assert child.outcome == "queued" and store.owner(child.run_id)["owner"] == "bia"
+    assert wait(manager, child.run_id) == "done"
+    assert store.owner(ana.run_id) == {"owner": "ana", "users": ["ana"]}  # ana's run untouched
+    assert manager.submit(config).run_id == ana.run_id  # not personal (experiments): the shared answer

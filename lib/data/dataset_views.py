@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from lib import charts
 from lib.data import own_store
 from lib.data.datasets import REGISTRY, Dataset, DatasetInfo, class_counts, decode_text, mean_images, samples_per_class
-from lib.i18n import number, t, t_list
+from lib.i18n import catalog, number, t, t_list
 
 GRID_PER_CLASS = 16  # a row per class as wide as the page: readable on a projector
 PIXEL_SAMPLE = 2000
@@ -22,6 +22,13 @@ def class_labels(name: str, lang: str) -> list[str]:
         info = REGISTRY.get(name)  # None: deleted since; its runs still name their classes by number
         return list(info.class_names) if info is not None else [str(i) for i in range(MAX_OWN_CLASSES)]
     return t_list(f"classes.{name}", lang)
+
+
+def dataset_credit(info: DatasetInfo, lang: str) -> tuple[str, str]:
+    """A built-in dataset's source and license lines in ``lang`` (citations stay as they are)."""
+    texts = catalog(lang)
+    source = texts.get(f"ds.source.{info.name}", info.source)
+    return str(source), str(texts.get(f"ds.license.{info.name}", info.license))
 
 
 def dataset_title(name: str, lang: str) -> str:

@@ -21,6 +21,7 @@ from lib.train.imbalance import imbalance_ok
 
 TARGETS = ("classes", "value", "input")
 BACKEND_CHOICES = ("auto", "tensorflow", "jax")
+OWNER_MAX = 24  # a personal copy's owner: a nickname (lib/classroom.py NICKNAME_MAX)
 
 
 @dataclass
@@ -103,9 +104,7 @@ def config_problems(config: Any) -> list[ConfigProblem]:
         return [ConfigProblem("malformed")]
     out = settings_problems(config.get("settings"), info.task if target != "input" else None)
     out += experiment_problems(config, len(classes) if classes else info.num_classes)
-    if "continues" in config and not _continues_ok(config["continues"], config.get("settings")):
-        return [*out, ConfigProblem("malformed")]
-    if "init_from" in config and not _init_from_ok(config["init_from"], config.get("spec")):
+    if not _lineage_ok(config):
         return [*out, ConfigProblem("malformed")]
     try:
         spec = from_dict(config.get("spec"))
@@ -136,6 +135,20 @@ def experiment_problems(config: dict, num_classes: int) -> list[ConfigProblem]:
     if fit.get("class_weight", "none") != "none" and config["target"] != "classes":
         out.append(ConfigProblem("class_weight_task"))
     return out
+
+
+def _lineage_ok(config: dict) -> bool:
+    """The keys that tie a run to others or to a person: ``continues``, ``init_from``, ``owner``."""
+    if "continues" in config and not _continues_ok(config["continues"], config.get("settings")):
+        return False
+    if "init_from" in config and not _init_from_ok(config["init_from"], config.get("spec")):
+        return False
+    return "owner" not in config or _owner_ok(config["owner"])
+
+
+def _owner_ok(owner: Any) -> bool:
+    """A personal copy's owner is a nickname (``lib.classroom.clean_nickname`` made it)."""
+    return isinstance(owner, str) and 0 < len(owner) <= OWNER_MAX and owner == " ".join(owner.split())
 
 
 def _continues_ok(continues: Any, settings: Any) -> bool:

@@ -52,6 +52,14 @@ def continued_config(parent: dict[str, Any], parent_id: str, epochs_done: int, m
     return child
 
 
+def own_copy(config: dict[str, Any], nickname: str) -> dict[str, Any]:
+    """``config`` as ``nickname``'s own copy: the same settings, a run of its own (``owner`` in its hash).
+
+    Configs without ``owner`` (every run from before copies existed) keep their hash.
+    """
+    return {**config, "owner": nickname}
+
+
 @dataclass
 class Job:
     """A queued or running training job and the sessions watching it."""
@@ -109,7 +117,13 @@ class JobManager:
             self._threads.append(thread)
 
     def submit(
-        self, config: dict[str, Any], force: bool = False, owner: str = "", exclusive: bool = True, nickname: str = ""
+        self,
+        config: dict[str, Any],
+        force: bool = False,
+        owner: str = "",
+        exclusive: bool = True,
+        nickname: str = "",
+        personal: bool = False,
     ) -> Submitted:
         """Queue a run for ``config``; a finished identical run is returned as cached.
 
@@ -120,12 +134,19 @@ class JobManager:
         ``nickname`` is recorded with the run (the first to ask owns it). ``force`` trains
         a finished run again; only its owner may (``not_owner`` otherwise).
 
+        ``personal`` (the Training page's Train): the run must be ``nickname``'s own. When
+        the same settings already are someone else's run, this person gets a copy of their
+        own (the config names them as ``owner``, so it has its own hash and folder), theirs
+        to stop, continue and delete; asking again answers from that copy's cache.
+
         Raises:
             ConfigError: the config cannot train (checked against every registry first).
         """
         check_config(config)
-        run_id = config_hash(config)
         with self._lock:
+            if personal and nickname:
+                config = self._personal(config, nickname)
+            run_id = config_hash(config)
             self._ensure_workers()
             if job := self._jobs.get(run_id):
                 job.watchers.add(owner)
@@ -151,6 +172,20 @@ class JobManager:
             self._enqueue(Job(run_id, more, watchers={owner}, owner=owner, exclusive=exclusive))
         return Submitted(run_id, "queued")
 
+    def _personal(self, config: dict[str, Any], nickname: str) -> dict[str, Any]:
+        """``config`` as ``nickname``'s own run: the shared one if theirs (or nobody's), else their copy."""
+        shared = {k: v for k, v in config.items() if k != "owner"}
+        own = own_copy(shared, nickname)
+        if self._known(config_hash(own)):
+            return own
+        shared_id = config_hash(shared)
+        if self._known(shared_id) and self.store.owner(shared_id).get("owner") not in ("", nickname):
+            return own
+        return shared
+
+    def _known(self, run_id: str) -> bool:
+        return run_id in self._jobs or self.store.exists(run_id)
+
     def _claim(self, run_id: str, nickname: str) -> None:
         try:
             self.store.claim(run_id, nickname)
@@ -163,7 +198,9 @@ class JobManager:
             return None
         return next((j.run_id for j in self._jobs.values() if j.exclusive and owner in j.watchers), None)
 
-    def resume(self, run_id: str, more_epochs: int, owner: str = "", nickname: str = "") -> Submitted:
+    def resume(
+        self, run_id: str, more_epochs: int, owner: str = "", nickname: str = "", personal: bool = False
+    ) -> Submitted:
         """Continue a finished run for ``more_epochs`` epochs: as a new run, its child.
 
         The parent is never changed (its cached answer stays what was asked); the child's
@@ -172,7 +209,7 @@ class JobManager:
         if self.is_active(run_id) or self.store.best_model_path(run_id) is None:
             return Submitted(run_id, "not_resumable")
         child = continued_config(self.store.config(run_id), run_id, self.store.status(run_id).epochs_done, more_epochs)
-        return self.submit(child, owner=owner, nickname=nickname)
+        return self.submit(child, owner=owner, nickname=nickname, personal=personal)
 
     def _enqueue(self, job: Job) -> None:
         self._jobs[job.run_id] = job

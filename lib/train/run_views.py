@@ -10,6 +10,7 @@ from lib.i18n import catalog, number, t
 from lib.train.config_check import BACKEND_CHOICES
 from lib.train.runstore import RunStore
 
+_LAYER_KEYS = ("class_name", "name", "inputs")  # a layer's own keys (not Keras parameters): translated
 _LAYER_SETTING = re.compile(r"spec\.layers\[(\d+)\]\.(?:config\.)?(.+)")
 
 
@@ -105,7 +106,8 @@ def setting_label(path: str, lang: str) -> str:
     for the rest, the layer's place for layer settings, and the path itself otherwise.
     """
     if match := _LAYER_SETTING.fullmatch(path):
-        return t("setting.layer", lang, n=int(match[1]) + 1, param=match[2])
+        param = t(f"setting.layer_{match[2]}", lang) if match[2] in _LAYER_KEYS else match[2]
+        return t("setting.layer", lang, n=int(match[1]) + 1, param=param)
     short = path.removeprefix("settings.").removeprefix("fit.").removeprefix("compile.")
     if short.startswith("optimizer_params."):
         return t("setting.optimizer_param", lang, param=short.split(".", 1)[1])
@@ -197,3 +199,68 @@ def host_plan_text(plan, lang: str) -> str:
     return t("runs.host_plan", lang, memory=number(plan.limits.memory_mb, lang), cpus=number(plan.limits.cpus, lang),
              source=t(f"runs.host_source.{plan.limits.source}", lang), workers=plan.workers,
              cap=number(plan.worker_memory_mb, lang), warm=warm, overridden=overridden)  # fmt: skip
+
+
+# Experiment runs are grouped under their experiment in run lists (``run.group.<key>``).
+_DEMO_KINDS = ("gan", "playground", "pretrained")
+# Keys a run's name shows otherwise (its experiment, owner and parent), not as differing settings.
+_NAMED_APART = ("owner", "fold", "imbalance", "init_from", "classes", "continues", "kind")
+
+
+def experiment_of(config: dict[str, Any]) -> str:
+    """The experiment a run belongs to (``folds``, ``imbalance``, ``transfer``, ``demo``), or "" for a plain run."""
+    if "fold" in config:
+        return "folds"
+    if "imbalance" in config:
+        return "imbalance"
+    if "init_from" in config or "classes" in config:
+        return "transfer"
+    return "demo" if config.get("kind") in _DEMO_KINDS else ""
+
+
+def ordered_runs(store: RunStore, run_ids: list[str], nickname: str) -> list[str]:
+    """Run lists a student can read: their own runs first.
+
+    Their plain runs (newest first), then their experiment runs grouped by experiment,
+    then everyone else's in the same order.
+    """
+
+    def key(run_id: str) -> tuple[int, str, float]:
+        group = experiment_of(store.config(run_id))
+        rank = (0 if is_mine(store, run_id, nickname) else 2) + (1 if group else 0)
+        return rank, group, -store.status(run_id).created
+
+    return sorted(run_ids, key=key)
+
+
+def run_names(store: RunStore, run_ids: list[str], lang: str, limit: int = 2) -> dict[str, str]:
+    """What tells each run from the others with the same dataset and model.
+
+    The settings that differ (e.g. "Epochs 5 · Seed 3"), the experiment it belongs to
+    and when it was made.
+    """
+    configs = {r: store.config(r) for r in run_ids}
+    groups: dict[tuple, list[str]] = {}
+    for run_id, config in configs.items():
+        groups.setdefault((config.get("dataset"), config.get("spec", {}).get("name")), []).append(run_id)
+    names = {}
+    for members in groups.values():
+        rows = config_differences({r: {k: v for k, v in configs[r].items() if k not in _NAMED_APART} for r in members})
+        for run_id in members:
+            parts = [f"{setting_label(row['setting'], lang)} {_short(row[run_id], lang)}" for row in rows[:limit]]
+            if group := experiment_of(configs[run_id]):
+                parts.insert(0, t(f"run.group.{group}", lang))
+            parts.append(time.strftime("%H:%M", time.localtime(store.status(run_id).created)))
+            names[run_id] = " · ".join(parts)
+    return names
+
+
+def _short(value: str, lang: str) -> str:
+    """A differing setting's value as a run's name shows it (numbers in ``lang``, long values cut)."""
+    try:
+        number_value = float(value)
+    except ValueError:
+        return value if len(value) <= 24 else value[:23] + "…"
+    if number_value.is_integer():
+        return number(number_value, lang, 0)
+    return f"{number_value:g}".replace(".", "," if lang == "pt" else ".")

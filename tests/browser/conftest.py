@@ -44,7 +44,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def app_url():
     """Start the app on a free port with its own KERAS_HOME and run store; stop it after."""
-    port = _free_port()
+    port = int(os.environ.get("KP_BROWSER_PORT") or 0) or _free_port()  # a fixed port when asked (shared machines)
     home = Path(tempfile.mkdtemp(prefix="kp-browser-home-"))
     env = {
         **os.environ,

@@ -58,9 +58,12 @@ def test_continue_ownership_and_share_link_across_two_students(browser, app_url)
             fresh.get_by_text("4.810 parâmetros").first.wait_for()  # the digits MLP, as ana built it
             assert fresh.get_by_label("Épocas", exact=True).input_value() == "1"
             assert fresh.get_by_label("Semente aleatória", exact=True).input_value() == "41"
-            # The same setup is the same run: it is answered from the cache.
+            # The same setup, another student: their Train makes a run of their own (not ana's answer).
             fresh.get_by_role("button", name="Treinar", exact=True).click()
-            fresh.get_by_text(f"Execução {parent}").first.wait_for()
+            fresh.get_by_text(re.compile(r"^Execução \w{16}")).first.wait_for()
+            line = fresh.get_by_text(re.compile(r"^Execução \w{16}")).first.inner_text()
+            own = re.search(r"Execução `?(\w{16})", line)[1]
+            assert own != parent
             screenshot(fresh, "class-share-link-pt")
         finally:
             fresh.context.close()
