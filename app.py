@@ -6,7 +6,7 @@ once the first page has been sent, and otherwise only on the pages that need it.
 
 import streamlit as st
 
-from app_pages import arch_tools, identity, shared
+from app_pages import arch_tools, identity, shared, timings
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()
@@ -30,6 +30,6 @@ navigation = st.navigation(
     ]
 )
 try:
-    navigation.run()
+    timings.timed(navigation.run, navigation.url_path, shared.session_id)  # KP_TIMINGS: each run's cost
 finally:  # also after a page that ends with st.stop()
     shared.warm_up()  # after the page: see shared.warm_up

@@ -9,6 +9,7 @@ figures that matter are the ratios; each pair is run alternately and the median 
     python -m bench classroom [--students 30] [--epochs 20] [--workers N] [--ray]
     python -m bench sweep [--epochs 20] [--workers N]
     python -m bench ingest [--images 1000] [--rows 100000] [--rounds 3]
+    python -m bench class [--students 30] [--port 8660]
 
 ``draw`` runs only the Draw page's fidelity benchmark (``bench/draw.py``); ``backends``
 the worker pool with backend auto against a plain Keras-on-TensorFlow script
@@ -16,7 +17,8 @@ the worker pool with backend auto against a plain Keras-on-TensorFlow script
 worker pool (``bench/classroom.py``; with ``--ray``, worker pool vs a local Ray instance and an
 estimate for more machines: ``bench/cluster.py``); ``sweep`` a 12-cell sweep of the digits MLP, worker pool
 vs a plain Keras loop (``bench/sweep.py``); ``ingest`` uploads made into datasets against plain Keras /
-pandas (``bench/ingest.py``). Each ends with a ``RESULT {json}`` line.
+pandas (``bench/ingest.py``); ``class`` a class of real browsers walking a lesson against one server
+(``bench/class_browsers.py``). Each ends with a ``RESULT {json}`` line.
 """
 
 from __future__ import annotations
@@ -121,8 +123,8 @@ def main() -> None:
     if sys.argv[1:2] == ["draw"]:
         draw_main(sys.argv[2:])
         return
-    if sys.argv[1:2] in (["backends"], ["classroom"], ["sweep"], ["ingest"]):
-        _figures_main(sys.argv[1], sys.argv[2:])
+    if sys.argv[1:2] in (["backends"], ["classroom"], ["sweep"], ["ingest"], ["class"]):
+        _figures_main({"class": "class_browsers"}.get(sys.argv[1], sys.argv[1]), sys.argv[2:])
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=60000)

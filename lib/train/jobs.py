@@ -246,7 +246,8 @@ class JobManager:
         if job is None:
             return None
         if job.running:
-            return ("starting", {}) if "epoch" not in job.live else None
+            cold = "epoch" not in job.live and job.live.get("where") == "local" and job.live.get("worker_pid") == 0
+            return ("starting", {}) if cold else None  # worker_pid stays 0 until its worker is ready
         place = self.queue_position(run_id) or 1
         if short := self.memory_short:
             return "memory", {"pos": place, "free": round(short[0]), "need": round(short[1])}
