@@ -230,7 +230,8 @@ def _server_runs(path: Path, page: str, since: float, until: float) -> list[dict
     if not path.exists():
         return []
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [r for r in rows if r["page"] == page and since <= r["t"] <= until and r["how"] in ("ok", "stop")]
+    pages = {page, ""} if page == "home" else {page}  # the default page's url_path is ""
+    return [r for r in rows if r["page"] in pages and since <= r["t"] <= until and r["how"] in ("ok", "stop")]
 
 
 async def _phase(students: list[Student], name: str, exceptions: dict[str, int]) -> tuple[float, float]:
