@@ -33,6 +33,7 @@ CHROMIUM = os.environ.get("KP_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 DEADLINE_MS = 600_000  # a hang guard for one browser wait (a loaded 2-core host is slow, not stuck)
+PHASE_S = 900.0  # a student stuck this long in one phase is counted as failed there; the class goes on
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 CURVES_DRAWN = ("() => [...document.querySelectorAll('.js-plotly-plot')].some(el => (el.data || [])"
                 ".some(t => t.name === 'training' && t.x.length === 2))")  # fmt: skip
@@ -237,7 +238,8 @@ def _server_runs(path: Path, page: str, since: float, until: float) -> list[dict
 async def _phase(students: list[Student], name: str, exceptions: dict[str, int]) -> tuple[float, float]:
     """Every student does ``name`` at once; returns the phase's start and end (wall clock)."""
     start = time.time()
-    results = await asyncio.gather(*(getattr(s, name)() for s in students), return_exceptions=True)
+    results = await asyncio.gather(*(asyncio.wait_for(getattr(s, name)(), PHASE_S) for s in students),
+                                   return_exceptions=True)  # fmt: skip
     failed = [r for r in results if isinstance(r, BaseException)]
     for err in failed:
         print(f"  {name}: a student failed: {err!r}"[:300], flush=True)
