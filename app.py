@@ -6,7 +6,7 @@ once the first page has been sent, and otherwise only on the pages that need it.
 
 import streamlit as st
 
-from app_pages import address, arch_tools, classlink, identity, shared
+from app_pages import address, arch_tools, classlink, identity, shared, timings
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()
@@ -37,7 +37,7 @@ classlink.go_to_the_teachers_page(pages)
 address.dropped_message()  # what opening the address did, on the page it opened
 arch_tools.link_messages()
 try:
-    navigation.run()
+    timings.timed(navigation.run, navigation.url_path, shared.session_id)  # KP_TIMINGS: each run's cost
 finally:  # also after a page that ends with st.stop()
     address.keep_setup()  # every edit is in the address (F5 restores it)
     classlink.publish()  # a teacher's class follows their setup

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.identity import nickname
+from app_pages.presses import press
 from app_pages.shared import dataset_label, live_view, manager, session_id, tr
 from app_pages.train_tools import show_run
 from lib.data import datasets
@@ -47,6 +48,6 @@ def offer_lesson_network(dataset: str, have_runs: bool) -> None:
         return
     text = "draw.offer_other" if have_runs else "draw.offer"
     st.info(tr(text, dataset=dataset_label(dataset), model=config["spec"]["name"]))
-    if st.button(tr("draw.offer_button", dataset=dataset_label(dataset)), type="primary", key="draw.ready"):
+    if press(st, tr("draw.offer_button", dataset=dataset_label(dataset)), "draw.ready", type="primary"):
         _train(config)
         st.rerun()

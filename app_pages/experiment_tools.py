@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from app_pages.identity import nickname
+from app_pages.presses import press
 from app_pages.shared import (
     class_names,
     config_messages,
@@ -60,7 +61,7 @@ def baseline_panel(base: dict) -> None:
         return
     root = manager().store.root
     found = baseline.cached_baseline(root, base)
-    if found is None and st.button(tr("exp.base.run"), type="primary", key="exp.base.run"):
+    if found is None and press(st, tr("exp.base.run"), "exp.base.run", type="primary"):
         with st.spinner(tr("exp.base.running")):
             found = baseline.baseline(root, base)
     if found is None:
@@ -82,7 +83,7 @@ def folds_panel(base: dict) -> None:
     samples = len(labels) if labels is not None else base["train_samples"] or k
     if problem := reports.fold_problem(labels, samples, k):
         st.error(tr(f"exp.cv.err.{problem[0]}", **problem[1]))
-    elif st.button(tr("exp.cv.run", k=k), type="primary", key="exp.cv.run"):
+    elif press(st, tr("exp.cv.run", k=k), "exp.cv.run", type="primary"):
         if (ids := _submit_all(folds.fold_configs(base, k))) is not None:
             st.session_state["exp.cv.runs"] = ids
     if ids := st.session_state.get("exp.cv.runs"):
@@ -123,7 +124,7 @@ def imbalance_panel(base: dict, dataset: str) -> None:
     keep = right.slider(tr("exp.imb.keep"), 1, 90, 5, format="%d%%", key="exp.imb.keep") / 100
     if problem := reports.imbalance_problem(labels, classes, keep):
         st.error(tr(f"exp.imb.err.{problem[0]}", **problem[1]))
-    elif st.button(tr("exp.imb.run"), type="primary", key="exp.imb.run"):
+    elif press(st, tr("exp.imb.run"), "exp.imb.run", type="primary"):
         configs = imbalance.comparison_configs(base, classes, keep)
         if (ids := _submit_all(list(configs.values()))) is not None:
             st.session_state["exp.imb.runs"] = {"runs": dict(zip(configs, ids)), "classes": sorted(classes)}

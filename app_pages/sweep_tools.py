@@ -6,6 +6,7 @@ import streamlit as st
 
 from app_pages.arch_tools import use_config
 from app_pages.identity import is_teacher, nickname
+from app_pages.presses import press
 from app_pages.shared import config_messages, lang, live_view, manager, num, plot, session_id, tr
 from app_pages.train_tools import show_run
 from lib import charts
@@ -135,9 +136,9 @@ def sweep_panel(base: dict) -> None:
     plan = plan_form(base)
     cells = plan_messages(plan, base)
     buttons = st.container(horizontal=True)
-    if buttons.button(tr("sweep.run"), type="primary", disabled=cells is None, key="sweep.run"):
+    if press(buttons, tr("sweep.run"), "sweep.run", type="primary", disabled=cells is None):
         run_sweep(base, cells)
-    if is_teacher() and buttons.button(tr("sweep.class.open"), disabled=cells is None, key="sweep.class.open"):
+    if is_teacher() and press(buttons, tr("sweep.class.open"), "sweep.class.open", disabled=cells is None):
         open_for_class(base, cells)
     if note := st.session_state.pop("sweep.note", None):
         st.info(note)
@@ -182,9 +183,9 @@ def class_panel() -> None:
         st.session_state.pop("sweep.class.pick", None)
         st.rerun()
     buttons = st.container(horizontal=True)
-    if buttons.button(tr("sweep.class.next"), type="primary", disabled=not sweep.get("open"), key="sweep.class.next"):
+    if press(buttons, tr("sweep.class.next"), "sweep.class.next", type="primary", disabled=not sweep.get("open")):
         _take_next(sid)
-    if is_teacher() and sweep.get("open") and buttons.button(tr("sweep.class.close"), key="sweep.class.close"):
+    if is_teacher() and sweep.get("open") and press(buttons, tr("sweep.class.close"), "sweep.class.close"):
         class_sweeps.close_sweep(root, sid)
         st.rerun()
     if note := st.session_state.pop("sweep.note", None):

@@ -130,8 +130,8 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
     status = jobs.status(run_id)
     st.markdown(status_line(run_id, status, lang()))
     live = jobs.live(run_id)
-    if place := jobs.queue_position(run_id):
-        st.info(tr("train.queued", pos=place))
+    if reason := jobs.wait_reason(run_id):  # why it waits, and its place in the queue
+        (st.warning if reason[0] == "memory" else st.info)(tr(f"train.wait.{reason[0]}", **reason[1]))
     if (done := progress(live)) is not None:
         st.progress(done, progress_text(live, lang()))
     if status.message:
@@ -151,7 +151,10 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
 
 def _stop(run_id: str) -> None:
     # Another session may have asked for the same settings: it keeps its run.
-    st.session_state["train.stop_shared"] = not manager().stop(run_id, session_id()) and manager().is_active(run_id)
+    stopped = manager().stop(run_id, session_id())
+    st.session_state["train.stop_shared"] = not stopped and manager().is_active(run_id)
+    if not stopped and not manager().is_active(run_id):  # it ended between the page's last draw and the press
+        _note("info", tr("train.stop_late", state=tr(f"train.state.{manager().status(run_id).state}")))
 
 
 def _controls(run_id: str, state: str) -> None:
@@ -168,6 +171,12 @@ def _controls(run_id: str, state: str) -> None:
         b.button(tr("train.resume"), key="train.resume", on_click=_resume, args=(run_id, int(more)))
 
 
+def _more_epochs(shown: int) -> int:
+    """The "more epochs" field's value at the press: a value typed just before is in the session already."""
+    value = st.session_state.get("train.more", shown)
+    return int(value) if isinstance(value, (int, float)) else shown
+
+
 def show_submitted(submitted) -> None:
     """Make ``submitted`` (a :class:`lib.train.jobs.Submitted`) this page's current run, with a note."""
     st.session_state.pop("train.note", None)
@@ -181,7 +190,9 @@ def show_submitted(submitted) -> None:
 
 
 def _resume(run_id: str, more_epochs: int) -> None:
-    submitted = manager().resume(run_id, more_epochs, owner=session_id(), nickname=nickname(), personal=True)
+    # The callback's args were fixed when the button was drawn; the field may have changed since.
+    submitted = manager().resume(run_id, _more_epochs(more_epochs), owner=session_id(), nickname=nickname(),
+                                 personal=True)  # fmt: skip
     show_submitted(submitted)
     if submitted.outcome in ("queued", "active"):
         _note("info", tr("train.continued", run=submitted.run_id))

@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_pages.arch_tools import ensure_spec, link_messages, share_link
 from app_pages.identity import nickname
+from app_pages.presses import press
 from app_pages.shared import config_messages, dataset_label, dataset_name, lang, live_view, manager, num, session_id, tr
 from app_pages.small_data import small_data_panel
 from app_pages.train_tools import backend_choice, settings_form, show_run, show_submitted
@@ -82,10 +83,11 @@ def _start(force: bool) -> None:
 
 
 buttons = st.columns([1, 1, 4])
-if buttons[0].button(tr("train.start"), type="primary", disabled=blocked, key="train.start"):
+# press(): a click is kept until a run that is not interrupted reaches this line (see app_pages/presses.py).
+if press(buttons[0], tr("train.start"), "train.start", type="primary", disabled=blocked):
     _start(force=False)
 if st.session_state.get("train.cached"):
-    if buttons[1].button(tr("train.again"), key="train.again"):
+    if press(buttons[1], tr("train.again"), "train.again"):
         _start(force=True)
     else:
         st.success(tr("train.cached"))

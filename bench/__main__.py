@@ -11,6 +11,7 @@ figures that matter are the ratios; each pair is run alternately and the median 
     python -m bench ingest [--images 1000] [--rows 100000] [--rounds 3]
     python -m bench stop [--rounds 5]
     python -m bench inside [--rounds 5] [--repeats 20] [--samples 2000]
+    python -m bench class [--students 30] [--port 8660]
 
 ``draw`` runs only the Draw page's fidelity benchmark (``bench/draw.py``); ``backends``
 the worker pool with backend auto against a plain Keras-on-TensorFlow script
@@ -21,7 +22,8 @@ vs a plain Keras loop (``bench/sweep.py``); ``ingest`` uploads made into dataset
 pandas (``bench/ingest.py``); ``stop`` how long Stop takes to end a run, worker pool vs a plain
 Keras fit stopped by a callback (``bench/stop.py``); ``inside`` a heatmap and every layer's activations
 for one input, and the projector for 2,000 test images, against a plain GradientTape / ``model.predict``
-script (``bench/inside.py``). Each ends with a ``RESULT {json}`` line.
+script (``bench/inside.py``); ``class`` a class of real browsers walking a lesson against one server
+(``bench/class_browsers.py``). Each ends with a ``RESULT {json}`` line.
 """
 
 from __future__ import annotations
@@ -126,8 +128,8 @@ def main() -> None:
     if sys.argv[1:2] == ["draw"]:
         draw_main(sys.argv[2:])
         return
-    if sys.argv[1:2] in (["backends"], ["classroom"], ["sweep"], ["ingest"], ["stop"], ["inside"]):
-        _figures_main(sys.argv[1], sys.argv[2:])
+    if sys.argv[1:2] in (["backends"], ["classroom"], ["sweep"], ["ingest"], ["stop"], ["inside"], ["class"]):
+        _figures_main({"class": "class_browsers"}.get(sys.argv[1], sys.argv[1]), sys.argv[2:])
         return
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=60000)

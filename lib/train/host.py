@@ -27,6 +27,9 @@ SERVER_MB = 1300.0
 WORKER_MB = 1000.0
 MAX_WORKER_MB = 6144.0  # no lesson run needs more: past it, a runaway job is stopped
 SMALL_HOST_MB = 4096.0  # at or under this, keep one backend warm: JAX, the lighter one
+# What one job may add to a warm worker while it fits a lesson network (a worker that must be
+# started for it adds its import too): below this much free memory, jobs wait in the queue.
+JOB_MB = 400.0
 HEADROOM = 0.9  # plan for 90 % of the limit: the kernel kills at 100 %
 
 
@@ -90,6 +93,38 @@ def _machine_cpus() -> float:
         return float(len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return float(os.cpu_count() or 1)
+
+
+def _meminfo_mb(meminfo: Path, field: str) -> float | None:
+    for line in (_read(meminfo) or "").splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def available_memory_mb(root: Path = CGROUP, meminfo: Path = MEMINFO) -> float | None:
+    """Memory the host can still give, in MB.
+
+    The cgroup's ``memory.max`` minus ``memory.current`` (v2; v1: ``limit_in_bytes`` minus
+    ``usage_in_bytes``), else the machine's ``MemAvailable``, whichever is smaller; None when
+    nothing can be read (then nothing is held back).
+    """
+    readings = []
+    limit = _cgroup_memory_mb(root)
+    for used_path in (root / "memory.current", root / "memory" / "memory.usage_in_bytes"):
+        text = _read(used_path)
+        if limit is not None and text and text.isdigit():
+            readings.append(max(limit - int(text) / 2**20, 0.0))
+            break
+    if (machine := _meminfo_mb(meminfo, "MemAvailable")) is not None:
+        readings.append(machine)
+    return min(readings) if readings else None
+
+
+def job_memory_mb(env: dict[str, str] | None = None) -> float:
+    """Memory a job must find free before it is handed to a worker: ``$KP_JOB_MEMORY_MB``, else :data:`JOB_MB`."""
+    text = (os.environ if env is None else env).get("KP_JOB_MEMORY_MB", "")
+    return float(text) if _positive(text) else JOB_MB
 
 
 def read_limits(root: Path = CGROUP, meminfo: Path = MEMINFO) -> HostLimits:

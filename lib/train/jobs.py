@@ -14,16 +14,18 @@ import json
 import os
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lib.train.config_check import check_config
 from lib.train.executors import ProcessExecutor, ThreadExecutor
-from lib.train.host import server_plan
+from lib.train.host import available_memory_mb, job_memory_mb, server_plan
 from lib.train.runstore import ParentMissing, RunStore, Status, config_hash
 from lib.train.training import clean_detail
 
 ACTIVE = ("queued", "running")
+MEMORY_RECHECK_S = 1.0  # while memory is short, the queue looks again this often
 
 
 def default_workers() -> int:
@@ -91,8 +93,19 @@ class Submitted:
 class JobManager:
     """Queue, run, stop and resume training jobs."""
 
-    def __init__(self, store: RunStore | None = None, workers: int | None = None, trainer=None, executor=None):
+    def __init__(
+        self,
+        store: RunStore | None = None,
+        workers: int | None = None,
+        trainer=None,
+        executor=None,
+        free_memory: Callable[[], float | None] = available_memory_mb,
+        job_memory: float | None = None,
+    ):
         self.store = store or RunStore()
+        # Before a job goes to a worker, the host must have this much memory free (else it waits).
+        self._free_memory, self.job_memory_mb = free_memory, job_memory if job_memory is not None else job_memory_mb()
+        self.memory_short: tuple[float, float] | None = None  # (free, needed) MB while jobs wait for memory
         self.workers = workers or default_workers()
         if executor is None:
             executor = ThreadExecutor(trainer) if trainer is not None else default_executor(self.workers)
@@ -259,6 +272,24 @@ class JobManager:
             served[job.owner] = max(served.values(), default=0) + 1
         return None
 
+    def wait_reason(self, run_id: str) -> tuple[str, dict[str, Any]] | None:
+        """Why an active job has not started training yet, as a catalog code and its values.
+
+        ``memory`` (the host is short of memory: the queue waits), ``queued`` (every worker is
+        busy: its place and the runs training), ``starting`` (handed to a worker that is still
+        importing Keras); None when it trains or is not active.
+        """
+        job = self._jobs.get(run_id)
+        if job is None:
+            return None
+        if job.running:
+            cold = "epoch" not in job.live and job.live.get("where") == "local" and job.live.get("worker_pid") == 0
+            return ("starting", {}) if cold else None  # worker_pid stays 0 until its worker is ready
+        place = self.queue_position(run_id) or 1
+        if short := self.memory_short:
+            return "memory", {"pos": place, "free": round(short[0]), "need": round(short[1])}
+        return "queued", {"pos": place, "waiting": self.queue_length(), "running": len(self._jobs) - len(self._queue)}
+
     def queue_length(self) -> int:
         """Jobs waiting for a worker."""
         return len(self._queue)
@@ -306,11 +337,22 @@ class JobManager:
                 status = replace(status, state="failed", message="disk", detail=clean_detail(str(exc)))
             self._lost[run_id] = status
 
+    def _memory_ok(self) -> bool:
+        """True when the host has the memory a job needs (also when it cannot tell). Holds the lock."""
+        try:
+            free = self._free_memory()
+        except (OSError, ValueError):
+            free = None
+        self.memory_short = None if free is None or free >= self.job_memory_mb else (free, self.job_memory_mb)
+        return self.memory_short is None
+
     def _work(self) -> None:
         while True:
             with self._lock:
-                while not self._queue:
-                    self._lock.wait()
+                # A job handed to a worker on a host out of memory gets the whole app killed:
+                # it waits in the queue instead (the page says why), and the queue looks again.
+                while not self._queue or not self._memory_ok():
+                    self._lock.wait(MEMORY_RECHECK_S if self._queue else None)
                 job = self._pick(list(self._queue), self._served)
                 self._queue.remove(job)
                 self._dispatched += 1

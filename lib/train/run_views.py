@@ -164,7 +164,8 @@ def eta_seconds(live: dict[str, Any]) -> float:
 
 
 # How the Training page shows each job-manager answer that is not simply "your run".
-NOTE_KINDS = {"busy": "warning", "not_owner": "warning", "parent_missing": "error", "not_resumable": "error"}
+NOTE_KINDS = {"active": "info", "busy": "warning", "not_owner": "warning", "parent_missing": "error",
+              "not_resumable": "error"}  # fmt: skip
 
 
 def report_rows(report: dict, names: list[str], lang: str) -> list[dict[str, str]]:

@@ -23,6 +23,7 @@ TEACHER_PASSPHRASE = "browser-teacher"  # teacher mode is on in the test server 
 # Every wait on the page (an element, a text) may take this long before it fails: a hang
 # guard, not a speed claim (a loaded 2-core machine trains and renders slowly).
 DEADLINE_MS = int(DEADLINE * 1000)
+SERVER: dict[str, Path] = {}  # the test server's folders (its run store: "runs")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -79,6 +80,7 @@ def app_url():
         start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVER.update(home=home, runs=home / "runs")
 
     def healthy() -> bool:
         assert proc.poll() is None, "streamlit exited: " + (home / "server.log").read_text()[-2000:]
@@ -99,6 +101,12 @@ def app_url():
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
     shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture
+def runs_dir(app_url) -> Path:
+    """The test server's run store (``KP_RUNS_DIR``): what the jobs really wrote."""
+    return SERVER["runs"]
 
 
 @pytest.fixture(scope="session")
