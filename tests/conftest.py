@@ -34,20 +34,17 @@ settings.load_profile("kp")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep tests that share something costly in one test process (``pytest -n 2 --dist loadgroup``).
+    """Refuse a browser or Ray test that is not in its process group (``pytest -n 2 --dist loadgroup``).
 
     The browser tests share one server and one Chromium, the Ray tests one local Ray
-    instance; every other module stays whole in one process (its module fixtures, e.g. a
-    warm worker pool, are made once).
+    instance: each module says so in its ``pytestmark`` (a group added here, in a hook, comes
+    too late for xdist, which reads groups from the collected marks).
     """
     for item in items:
-        if item.get_closest_marker("browser"):
-            group = "browser"
-        elif item.get_closest_marker("ray"):
-            group = "ray"
-        else:
-            group = item.module.__name__
-        item.add_marker(pytest.mark.xdist_group(group))
+        for marker in ("browser", "ray"):
+            groups = [m.args[0] for m in item.iter_markers("xdist_group")]
+            if item.get_closest_marker(marker) and groups != [marker]:
+                raise pytest.UsageError(f"{item.nodeid}: add pytest.mark.xdist_group({marker!r}) to its pytestmark")
 
 
 @pytest.fixture
