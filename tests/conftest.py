@@ -33,20 +33,6 @@ settings.register_profile("kp", database=None, derandomize=True)
 settings.load_profile("kp")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Refuse a browser or Ray test that is not in its process group (``pytest -n 2 --dist loadgroup``).
-
-    The browser tests share one server and one Chromium, the Ray tests one local Ray
-    instance: each module says so in its ``pytestmark`` (a group added here, in a hook, comes
-    too late for xdist, which reads groups from the collected marks).
-    """
-    for item in items:
-        for marker in ("browser", "ray"):
-            groups = [m.args[0] for m in item.iter_markers("xdist_group")]
-            if item.get_closest_marker(marker) and groups != [marker]:
-                raise pytest.UsageError(f"{item.nodeid}: add pytest.mark.xdist_group({marker!r}) to its pytestmark")
-
-
 @pytest.fixture
 def datasets_dir() -> Path:
     """An empty ``$KERAS_HOME/datasets`` for one test (emptied again after it)."""

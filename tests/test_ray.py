@@ -28,7 +28,7 @@ from tests.apptest_helpers import open_page, page_path, texts
 from tests.job_helpers import digits_config, wait
 from tests.waiting import DEADLINE, wait_until
 
-pytestmark = [pytest.mark.ray, pytest.mark.xdist_group("ray")]  # one local Ray instance
+pytestmark = pytest.mark.ray
 REPO = Path(__file__).resolve().parents[1]
 TOKEN = secrets.token_hex(16)
 

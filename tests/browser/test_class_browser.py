@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.conftest import new_tab, screenshot, train_from_training_page
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server for all (tests/conftest.py)
+pytestmark = pytest.mark.browser
 
 
 def _status_run(tab) -> str:

@@ -17,7 +17,7 @@ import pytest
 from lib.train.setup_link import restore_parts
 from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server for all (tests/conftest.py)
+pytestmark = pytest.mark.browser
 PROJECTOR = {"viewport": {"width": 683, "height": 512}, "device_scale_factor": 1.5, "locale": "pt-BR"}
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.browser.conftest import screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server for all (tests/conftest.py)
+pytestmark = pytest.mark.browser
 
 
 def test_first_page_then_datasets_with_real_fashion_mnist(page, app_url):

@@ -6,7 +6,7 @@ import pytest
 
 from tests.browser.conftest import screenshot
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server for all (tests/conftest.py)
+pytestmark = pytest.mark.browser
 TABS = ["Convolution", "Pooling", "Activations", "Dropout", "Augmentation"]
 
 

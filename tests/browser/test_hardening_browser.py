@@ -7,7 +7,7 @@ import pytest
 from tests.browser.conftest import new_tab, screenshot
 from tests.test_hardening import _hostile_links, _zip_bomb
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server for all (tests/conftest.py)
+pytestmark = pytest.mark.browser
 
 
 def _first_page_serves(visitor, app_url: str) -> None:

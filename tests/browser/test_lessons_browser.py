@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.conftest import TEACHER_PASSPHRASE, new_tab, screenshot, settle
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server for all (tests/conftest.py)
+pytestmark = pytest.mark.browser
 
 
 def _open(browser, app_url, nick: str, lang: str, step: int = 1, size=(1280, 900), extra: str = ""):

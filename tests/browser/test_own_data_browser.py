@@ -10,7 +10,7 @@ import pytest
 from tests.browser.conftest import screenshot, train_from_training_page
 from tests.own_fixtures import class_zip, encode, shape_picture
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server for all (tests/conftest.py)
+pytestmark = pytest.mark.browser
 
 
 def test_upload_a_zip_train_on_it_and_predict_a_new_picture(page, app_url, tmp_path):

@@ -12,7 +12,7 @@ import pytest
 
 from tests.browser.conftest import TEACHER_PASSPHRASE, new_tab, screenshot, settle
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server for all (tests/conftest.py)
+pytestmark = pytest.mark.browser
 
 
 def _student(browser, app_url, nick: str, lang: str):

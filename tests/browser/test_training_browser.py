@@ -6,7 +6,7 @@ import pytest
 
 from tests.browser.conftest import screenshot, train_from_training_page
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]  # one server for all (tests/conftest.py)
+pytestmark = pytest.mark.browser
 
 
 def test_train_two_epochs_then_runs_page_then_cached(page, app_url):
