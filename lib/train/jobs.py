@@ -17,6 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from lib.train import orphans
 from lib.train.config_check import check_config
 from lib.train.executors import ProcessExecutor, ThreadExecutor
 from lib.train.runstore import ParentMissing, RunStore, Status, config_hash
@@ -95,7 +96,10 @@ class JobManager:
         self._lost: dict[str, Status] = {}  # outcomes the run store could not record
         self._threads: list[threading.Thread] = []
         self._lock = threading.Condition()
-        self.interrupted = self.store.mark_interrupted()  # left running by a previous server
+        # Left running by a previous server: its workers are stopped first, so none of them
+        # writes to a run after it was marked interrupted (lib/train/orphans.py).
+        self.orphans_stopped, live_elsewhere = orphans.stop_orphans(self.store.root)
+        self.interrupted = self.store.mark_interrupted(keep=live_elsewhere)
         with self._lock:
             self._ensure_workers()
 
