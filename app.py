@@ -10,8 +10,7 @@ from app_pages import arch_tools, identity, shared
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()
-identity.identity_sidebar()
-arch_tools.apply_setup_link()  # a share link opens its setup on whichever page it names
+known = identity.identity_sidebar()  # False for the moment a first visit waits for the browser's secret
 
 PAGES = [
     ("home", "app_pages/home.py", ":material/school:"),
@@ -29,6 +28,9 @@ navigation = st.navigation(
         for name, path, icon in PAGES
     ]
 )
+if not known:
+    st.stop()  # (after st.navigation: the address keeps the page it names)
+arch_tools.apply_setup_link()  # a share link opens its setup on whichever page it names
 try:
     navigation.run()
 finally:  # also after a page that ends with st.stop()

@@ -175,6 +175,8 @@ def export_panel(spec: ModelSpec, analysis: Analysis, dataset: str, target: Targ
         return
     settings = st.session_state.get("train.settings") or TrainSettings()
     filename = script_filename(spec.name)
-    script = export_script(spec, analysis, dataset, target, settings, filename=filename)
+    from app_pages.identity import nickname
+
+    script = export_script(spec, analysis, dataset, target, settings, filename=filename, exported_by=nickname())
     st.download_button(tr("arch.download_script"), script, filename, "text/x-python", key="arch.script")
     st.caption(dataset_label(dataset))
