@@ -82,6 +82,9 @@ def apply_setup_link() -> None:
         except SpecError as err:
             st.session_state["arch.link_error"] = tr(f"spec.err.{err.code}", **err.values)
             return
+        except Exception as exc:  # noqa: BLE001 - a link is visitor text: any failure is a message
+            st.session_state["arch.link_error"] = tr("spec.err.unreadable", detail=type(exc).__name__)
+            return
         use_config(config)
         dataset = dataset_label(config["dataset"])
         st.session_state["arch.note"] = tr("arch.setup_loaded", name=config["spec"]["name"], dataset=dataset)
@@ -92,6 +95,8 @@ def apply_setup_link() -> None:
             st.session_state["arch.note"] = tr("arch.link_loaded")
         except SpecError as err:
             st.session_state["arch.link_error"] = tr(f"spec.err.{err.code}", **err.values)
+        except Exception as exc:  # noqa: BLE001 - see above
+            st.session_state["arch.link_error"] = tr("spec.err.unreadable", detail=type(exc).__name__)
 
 
 def use_config(config: dict) -> None:
@@ -155,6 +160,9 @@ def _upload() -> None:
         spec = from_json(uploaded.getvalue())
     except SpecError as err:
         st.session_state["arch.upload_error"] = tr(f"spec.err.{err.code}", **err.values)
+        return
+    except Exception as exc:  # noqa: BLE001 - an uploaded file: any failure is a message
+        st.session_state["arch.upload_error"] = tr("spec.err.unreadable", detail=type(exc).__name__)
         return
     _use_spec(spec)
     st.session_state["arch.note"] = tr("arch.uploaded", name=spec.name)
