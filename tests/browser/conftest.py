@@ -37,11 +37,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """Start the app on a free port with its own KERAS_HOME and run store; stop it after."""
+def start_server(home: Path, **extra_env: str) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` on a free port with its own KERAS_HOME, run store and data under ``home``."""
     port = _free_port()
-    home = Path(tempfile.mkdtemp(prefix="kp-browser-home-"))
     env = {
         **os.environ,
         "KERAS_HOME": str(home / "keras"),
@@ -50,6 +48,7 @@ def app_url():
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "KP_EXECUTOR": "process",  # the real default: jobs train in warm worker processes
         "KP_TEACHER_PASSPHRASE": TEACHER_PASSPHRASE,
+        **extra_env,
     }
     log = (home / "server.log").open("w")
     proc = subprocess.Popen(
@@ -85,12 +84,25 @@ def app_url():
     else:
         proc.kill()
         raise RuntimeError("streamlit did not start: " + (home / "server.log").read_text()[-2000:])
-    yield url
+    return proc, url
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop a server from :func:`start_server` (its whole process group: workers too)."""
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """Start the app on a free port with its own KERAS_HOME and run store; stop it after."""
+    home = Path(tempfile.mkdtemp(prefix="kp-browser-home-"))
+    proc, url = start_server(home)
+    yield url
+    stop_server(proc)
     shutil.rmtree(home, ignore_errors=True)
 
 
