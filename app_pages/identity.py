@@ -46,6 +46,7 @@ COOKIE = "kp_browser_key"
 _SOURCE = "app.browser_key_source"  # "browser" (it keeps the secret) or "session" (a stand-in)
 _CLAIMED = "app.nicks_claimed"
 _WANTED = "app.nick_wanted"
+_VERIFIED = "app.nick_verified"  # the nickname this run has checked against the registry
 
 # The browser's secret: kept in localStorage (and mirrored in a cookie, so the server has it
 # from the first request of a reload), made once from the browser's random source. Inline and
@@ -176,6 +177,7 @@ def _retry_wanted(key: str) -> None:
 
 def _use(name: str) -> None:
     st.session_state[NICK_KEY] = name
+    st.session_state[_VERIFIED] = name
     claimed = st.session_state.setdefault(_CLAIMED, [])
     if name not in claimed:
         claimed.append(name)
@@ -203,10 +205,14 @@ def nickname() -> str:
     key = _key()
     state = st.session_state
     current = state.get(NICK_KEY)
+    if current and state.get(_VERIFIED) == current:  # checked once per run, by the sidebar
+        return current
+    state[_VERIFIED] = None
     if current and identities().holder(current) not in (None, key_digest(key)):
         state["app.nick_taken"] = current  # held by another browser since (never expected)
         current = None
     if current and identities().claim(current, key):
+        state[_VERIFIED] = current
         return current
     wanted = clean_nickname(st.query_params.get("nick"))
     if wanted is None and (last := identities().last_nickname(key)) and identities().claim(last, key):
@@ -245,14 +251,15 @@ def _rename() -> None:
 
 
 def is_teacher() -> bool:
-    """True once this browser gave the teacher passphrase (remembered for some hours, reloads included)."""
-    if st.session_state.get(TEACHER_KEY):
-        return True
-    key = st.session_state.get(BROWSER_KEY)
-    if valid_browser_key(key) and _passphrase() and identities().is_teacher(key):
-        st.session_state[TEACHER_KEY] = True
-        return True
-    return False
+    """True once this browser gave the teacher passphrase (remembered for some hours, reloads included).
+
+    The server's memory of teacher browsers is read once per run (by the sidebar), not per call.
+    """
+    state = st.session_state
+    if TEACHER_KEY not in state:
+        key = state.get(BROWSER_KEY)
+        state[TEACHER_KEY] = bool(valid_browser_key(key) and _passphrase() and identities().is_teacher(key))
+    return bool(state[TEACHER_KEY])
 
 
 def _passphrase() -> str:
@@ -312,6 +319,7 @@ def identity_sidebar() -> bool:
         if not _sign_in_panel(bar):
             return False
     else:
+        st.session_state.pop(_VERIFIED, None)  # checked again once in each run
         current = nickname()
         if st.session_state.get("app.nick_suggested") and not st.session_state.get("app.nick_taken"):
             bar.info(tr("class.nick_ask"))
@@ -322,6 +330,8 @@ def identity_sidebar() -> bool:
         if st.session_state.pop("app.nick_error", False):
             bar.error(tr("class.nick_invalid"))
         st.query_params["nick"] = st.session_state[NICK_KEY]
+    if not st.session_state.get(TEACHER_KEY):
+        st.session_state.pop(TEACHER_KEY, None)  # read the server's memory again: another tab may have logged in
     if is_teacher():
         bar.success(tr("class.teacher_on"))
         bar.button(tr("class.teacher_leave"), key="app.teacher_leave", on_click=_teacher_leave)

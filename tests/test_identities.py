@@ -133,17 +133,21 @@ def test_another_browser_asking_for_a_taken_nickname_is_refused():
 
 def test_the_intruder_cannot_delete_or_train_again_the_owners_run():
     from app_pages.shared import manager
+    from tests.job_helpers import wait
 
     jobs = manager()
     run = jobs.submit(digits_config(epochs=1, samples=120), nickname="marta")
-    from tests.job_helpers import wait
-
     assert wait(jobs, run.run_id) == "done"
     _browser("marta", browser_key("marta"))  # marta's browser took the name
     intruder = _browser("marta", "f" * 32)
     name = intruder.session_state["app.nickname"]
     assert name != "marta"
     assert jobs.submit(digits_config(epochs=1, samples=120), force=True, nickname=name).outcome == "not_owner"
+    # Continuing marta's run makes a new run that is the intruder's own, never marta's.
+    child = jobs.resume(run.run_id, 1, owner="intruder-session", nickname=name)
+    assert child.outcome == "queued" and wait(jobs, child.run_id) == "done"
+    assert jobs.store.owner(child.run_id)["owner"] == name
+    assert jobs.store.owner(run.run_id)["owner"] == "marta"
     intruder.toggle(key="runs.whole_class").set_value(True).run()
     intruder.multiselect(key="runs.chosen").set_value([run.run_id]).run()
     delete = intruder.button(key="runs.delete")
