@@ -10,7 +10,7 @@ from app_pages import address, arch_tools, classlink, identity, shared, timings
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()
-identity.identity_sidebar()
+known = identity.identity_sidebar()  # False for the moment a first visit waits for the browser's secret
 classlink.class_sidebar()  # a teacher's class code and QR code; a student's box to type one
 arch_tools.apply_model_link()  # an older model-only link
 address.restore_from_address()  # a reload, a bookmark or a share link: the setup in the address
@@ -33,6 +33,8 @@ pages = {
 }
 navigation = st.navigation(list(pages.values()))
 st.session_state["app.page"] = next((name for name, page in pages.items() if page == navigation), "home")
+if not known:
+    st.stop()  # (after st.navigation: the address keeps the page it names)
 classlink.go_to_the_teachers_page(pages)
 address.dropped_message()  # what opening the address did, on the page it opened
 arch_tools.link_messages()

@@ -80,6 +80,8 @@ def apply_model_link() -> None:
             st.session_state["arch.note"] = tr("arch.link_loaded")
         except SpecError as err:
             st.session_state["arch.link_error"] = tr(f"spec.err.{err.code}", **err.values)
+        except Exception as exc:  # noqa: BLE001 - see above
+            st.session_state["arch.link_error"] = tr("spec.err.unreadable", detail=type(exc).__name__)
 
 
 def use_parts(parts: dict) -> None:
@@ -160,6 +162,9 @@ def _upload() -> None:
     except SpecError as err:
         st.session_state["arch.upload_error"] = tr(f"spec.err.{err.code}", **err.values)
         return
+    except Exception as exc:  # noqa: BLE001 - an uploaded file: any failure is a message
+        st.session_state["arch.upload_error"] = tr("spec.err.unreadable", detail=type(exc).__name__)
+        return
     _use_spec(spec)
     st.session_state["arch.note"] = tr("arch.uploaded", name=spec.name)
 
@@ -179,6 +184,8 @@ def export_panel(spec: ModelSpec, analysis: Analysis, dataset: str, target: Targ
         return
     settings = st.session_state.get("train.settings") or TrainSettings()
     filename = script_filename(spec.name)
-    script = export_script(spec, analysis, dataset, target, settings, filename=filename)
+    from app_pages.identity import nickname
+
+    script = export_script(spec, analysis, dataset, target, settings, filename=filename, exported_by=nickname())
     st.download_button(tr("arch.download_script"), script, filename, "text/x-python", key="arch.script")
     st.caption(dataset_label(dataset))

@@ -86,6 +86,8 @@ else:
             empty_message = "draw.nothing_found"
         except PictureError as err:
             left.error(tr(f"draw.err.{err.code}"))
+        except Exception as exc:  # noqa: BLE001 - a decoder's own failure is a message too
+            left.error(tr("draw.err.unreadable", detail=type(exc).__name__))
 
 prepared = prepare_drawing(image, info) if image is not None else None
 if prepared is None:

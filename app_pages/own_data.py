@@ -34,6 +34,8 @@ def _scan(kind: str, file_id: str, _data: bytes) -> image_upload.ZipScan | table
         return SCANNERS[kind](_data)
     except UploadError as err:
         return err
+    except Exception as exc:  # noqa: BLE001 - whatever a parser raises is a message, never a traceback
+        return UploadError("unreadable", detail=type(exc).__name__)
 
 
 def _defaults_once(kind: str, file_id: str, values: dict[str, object]) -> None:

@@ -24,9 +24,9 @@ def details(info: datasets.DatasetInfo) -> None:
             st.dataframe(mapping_rows(mapping, lang()), hide_index=True)
     left, right = st.columns(2)
     path = own_store.arrays_path(info.name)
-    if path.exists():
-        left.download_button(tr("own.download"), path.read_bytes(), f"{info.name}.npz", key="own.download",
-                             help=tr("own.download_help"))  # fmt: skip
+    if path.exists():  # read from disk only when clicked: a page rerun must not hold the file (up to 600 MB)
+        left.download_button(tr("own.download"), path.read_bytes, f"{info.name}.npz", key="own.download",
+                             help=tr("own.download_help"), on_click="ignore")  # fmt: skip
     if may_manage(upload.get("uploader", ""), identity.nickname(), identity.is_teacher()):
         _delete(right, info)
 

@@ -167,6 +167,10 @@ def import_panel(store: RunStore) -> None:
                 done = ((upload.file_id, dataset), "ok", {"run": import_model(store, upload.getvalue(), dataset)})
             except ModelImportError as err:
                 done = ((upload.file_id, dataset), err.code, err.values)
+            except OSError as exc:  # the runs folder is unwritable or full
+                done = ((upload.file_id, dataset), "disk", {"detail": type(exc).__name__})
+            except Exception as exc:  # noqa: BLE001 - any other failure of the checks or of Keras: a message
+                done = ((upload.file_id, dataset), "unreadable", {"detail": type(exc).__name__})
             st.session_state["runs.import_result"] = done
         _, code, values = done
         if code != "ok":
@@ -200,6 +204,10 @@ def weights_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) -
                     )
             except WeightsError as err:
                 done = ((upload.file_id, run_id), err.code, err.values)
+            except OSError as exc:
+                done = ((upload.file_id, run_id), "disk", {"detail": type(exc).__name__})
+            except Exception as exc:  # noqa: BLE001 - any other failure: a message
+                done = ((upload.file_id, run_id), "unreadable", {"detail": type(exc).__name__})
             st.session_state["runs.weights_result"] = done
         _, code, values = done
         if code == "ok":

@@ -187,6 +187,10 @@ def show_submitted(submitted) -> None:
     if submitted.outcome in NOTE_KINDS:
         text = tr(f"train.{submitted.outcome}", run=submitted.run_id, owner=owner or "—")
         _note(NOTE_KINDS[submitted.outcome], text)
+    elif submitted.outcome == "failed":  # the store refused the run (an unwritable or full runs folder)
+        status = manager().status(submitted.run_id)
+        st.session_state["train.run_id"], st.session_state["train.cached"] = submitted.run_id, False
+        _note("error", tr(f"train.msg.{status.message or 'disk'}", detail=status.detail or "—"))
 
 
 def _resume(run_id: str, more_epochs: int) -> None:

@@ -32,8 +32,15 @@ class SharedFlag:
         self._value.value = 1
 
 
-def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str]) -> None:
-    """Serve jobs until told to quit (or the pipe closes)."""
+def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str], parent_pid: int | None = None) -> None:
+    """Serve jobs until told to quit (or the pipe closes); end at once if the server dies.
+
+    While a job runs, a pid file in the runs folder names this worker and its server, so a
+    server started after this one died can find and stop it (``lib/train/orphans.py``).
+    """
+    from lib.train import orphans
+
+    orphans.die_with_parent(parent_pid or os.getppid())
     os.environ.update(env)
     os.environ["KERAS_BACKEND"] = backend
     if backend == "jax":
@@ -71,7 +78,11 @@ def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str]) -> None:
 
         reporter = threading.Thread(target=report, daemon=True)
         reporter.start()
-        state = run_training(RunStore(Path(root)), run_id, SharedFlag(stop_value), live, more_epochs)
+        orphans.write_pid_file(Path(root), run_id)
+        try:
+            state = run_training(RunStore(Path(root)), run_id, SharedFlag(stop_value), live, more_epochs)
+        finally:
+            orphans.remove_pid_file(Path(root))
         finished.set()
         reporter.join()
         send(("done", state, dict(live)))

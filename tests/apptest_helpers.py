@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import secrets
 import time
 from pathlib import Path
 
@@ -16,9 +18,23 @@ RECHECK_S = 30.0  # the longest a page waits for the jobs to end before it looks
 TIMEOUT = DEADLINE  # a hang guard: pages that import TensorFlow need far more than AppTest's default 3 s
 
 
+def browser_key(nick: str) -> str:
+    """The secret a test's browser keeps for ``nick`` (the same nickname: the same browser)."""
+    return hashlib.sha256(f"test-browser-{nick}".encode()).hexdigest()[:32]
+
+
+def as_browser(at: AppTest, nick: str | None) -> AppTest:
+    """Make ``at`` a browser: the one that holds ``nick``, else a new one (AppTest has no browser to keep a secret)."""
+    at.session_state["app.browser_key"] = browser_key(nick) if nick else secrets.token_hex(16)
+    return at
+
+
 def open_page(page: str | None = None, lang: str = "en", **params: str) -> AppTest:
-    """Run ``app.py`` (navigation, language, other query ``params``) and switch to ``app_pages/<page>.py``."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    """Run ``app.py`` (navigation, language, other query ``params``) and switch to ``app_pages/<page>.py``.
+
+    With a ``nick`` parameter, the session is the browser that holds that nickname.
+    """
+    at = as_browser(AppTest.from_file(APP, default_timeout=TIMEOUT), params.get("nick"))
     at.query_params.update({"lang": lang, **params})
     at.run()
     if page:

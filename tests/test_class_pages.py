@@ -7,12 +7,12 @@ from streamlit.testing.v1 import AppTest
 from lib.train.runstore import config_hash
 from lib.train.setup_link import setup_from_token
 from lib.train.training import make_config
-from tests.apptest_helpers import APP, TIMEOUT, page_path, rerun_until, texts
+from tests.apptest_helpers import APP, TIMEOUT, as_browser, page_path, rerun_until, texts
 
 
 def open_as(nick: str, page: str, lang: str = "en", **params: str) -> AppTest:
     """The app as the student ``nick`` (the ``nick`` query parameter) on ``page``."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at = as_browser(AppTest.from_file(APP, default_timeout=TIMEOUT), nick)
     at.query_params.update({"lang": lang, "nick": nick, **params})
     at.run()
     at.session_state["test.first_texts"] = texts(at)  # what the address's first page said

@@ -81,7 +81,8 @@ def _call_name(node: ast.Call) -> str:
 def _check_script(script: str, name: str) -> None:
     tree = ast.parse(script)
     kinds = [type(node).__name__ for node in tree.body]
-    assert kinds == ["Expr", "Import", "Import", "Import", "Import", "FunctionDef", "FunctionDef", "FunctionDef", "If"]
+    assert kinds == ["Expr", *["Import"] * 4, *["Assign"] * 6, *["FunctionDef"] * 3, "If"]
+    constants = {node.targets[0].id: ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             called = _call_name(node)
@@ -89,7 +90,8 @@ def _check_script(script: str, name: str) -> None:
     models = [node for node in ast.walk(tree) if isinstance(node, ast.Call)]
     models = [node for node in models if _call_name(node) in ("keras.Sequential", "keras.Model")]
     names = [kw.value for node in models for kw in node.keywords if kw.arg == "name"]
-    assert len(names) == 1 and isinstance(names[0], ast.Constant) and names[0].value == name
+    assert len(names) == 1 and isinstance(names[0], ast.Name) and names[0].id == "MODEL_NAME"
+    assert constants["MODEL_NAME"] == name
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

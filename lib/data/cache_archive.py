@@ -5,13 +5,21 @@ pretrained ``keras.applications`` weights the transfer demo uses into the Keras 
 packs ``datasets/`` and ``models/`` of ``$KERAS_HOME`` into one ``.tar.gz``. ``import`` (on
 the offline machine) unpacks it into ``$KERAS_HOME``, refusing anything that is not a
 plain file under those two folders. Run it through ``scripts/keras_cache.sh``.
+
+An import is all or nothing: the archive is unpacked into a temporary folder inside
+``$KERAS_HOME`` and its files move into place only once the whole archive has been read. It
+never follows a link: a link already inside ``$KERAS_HOME`` on the way to a file (say
+``datasets`` pointing elsewhere) refuses the archive before anything is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
 import sys
 import tarfile
+import tempfile
 from pathlib import Path, PurePosixPath
 
 from lib.data import keras_cache
@@ -22,7 +30,11 @@ MAX_TOTAL_BYTES = 8 * 2**30  # every keras.datasets dataset and the weights are 
 
 
 class ArchiveError(ValueError):
-    """An archive was refused (nothing was written)."""
+    """An archive was refused; ``written`` files had been moved into place (0: nothing was written)."""
+
+    def __init__(self, message: str, written: int = 0):
+        super().__init__(message)
+        self.written = written
 
 
 def fill_cache() -> list[str]:
@@ -63,21 +75,59 @@ def _checked(members: list[tarfile.TarInfo]) -> list[tarfile.TarInfo]:
     return members
 
 
+def _no_link_on_the_way(home: Path, name: str) -> None:
+    """Refuse when a link sits inside ``home`` on the way to ``name`` (writing there would leave ``home``)."""
+    path = home
+    for part in PurePosixPath(name).parts:
+        path = path / part
+        if path.is_symlink():
+            raise ArchiveError(f"{path} is a link inside the Keras cache; remove it first (nothing is followed)")
+
+
 def import_archive(source: Path) -> int:
-    """Unpack a prepared cache into ``$KERAS_HOME``; returns the number of files.
+    """Unpack a prepared cache into ``$KERAS_HOME``, all or nothing; returns the number of files.
 
     Raises:
-        ArchiveError: not a tar archive, or a member outside the two folders, a link, or too much.
+        ArchiveError: not a tar archive, or a member outside the two folders, a link (in the
+            archive, or already in the cache on a member's way), too much, or a failure while
+            reading it (then nothing was written) or while moving files into place
+            (``written`` says how many had moved).
     """
     home = keras_cache.keras_home()
     try:
-        with tarfile.open(source, "r:*") as archive:
-            members = _checked(archive.getmembers())
-            for member in members:
-                archive.extract(member, home, set_attrs=False)
-    except (tarfile.TarError, OSError, EOFError) as exc:
-        raise ArchiveError(f"not a readable archive: {exc}") from exc
-    return sum(1 for m in members if m.isfile())
+        home.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".import-", dir=home))
+    except OSError as exc:
+        raise ArchiveError(f"cannot write to {home}: {exc}") from exc
+    try:
+        try:
+            with tarfile.open(source, "r:*") as archive:
+                members = _checked(archive.getmembers())
+                for member in members:
+                    _no_link_on_the_way(home, member.name)
+                for member in members:
+                    archive.extract(member, staging, set_attrs=False, filter="data")
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise ArchiveError(f"not a readable archive: {exc}") from exc
+        return _move_into_place(staging, home, [m.name for m in members if m.isfile()])
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _move_into_place(staging: Path, home: Path, names: list[str]) -> int:
+    written = 0
+    for name in names:
+        try:
+            _no_link_on_the_way(home, name)
+            target = home / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)  # a file replaces a file (a link at the very end: the link)
+        except ArchiveError as err:
+            raise ArchiveError(str(err), written) from err
+        except OSError as exc:
+            raise ArchiveError(f"could not write {name}: {exc}", written) from exc
+        written += 1
+    return written
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -91,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             count = import_archive(args.archive)
         except ArchiveError as err:
-            print(f"Refused {args.archive}: {err}. Nothing was written.", file=sys.stderr)
+            done = "Nothing was written." if not err.written else f"{err.written} files had been written before it."
+            print(f"Refused {args.archive}: {err}. {done}", file=sys.stderr)
             return 1
         print(f"{count} files now in {keras_cache.keras_home()}")
         return 0

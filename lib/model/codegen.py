@@ -2,6 +2,13 @@
 
 The script loads the dataset with the same preprocessing as the app (lib.data.datasets.prepare),
 builds the same model, compiles, fits and evaluates, then prints one ``RESULT`` JSON line.
+
+No user text ever becomes code: every string a person chose (the model's and layers' names,
+an uploaded dataset's title, class names and column names, the nickname that exported it)
+enters the script only as a ``repr`` string literal, in the constants block at its top or as
+a ``name=`` argument; never in a comment, a docstring or an identifier (variables are
+``x0``, ``x1``, ... whatever the layers are called). ``tests/test_codegen_injection.py``
+throws arbitrary Unicode at every such field and runs the result.
 """
 
 from __future__ import annotations
@@ -18,11 +25,11 @@ from lib.model.layers import REGISTRY
 from lib.model.spec import INPUT_ID, ModelSpec, safe_name
 from lib.model.train_config import TrainSettings
 
-_HEADER = '''"""{title}: exported from Keras Playground.
+_HEADER = '''"""A model exported from Keras Playground, with the settings chosen in the app.
 
-Trains the model on {dataset} with the settings chosen in the app. Run it as-is:
-    python {filename}                          # all the data
-    python {filename} --samples 500 --epochs 1 # a quick check
+Trains the model on the dataset named below. Run it as-is:
+    python <this file>                          # all the data
+    python <this file> --samples 500 --epochs 1 # a quick check
 """
 
 import argparse
@@ -30,6 +37,14 @@ import json
 
 import keras
 import numpy as np
+
+# What this script was made from, as the app showed it.
+MODEL_NAME = {model_name}
+DATASET = {dataset}
+DATASET_TITLE = {title}
+CLASS_NAMES = {class_names}
+FEATURE_NAMES = {feature_names}
+EXPORTED_BY = {exported_by}
 '''
 
 _MAIN = """
@@ -58,7 +73,8 @@ def main():
     )
     test = model.evaluate(x_test, y_test, return_dict=True, verbose=0)
     shapes = {{layer.name: list(layer.output.shape[1:]) for layer in model.layers}}
-    print("RESULT " + json.dumps({{"params": model.count_params(), "shapes": shapes, "test": test}}))
+    result = {{"model": MODEL_NAME, "params": model.count_params(), "shapes": shapes, "test": test}}
+    print("RESULT " + json.dumps(result))
 
 
 if __name__ == "__main__":
@@ -133,8 +149,8 @@ def _load_code(info: datasets.DatasetInfo, fraction: float = 0.0, seed: int = 0)
     pool = _pool_code(info, fraction, seed)
     if info.is_own:  # an uploaded dataset: its arrays file, downloaded from the Datasets page
         body = (
-            f"    # {info.title}: the arrays file from the Datasets page (Download the arrays).\n"
-            f'    data = np.load("{info.name}.npz")\n'
+            "    # DATASET_TITLE's arrays file, from the Datasets page (Download the arrays).\n"
+            f"    data = np.load({_literal(info.name + '.npz')})\n"
             '    x_train, y_train, x_test, y_test = (data[k] for k in ("x_train", "y_train", "x_test", "y_test"))\n'
         ) + pool
         if info.kind == "tabular":  # standardised and one-hot encoded when it was uploaded
@@ -150,7 +166,7 @@ def _load_code(info: datasets.DatasetInfo, fraction: float = 0.0, seed: int = 0)
         ) + pool
     elif info.kind == "text":
         body = (
-            f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{info.name}.load_data("
+            f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{_identifier(info.name)}.load_data("
             f"num_words={datasets.TEXT_NUM_WORDS})\n"
             + pool
             + f"    x_train = keras.utils.pad_sequences(x_train, maxlen={datasets.TEXT_MAXLEN})\n"
@@ -159,18 +175,19 @@ def _load_code(info: datasets.DatasetInfo, fraction: float = 0.0, seed: int = 0)
         return "\n\ndef load_data():\n" + body + "    return (x_train, y_train), (x_test, y_test)\n"
     elif info.kind == "tabular":
         body = (
-            f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{info.name}.load_data()\n"
+            f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{_identifier(info.name)}.load_data()\n"
             + pool
             + "    mean, std = x_train.mean(axis=0), x_train.std(axis=0) + 1e-7\n"
             "    x_train, x_test = (x_train - mean) / std, (x_test - mean) / std\n"
         )
         return "\n\ndef load_data():\n" + body + "    return (x_train, y_train), (x_test, y_test)\n"
     else:
-        body = f"    (x_train, y_train), (x_test, y_test) = keras.datasets.{info.name}.load_data()\n" + pool
+        loader = f"keras.datasets.{_identifier(info.name)}.load_data()"
+        body = f"    (x_train, y_train), (x_test, y_test) = {loader}\n" + pool
     body += (
         f"    # Pixels scaled to [0, 1] with a channel axis, as in the app.\n"
-        f'    x_train = x_train.astype("float32") / {info.pixel_max}\n'
-        f'    x_test = x_test.astype("float32") / {info.pixel_max}\n'
+        f'    x_train = x_train.astype("float32") / {float(info.pixel_max)!r}\n'
+        f'    x_test = x_test.astype("float32") / {float(info.pixel_max)!r}\n'
         "    if x_train.ndim == 3:\n"
         "        x_train, x_test = x_train[..., None], x_test[..., None]\n"
         "    y_train, y_test = y_train.reshape(-1), y_test.reshape(-1)\n"
@@ -185,29 +202,36 @@ def _layer_code(class_name: str, config: dict, name: str) -> str:
         for k, v in keras_config(class_name, config).items()
         if v != layer.defaults.get(k) or layer.param(k).required
     ]
-    return f"keras.layers.{_identifier(class_name)}({', '.join([*args, f'name={name!r}'])})"
+    return f"keras.layers.{_identifier(class_name)}({', '.join([*args, f'name={_literal(name)}'])})"
 
 
 def _model_code(spec: ModelSpec, analysis: Analysis) -> str:
+    """``build_model()``.
+
+    Variables are ``inputs``, ``x0``, ``x1``, ... by position: a layer's own name (any text) is
+    only ever its ``name=`` string.
+    """
     lines = ["\n\ndef build_model():"]
     shape = tuple(spec.input_shape)
     inputs = (
-        f"keras.Input(shape={_literal(tuple(int(d) for d in shape))}, dtype={input_dtype(spec)!r}, name={INPUT_ID!r})"
+        f"keras.Input(shape={_literal(tuple(int(d) for d in shape))}, dtype={_literal(input_dtype(spec))}, "
+        f"name={_literal(INPUT_ID)})"
     )
     if spec.mode == "sequential":
-        lines.append(f"    model = keras.Sequential(name={spec.name!r})")
+        lines.append("    model = keras.Sequential(name=MODEL_NAME)")
         lines.append(f"    model.add({inputs})")
-        lines += [f"    model.add({_layer_code(n.class_name, n.config, _identifier(n.id))})" for n in spec.nodes]
+        lines += [f"    model.add({_layer_code(n.class_name, n.config, n.id)})" for n in spec.nodes]
         lines.append("    return model")
         return "\n".join(lines) + "\n"
-    lines.append(f"    {INPUT_ID} = {inputs}")
+    variable = {INPUT_ID: "inputs"}
+    lines.append(f"    inputs = {inputs}")
     for index in analysis.order:
         node = spec.nodes[index]
-        sources = [_identifier(s) for s in spec.inputs_of(index)]
+        sources = [variable[s] for s in spec.inputs_of(index)]
         arg = f"[{', '.join(sources)}]" if REGISTRY[node.class_name].merge else sources[0]
-        lines.append(f"    {_identifier(node.id)} = {_layer_code(node.class_name, node.config, node.id)}({arg})")
-    output = _identifier(analysis.output_id)
-    lines.append(f"    return keras.Model({INPUT_ID}, {output}, name={spec.name!r})")
+        variable[node.id] = f"x{len(variable) - 1}"
+        lines.append(f"    {variable[node.id]} = {_layer_code(node.class_name, node.config, node.id)}({arg})")
+    lines.append(f"    return keras.Model(inputs, {variable[analysis.output_id]}, name=MODEL_NAME)")
     return "\n".join(lines) + "\n"
 
 
@@ -233,15 +257,19 @@ def export_script(
     samples: int = 0,
     filename: str = "model.py",
     data_code: str | None = None,
+    exported_by: str = "",
+    info: datasets.DatasetInfo | None = None,
 ) -> str:
     """The whole runnable script as text.
 
     Every value written into it is either checked against a registry, coerced to a number,
-    or a ``repr`` string literal: names from a share link or an imported JSON can never
-    become code (``tests/test_codegen_safety.py`` tries hostile ones).
+    or a ``repr`` string literal: names from a share link, an upload or an imported JSON can
+    never become code (see the module docstring; ``tests/test_codegen_injection.py`` tries
+    hostile ones). ``filename`` is kept for callers: the script names no file of its own.
 
     ``data_code`` defines ``load_data()`` for data that is not a registry dataset (the
-    2-D playground's generated points).
+    2-D playground's generated points). ``info`` describes ``dataset`` when it is not (or no
+    longer) in the registry; ``exported_by`` is the nickname or account that exported it.
 
     Raises:
         ExportError: a value that cannot be written safely (a spec that was never checked).
@@ -277,6 +305,15 @@ def export_script(
         class_weight_code=_CLASS_WEIGHT.format(classes=max(2, int(target.num_classes))) if weighted else "",
         class_weight="class_weight" if weighted else "None",
     )
-    header = _HEADER.format(title=safe_name(spec.name), dataset=safe_name(dataset), filename=safe_name(filename))
-    data = data_code if data_code is not None else _load_code(datasets.REGISTRY[dataset], f.test_fraction, f.seed)
+    if info is None and data_code is None:
+        info = datasets.REGISTRY[dataset]
+    header = _HEADER.format(
+        model_name=_literal(str(spec.name)),
+        dataset=_literal(str(dataset)),
+        title=_literal(str(info.title) if info else ""),
+        class_names=_literal([str(c) for c in info.class_names] if info else []),
+        feature_names=_literal([str(c) for c in info.feature_names] if info else []),
+        exported_by=_literal(str(exported_by)),
+    )
+    data = data_code if data_code is not None else _load_code(info, f.test_fraction, f.seed)
     return header + data + _model_code(spec, analysis) + main

@@ -32,6 +32,7 @@ from lib.own.upload_checks import (
 )
 
 MAX_CELLS = 1_000_000
+MAX_COLUMNS = 2_000  # a table wider than this is no lesson dataset (a line of 1,000,000 fields is refused early)
 MIN_ROWS = 5  # rows with a target; fewer cannot be split into training and test data worth the name
 BINARY_MARKS = (b"\x00", b"PK\x03\x04", b"%PDF", b"\xd0\xcf\x11\xe0")  # NUL bytes, .xlsx/.ods (zip), PDF, .xls
 MAX_CATEGORIES = 50  # a text column with more distinct values is an identifier or free text: dropped
@@ -97,7 +98,10 @@ def detect_separator(text: str) -> str:
     lines = [line for line in text.splitlines()[:50] if line.strip()]
     best, best_fields = ",", 1
     for sep in SEPARATORS:
-        counts = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        try:
+            counts = {len(row) for row in csv.reader(lines, delimiter=sep)}
+        except csv.Error:  # a field over the csv module's limit with this separator: not this one
+            continue
         if len(counts) == 1 and (fields := counts.pop()) > best_fields:
             best, best_fields = sep, fields
     if best_fields == 1:  # ragged everywhere: the one most frequent in the header
@@ -119,7 +123,8 @@ def read_table(data: bytes) -> Table:
     Raises:
         UploadError: ``csv_binary`` (a spreadsheet or PDF, not text), ``csv_empty``,
             ``csv_no_header``, ``csv_ragged`` (with the line), ``csv_too_big`` (more than
-            ``MAX_CELLS`` cells) or ``csv_one_column``.
+            ``MAX_CELLS`` cells), ``csv_too_wide`` (more than ``MAX_COLUMNS`` columns),
+            ``csv_unreadable`` (what the csv module cannot parse) or ``csv_one_column``.
 
     """
     head = data[:8192]
@@ -130,20 +135,10 @@ def read_table(data: bytes) -> Table:
         raise UploadError("csv_empty")
     separator = detect_separator(text)
     lines = csv.reader(io.StringIO(text), delimiter=separator)
-    header: list[str] | None = None
-    rows: list[list[str]] = []
-    for line_no, row in enumerate(lines, start=1):
-        if not any(cell.strip() for cell in row):
-            continue
-        cells = [cell.strip() for cell in row]
-        if header is None:
-            header = cells
-            continue
-        if len(cells) != len(header):
-            raise UploadError("csv_ragged", line=line_no, got=len(cells), want=len(header))
-        rows.append(cells)
-        if len(rows) * len(header) > MAX_CELLS:
-            raise UploadError("csv_too_big", limit=MAX_CELLS)
+    try:
+        header, rows = _rows(lines)
+    except csv.Error as exc:  # e.g. a field of over 131,072 characters, a NUL inside quotes
+        raise UploadError("csv_unreadable", line=lines.line_num, detail=str(exc)[:120]) from exc
     if header is None or not rows:
         raise UploadError("csv_empty")
 
@@ -154,6 +149,27 @@ def read_table(data: bytes) -> Table:
     if all(_number(c, decimal) is not None for c in header if c):
         raise UploadError("csv_no_header", first=", ".join(header[:4])[:80])
     return Table(_unique_names(header), rows, separator, decimal)
+
+
+def _rows(lines) -> tuple[list[str] | None, list[list[str]]]:
+    """The header and the rows of a csv reader, refusing ragged, too wide and too big tables."""
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    for line_no, row in enumerate(lines, start=1):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = [cell.strip() for cell in row]
+        if header is None:
+            if len(cells) > MAX_COLUMNS:
+                raise UploadError("csv_too_wide", got=len(cells), limit=MAX_COLUMNS)
+            header = cells
+            continue
+        if len(cells) != len(header):
+            raise UploadError("csv_ragged", line=line_no, got=len(cells), want=len(header))
+        rows.append(cells)
+        if len(rows) * len(header) > MAX_CELLS:
+            raise UploadError("csv_too_big", limit=MAX_CELLS)
+    return header, rows
 
 
 def _unique_names(header: list[str]) -> list[str]:

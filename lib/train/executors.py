@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import queue
 import shutil
 import subprocess
 import threading
@@ -24,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib.train import orphans
 from lib.train.runstore import RunStore
 from lib.train.training import run_training
 
@@ -137,22 +139,46 @@ class ProcessExecutor:
         self._busy: list[Worker] = []
         self._lock = threading.Lock()
         self.replaced = 0  # workers that died or were killed and had to be replaced
+        # Workers are started from one thread that lives as long as the server: Linux's
+        # parent-death signal (which a worker asks for, lib/train/orphans.py) fires when the
+        # *thread* that started it ends, and a Streamlit script thread ends after every rerun.
+        self._requests: queue.Queue = queue.Queue()
+        self._spawner = threading.Thread(target=self._spawn_loop, name="kp-worker-spawner", daemon=True)
+        self._spawner.start()
         for backend in warm[: self.size]:
             self._idle.append(self._spawn(backend))
 
     # --- the pool -------------------------------------------------------------------------------
 
+    def _spawn_loop(self) -> None:
+        while True:
+            backend, slot, box, done = self._requests.get()
+            try:
+                box["worker"] = self._start_worker(backend, slot)
+            except Exception as exc:  # noqa: BLE001 - handed to the thread that asked
+                box["error"] = exc
+            done.set()
+
     def _spawn(self, backend: str) -> Worker:
+        box: dict[str, Any] = {}
+        done = threading.Event()
+        self._requests.put((backend, len(self._idle) + len(self._busy), box, done))
+        done.wait()
+        if "error" in box:
+            raise box["error"]
+        return box["worker"]
+
+    def _start_worker(self, backend: str, slot: int) -> Worker:
         parent, child = self._ctx.Pipe()
         stop_value = self._ctx.Value("b", 0, lock=False)
-        slot = len(self._idle) + len(self._busy)
         gpu = self._gpus[slot % len(self._gpus)] if self._gpus else None
         env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else {}
         from lib import worker_main
 
         process = self._ctx.Process(
-            target=worker_main.main, args=(child, stop_value, backend, env), name=f"kp-worker-{backend}", daemon=True
-        )
+            target=worker_main.main, args=(child, stop_value, backend, env, os.getpid()), name=f"kp-worker-{backend}",
+            daemon=True,
+        )  # fmt: skip
         process.start()
         child.close()
         return Worker(backend, process, parent, stop_value, gpu)
@@ -230,6 +256,8 @@ class ProcessExecutor:
         outcome = self._drive(worker, store, run_id, stop, live, more_epochs)
         if outcome is not None:
             live["outcome"] = outcome
+            if worker.pid:
+                orphans.remove_pid_file(store.root, worker.pid)  # it was killed, or died, mid-job
         else:
             worker.jobs_done += 1
         self._checkin(worker, healthy=outcome is None)

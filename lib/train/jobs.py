@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from lib.train import orphans
 from lib.train.config_check import check_config
 from lib.train.executors import ProcessExecutor, ThreadExecutor
 from lib.train.host import available_memory_mb, job_memory_mb, server_plan
@@ -117,7 +118,10 @@ class JobManager:
         self._lost: dict[str, Status] = {}  # outcomes the run store could not record
         self._threads: list[threading.Thread] = []
         self._lock = threading.Condition()
-        self.interrupted = self.store.mark_interrupted()  # left running by a previous server
+        # Left running by a previous server: its workers are stopped first, so none of them
+        # writes to a run after it was marked interrupted (lib/train/orphans.py).
+        self.orphans_stopped, live_elsewhere = orphans.stop_orphans(self.store.root)
+        self.interrupted = self.store.mark_interrupted(keep=live_elsewhere)
         with self._lock:
             self._ensure_workers()
 

@@ -174,8 +174,15 @@ class RunStore:
         write_json(self.path(run_id) / "status.json", asdict(status))
 
     def update_status(self, run_id: str, **changes: Any) -> Status:
-        """Change some status fields."""
+        """Change some status fields; a run marked interrupted is never changed again.
+
+        (Only a new run changes what an interrupted one led to: one that continues it, or
+        :meth:`create` training its configuration afresh.) Whatever still writes to an
+        interrupted run, such as a worker a dead server left behind, is ignored.
+        """
         status = self.status(run_id)
+        if status.state == "interrupted":
+            return status
         for key, value in changes.items():
             setattr(status, key, value)
         self.set_status(run_id, status)
@@ -297,11 +304,15 @@ class RunStore:
         os.replace(folder, self.path(run_id))
         return True
 
-    def mark_interrupted(self) -> list[str]:
-        """Runs left queued or running by a previous server process become interrupted."""
+    def mark_interrupted(self, keep: set[str] | frozenset[str] = frozenset()) -> list[str]:
+        """Runs left queued or running by a previous server process become interrupted.
+
+        Call it after :func:`lib.train.orphans.stop_orphans`: no worker of a dead server may
+        still be writing then. ``keep``: runs that a live server's worker is training.
+        """
         changed = []
         for run_id in self.list():
-            if self.status(run_id).state in ("queued", "running"):
+            if run_id not in keep and self.status(run_id).state in ("queued", "running"):
                 # Only a run with a saved epoch can be continued; say so either way.
                 message = "interrupted" if self.best_model_path(run_id) else "interrupted_early"
                 try:

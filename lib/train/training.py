@@ -253,10 +253,19 @@ def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live:
             elapsed = time.monotonic() - self.started
             train_seconds = live.get("previous_seconds", 0.0) + elapsed
             sps = live.get("sps") or self.seen / max(elapsed, 1e-6)  # too short to time apart from compiling
-            store.update_status(run_id, epochs_done=epoch + 1, train_seconds=train_seconds, samples_per_second=sps)
+            status = store.update_status(run_id, epochs_done=epoch + 1, train_seconds=train_seconds,
+                                         samples_per_second=sps)  # fmt: skip
+            _give_up_if_interrupted(status, self.model, stop)
             store.log(run_id, f"epoch {epoch + 1}: " + ", ".join(f"{k}={v:.4g}" for k, v in (logs or {}).items()))
 
     return Progress()
+
+
+def _give_up_if_interrupted(status, model, stop: threading.Event) -> None:
+    """A newer server marked this run interrupted (it thought its worker gone): stop writing to it."""
+    if status.state == "interrupted":
+        model.stop_training = True
+        stop.set()
 
 
 def diverged(first_loss: float, loss: float) -> bool:

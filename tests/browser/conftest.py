@@ -42,11 +42,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """Start the app on a free port with its own KERAS_HOME and run store; stop it after."""
-    port = int(os.environ.get("KP_BROWSER_PORT") or 0) or _free_port()  # a fixed port when asked (shared machines)
-    home = Path(tempfile.mkdtemp(prefix="kp-browser-home-"))
+def start_server(home: Path, port: int = 0, **extra_env: str) -> tuple[subprocess.Popen, str]:
+    """``streamlit run app.py`` on ``port`` (0: any free one), its KERAS_HOME, run store and data under ``home``."""
+    port = port or _free_port()
     env = {
         **os.environ,
         "KERAS_HOME": str(home / "keras"),
@@ -55,32 +53,15 @@ def app_url():
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "KP_EXECUTOR": "process",  # the real default: jobs train in warm worker processes
         "KP_TEACHER_PASSPHRASE": TEACHER_PASSPHRASE,
+        **extra_env,
     }
     log = (home / "server.log").open("w")
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    SERVER.update(home=home, runs=home / "runs")
 
     def healthy() -> bool:
         assert proc.poll() is None, "streamlit exited: " + (home / "server.log").read_text()[-2000:]
@@ -94,12 +75,26 @@ def app_url():
     except AssertionError:
         os.killpg(proc.pid, signal.SIGKILL)
         raise
-    yield url
+    return proc, url
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """Stop a server from :func:`start_server` (its whole process group: workers too)."""
     os.killpg(proc.pid, signal.SIGTERM)
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """Start the app on a free port with its own KERAS_HOME and run store; stop it after."""
+    home = Path(tempfile.mkdtemp(prefix="kp-browser-home-"))
+    proc, url = start_server(home, int(os.environ.get("KP_BROWSER_PORT") or 0))  # a fixed port when asked
+    SERVER.update(home=home, runs=home / "runs")
+    yield url
+    stop_server(proc)
     shutil.rmtree(home, ignore_errors=True)
 
 

@@ -1,0 +1,128 @@
+"""Issue 27 (finding 2) and issue 25 in real browsers: a nickname holds, teacher mode survives F5.
+
+The attack from the report: a second browser opens ``?nick=<a classmate>`` to delete or train
+again that classmate's run. Now the nickname belongs to the browser that took it first (a
+secret in its localStorage and cookie, never in the address), so the second browser is
+refused the name and cannot act as its holder. A teacher's browser keeps teacher mode after
+``page.reload()`` without the passphrase ever being in the address.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot, train_from_training_page
+
+pytestmark = pytest.mark.browser
+
+
+def _context(browser, locale: str = "en-US"):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale=locale)
+    tab = context.new_page()
+    tab.set_default_timeout(120_000)
+    return context, tab
+
+
+def _nickname(tab) -> str:
+    return tab.get_by_role("textbox", name="Your nickname").input_value()
+
+
+def test_a_second_browser_cannot_act_as_the_first_ones_nickname(browser, app_url):
+    yara_context, yara = _context(browser)
+    other_context, other = _context(browser)
+    try:
+        yara.goto(f"{app_url}/training?lang=en&nick=yara")
+        train_from_training_page(yara, epochs=1, seed=77)
+        assert _nickname(yara) == "yara"
+        secret = yara.evaluate("() => window.localStorage.getItem('kp_browser_key')")
+        assert re.fullmatch(r"[0-9a-f]{32}", secret or ""), secret
+        assert secret not in yara.url  # the secret is never in the address
+
+        other.goto(f"{app_url}/training?lang=en&nick=yara")
+        other.get_by_text("belongs to another browser").first.wait_for()
+        assert _nickname(other) != "yara"
+        screenshot(other, "identity-refused-en")
+        # Same setup, so the same run: it is answered from the cache, and training it again
+        # (what only its owner may do) is refused with the owner's name.
+        for label, value in (("Epochs", 1), ("Random seed", 77)):
+            field = other.get_by_label(label, exact=True)
+            field.fill(str(value))
+            field.press("Enter")
+        other.get_by_role("button", name="Train", exact=True).click()
+        other.get_by_text("· done ·").first.wait_for(timeout=120_000)
+        other.wait_for_timeout(2_000)
+        other.get_by_role("button", name="Train again", exact=True).click()
+        other.get_by_text("This finished run belongs to yara").wait_for()
+
+        # Delete: on the whole class's runs, yara's run is someone else's.
+        fallback = _nickname(other)
+        other.goto(f"{app_url}/runs?lang=en")  # a visit with no nickname in the address: this browser's own
+        other.get_by_role("textbox", name="Your nickname").wait_for()
+        other.wait_for_timeout(1_500)
+        assert _nickname(other) == fallback
+        other.get_by_text("Show the whole class's runs").click()
+        delete = other.get_by_role("button", name=re.compile(r"^Delete the selected runs"))
+        delete.wait_for()
+        assert delete.inner_text().endswith("(0)") and delete.is_disabled()
+        screenshot(other, "identity-cannot-delete-en")
+
+        # Typing the name in the sidebar is refused too.
+        field = other.get_by_role("textbox", name="Your nickname")
+        field.fill("yara")
+        field.press("Enter")
+        other.get_by_text("belongs to another browser").first.wait_for()
+        other.wait_for_timeout(1_000)
+        assert _nickname(other) != "yara"
+
+        # The holder, after a reload (and in a new tab of the same browser), is still yara.
+        yara.reload()
+        yara.get_by_role("textbox", name="Your nickname").wait_for()
+        yara.wait_for_timeout(1_500)
+        assert _nickname(yara) == "yara"
+        assert yara.get_by_text("belongs to another browser").count() == 0
+        second_tab = yara_context.new_page()
+        second_tab.set_default_timeout(120_000)
+        second_tab.goto(f"{app_url}/runs?lang=en&nick=yara")
+        second_tab.get_by_role("textbox", name="Your nickname").wait_for()
+        second_tab.wait_for_timeout(1_500)
+        assert _nickname(second_tab) == "yara"
+        assert second_tab.get_by_role("button", name=re.compile(r"^Delete the selected runs \(1\)")).count() == 1
+    finally:
+        yara_context.close()
+        other_context.close()
+
+
+def test_teacher_mode_is_kept_after_a_reload(browser, app_url):
+    context, teacher = _context(browser, "pt-BR")
+    stranger_context, stranger = _context(browser, "pt-BR")
+    try:
+        teacher.goto(f"{app_url}/runs?lang=pt&nick=prof-rita")
+        teacher.get_by_text("Modo professor", exact=True).click()
+        passphrase = teacher.get_by_label("Senha do professor")
+        passphrase.fill(TEACHER_PASSPHRASE)
+        passphrase.press("Enter")
+        teacher.get_by_text("Modo professor: você vê e gerencia todas as execuções.").wait_for()
+        teacher.reload()
+        teacher.get_by_text("Modo professor: você vê e gerencia todas as execuções.").wait_for()
+        assert TEACHER_PASSPHRASE not in teacher.url
+        teacher.goto(f"{app_url}/runs?lang=pt")  # a new visit from the bookmark, no nickname in it
+        teacher.get_by_text("Modo professor: você vê e gerencia todas as execuções.").wait_for()
+        screenshot(teacher, "identity-teacher-after-reload-pt")
+        # Another browser opening the very same address is not a teacher.
+        stranger.goto(teacher.url)
+        stranger.get_by_text("pertence a outro navegador").first.wait_for()  # (its nickname is the teacher's)
+        stranger.wait_for_timeout(1_500)
+        assert stranger.get_by_text("Teacher mode: you see and manage every run.").count() == 0
+        assert stranger.get_by_text("Modo professor: você vê e gerencia todas as execuções.").count() == 0
+        # Leaving teacher mode is remembered too.
+        teacher.get_by_role("button", name="Sair do modo professor").click()
+        teacher.get_by_text("Modo professor", exact=True).wait_for()
+        teacher.reload()
+        teacher.get_by_role("textbox", name="Seu apelido").wait_for()
+        teacher.wait_for_timeout(1_500)
+        assert teacher.get_by_text("Modo professor: você vê e gerencia todas as execuções.").count() == 0
+    finally:
+        context.close()
+        stranger_context.close()
