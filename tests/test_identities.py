@@ -190,7 +190,8 @@ def test_with_a_login_configured_everyone_signs_in():
     assert not at.exception, at.exception
     assert any(b.label == "Sign in" for b in at.button)
     assert "asks everyone to sign in" in texts(at)
-    assert not at.text_input  # no nickname to type: the account is the identity
+    # No nickname to type: the account is the identity (the class-code box is not a nickname).
+    assert not [w for w in at.text_input if w.key != "widget.class_code"]
 
 
 def test_a_session_waits_for_its_browsers_secret_or_goes_on_without():

@@ -122,6 +122,7 @@ def test_cluster_runs_match_the_local_pool_carry_the_backend_and_write_only_the_
 def test_stop_ends_a_cluster_run_part_way_and_keeps_its_last_epoch(manager):
     run = manager.submit(digits_config(epochs=400, samples=1437, backend="jax"))
     _wait_running(manager, run.run_id)
+    wait_until(lambda: manager.status(run.run_id).epochs_done >= 1, "a first epoch to reach the server")
     assert manager.stop(run.run_id)
     assert wait(manager, run.run_id) == "stopped"
     status = manager.status(run.run_id)

@@ -76,6 +76,7 @@ def test_stop_ends_a_running_job_part_way_and_keeps_what_it_learned(manager):
     # How fast a stop lands is measured in bench/ (a test asserts the state, not the time).
     run = manager.submit(_config("jax", epochs=400, samples=1437))
     _wait_running(manager, run.run_id)
+    wait_until(lambda: manager.status(run.run_id).epochs_done >= 1, "a first epoch (its checkpoint) to end")
     assert manager.stop(run.run_id)
     assert wait(manager, run.run_id) == "stopped"
     status = manager.status(run.run_id)
