@@ -140,6 +140,14 @@ def test_teacher_mode_needs_the_configured_passphrase_and_then_manages_every_run
     prof = open_as("prof", "runs", "pt")
     assert "está desligado neste servidor" in texts(prof)  # no passphrase configured: no teacher mode
     monkeypatch.setenv("KP_TEACHER_PASSPHRASE", "quadro negro 42")
+    import itertools
+
+    from app_pages import identity
+    from lib.classroom import PassphraseGuard
+
+    # A minute passes between tries here (the growing delay after a wrong try is tested in test_identities.py).
+    patient = PassphraseGuard(clock=itertools.count(0, 60).__next__)
+    monkeypatch.setattr(identity, "passphrase_guard", lambda: patient)
     prof.run()
     prof.text_input(key="widget.passphrase").input("quadro negro").run()
     assert "Essa não é a senha" in texts(prof) and "A turma" not in texts(prof)
