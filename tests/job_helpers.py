@@ -15,6 +15,17 @@ def wait(manager: JobManager, run_id: str, timeout: float = DEADLINE) -> str:
     return manager.status(run_id).state
 
 
+def wait_running(manager: JobManager, run_id: str) -> dict:
+    """Wait until ``run_id`` trains its first batches; its live progress then."""
+
+    def batches() -> dict | None:
+        live = manager.live(run_id) or {}
+        assert live.get("batch") or manager.is_active(run_id), manager.status(run_id)  # ended before a batch
+        return live if live.get("batch") else None
+
+    return wait_until(batches, f"run {run_id} to train its first batches", seen=lambda: manager.status(run_id))
+
+
 def digits_config(epochs: int = 1, samples: int = 200, backend: str = "auto", **compile_changes) -> dict:
     """The digits lesson MLP's config with a few changes (fast: seconds on either backend)."""
     settings = PRESETS["digits_mlp"].settings()

@@ -25,7 +25,7 @@ from lib.train.jobs import JobManager
 from lib.train.ray_executor import RayExecutor, RaySettings, cluster_or, ray_settings
 from lib.train.runstore import RunStore
 from tests.apptest_helpers import open_page, page_path, texts
-from tests.job_helpers import digits_config, wait
+from tests.job_helpers import digits_config, wait, wait_running
 from tests.waiting import DEADLINE, wait_until
 
 pytestmark = pytest.mark.ray
@@ -54,15 +54,6 @@ def manager(cluster, tmp_path) -> JobManager:
     return JobManager(RunStore(tmp_path / "runs"), executor=cluster)
 
 
-def _wait_running(manager: JobManager, run_id: str) -> dict:
-    def batches() -> dict | None:
-        live = manager.live(run_id) or {}
-        assert live.get("batch") or manager.is_active(run_id), manager.status(run_id)  # ended before a batch
-        return live if live.get("batch") else None
-
-    return wait_until(batches, f"run {run_id} to train its first batches", seen=lambda: manager.status(run_id))
-
-
 def _tree(root: Path) -> dict[str, tuple[int, int]]:
     """Every file under ``root`` (Python's byte-code caches aside) with its size and mtime."""
     out = {}
@@ -87,7 +78,7 @@ def test_cluster_runs_match_the_local_pool_carry_the_backend_and_write_only_the_
     watched = {"tmp": tmp_path, "repo": REPO, "keras_home": home, "session_runs": runs}
     before, folders = {k: _tree(p) for k, p in watched.items()}, _worker_folders()
     run = manager.submit(config)
-    live_seen = _wait_running(manager, run.run_id)
+    live_seen = wait_running(manager, run.run_id)
     assert wait(manager, run.run_id) == "done", manager.status(run.run_id)
     after = {k: _tree(p) for k, p in watched.items()}
     changed = {f"{k}/{f}" for k in watched for f in set(before[k]) ^ set(after[k])}
@@ -121,7 +112,7 @@ def test_cluster_runs_match_the_local_pool_carry_the_backend_and_write_only_the_
 
 def test_stop_ends_a_cluster_run_part_way_and_keeps_its_last_epoch(manager):
     run = manager.submit(digits_config(epochs=400, samples=1437, backend="jax"))
-    _wait_running(manager, run.run_id)
+    wait_running(manager, run.run_id)
     wait_until(lambda: manager.status(run.run_id).epochs_done >= 1, "a first epoch to reach the server")
     assert manager.stop(run.run_id)
     assert wait(manager, run.run_id) == "stopped"
@@ -132,7 +123,7 @@ def test_stop_ends_a_cluster_run_part_way_and_keeps_its_last_epoch(manager):
 
 def test_a_killed_ray_worker_fails_only_its_run_with_the_node_named_and_keeps_what_it_streamed(manager, cluster):
     run = manager.submit(digits_config(epochs=400, samples=1437, backend="jax"))
-    live = _wait_running(manager, run.run_id)
+    live = wait_running(manager, run.run_id)
     checkpoint = manager.store.model_path(run.run_id, "checkpoint")
     wait_until(checkpoint.exists, "an epoch's checkpoint to reach the server")
     lost = cluster.replaced

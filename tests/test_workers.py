@@ -15,7 +15,7 @@ from lib.train.executors import ProcessExecutor, resolve_backend
 from lib.train.jobs import JobManager
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
-from tests.job_helpers import wait
+from tests.job_helpers import wait, wait_running
 from tests.waiting import DEADLINE, wait_until
 
 
@@ -23,15 +23,6 @@ def _config(backend: str = "auto", epochs: int = 2, samples: int = 400, preset: 
     settings = PRESETS[preset].settings()
     settings.fit.epochs = epochs
     return make_config(PRESETS[preset].spec((8, 8, 1)), "digits", samples, "classes", settings, backend)
-
-
-def _wait_running(manager: JobManager, run_id: str) -> dict:
-    def batches() -> dict | None:
-        live = manager.live(run_id) or {}
-        assert live.get("batch") or manager.is_active(run_id), manager.status(run_id)  # ended before a batch
-        return live if live.get("batch") else None
-
-    return wait_until(batches, f"run {run_id} to train its first batches", seen=lambda: manager.status(run_id))
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +66,7 @@ def test_both_backends_train_the_same_model_in_workers(manager, pool):
 def test_stop_ends_a_running_job_part_way_and_keeps_what_it_learned(manager):
     # How fast a stop lands is measured in bench/ (a test asserts the state, not the time).
     run = manager.submit(_config("jax", epochs=400, samples=1437))
-    _wait_running(manager, run.run_id)
+    wait_running(manager, run.run_id)
     wait_until(lambda: manager.status(run.run_id).epochs_done >= 1, "a first epoch (its checkpoint) to end")
     assert manager.stop(run.run_id)
     assert wait(manager, run.run_id) == "stopped"
@@ -87,7 +78,7 @@ def test_stop_ends_a_running_job_part_way_and_keeps_what_it_learned(manager):
 @pytest.mark.parametrize("sig, detail", [(signal.SIGKILL, "signal 9"), (signal.SIGSEGV, "signal 11")])
 def test_a_killed_or_crashed_worker_fails_only_its_run_and_is_replaced(manager, pool, sig, detail):
     run = manager.submit(_config("jax", epochs=400, samples=1437))
-    live = _wait_running(manager, run.run_id)
+    live = wait_running(manager, run.run_id)
     replaced = pool.replaced
     os.kill(live["worker_pid"], sig)
     assert wait(manager, run.run_id) == "failed"
