@@ -163,6 +163,16 @@ def screenshot(tab, name: str) -> Path:
     return path
 
 
+def become_teacher(tab) -> None:
+    """Turn teacher mode on in the sidebar with the test server's passphrase; wait until it is on."""
+    tab.get_by_text("Teacher mode", exact=True).click()
+    passphrase = tab.get_by_label("Teacher passphrase")
+    passphrase.fill(TEACHER_PASSPHRASE)
+    passphrase.press("Enter")
+    tab.get_by_text("Teacher mode: you see and manage every run.").wait_for()
+    settle(tab)
+
+
 def train_from_training_page(tab, epochs: int, seed: int) -> None:
     """On the Training page: set epochs and seed, press Train, wait until the run is done."""
     for label, value in (("Epochs", epochs), ("Random seed", seed)):

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import TEACHER_PASSPHRASE, new_tab, screenshot, settle
+from tests.browser.conftest import become_teacher, new_tab, screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -45,12 +45,7 @@ def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_t
     try:
         context, teacher = _open(browser, app_url, "prof", "en")
         contexts.append(context)
-        teacher.get_by_text("Teacher mode", exact=True).click()
-        passphrase = teacher.get_by_label("Teacher passphrase")
-        passphrase.fill(TEACHER_PASSPHRASE)
-        passphrase.press("Enter")
-        teacher.get_by_text("Teacher mode: you see and manage every run.").wait_for()
-        settle(teacher)
+        become_teacher(teacher)
         teacher.get_by_text("Lead the class", exact=True).click()
         teacher.get_by_text("The class, step by step").wait_for()
         students = []

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import TEACHER_PASSPHRASE, new_tab, screenshot, settle
+from tests.browser.conftest import become_teacher, new_tab, screenshot, settle
 
 pytestmark = pytest.mark.browser
 
@@ -27,12 +27,7 @@ def test_two_students_fill_a_class_sweep_with_different_cells(browser, app_url):
     try:
         context, teacher = _student(browser, app_url, "prof", "en")
         contexts.append(context)
-        teacher.get_by_text("Teacher mode", exact=True).click()
-        passphrase = teacher.get_by_label("Teacher passphrase")
-        passphrase.fill(TEACHER_PASSPHRASE)
-        passphrase.press("Enter")
-        teacher.get_by_text("Teacher mode: you see and manage every run.").wait_for()
-        settle(teacher)
+        become_teacher(teacher)
         # The page opens on the baseline (lesson 5: a baseline first); the default sweep of the default
         # setup: learning rate × batch size on digits (seconds per cell).
         teacher.get_by_text("Hyperparameter sweep", exact=True).click()
