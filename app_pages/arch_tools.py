@@ -119,15 +119,31 @@ def link_messages() -> None:
         st.success(note)
 
 
+AUTO = "arch.auto"  # (dataset, spec JSON) of a lesson network the app chose, not the user
+
+
 def ensure_spec() -> ModelSpec:
-    """The session's model; the current dataset's first lesson network if there is none yet."""
+    """The session's model; the current dataset's first lesson network if there is none yet.
+
+    A network the app chose by itself (the session's first, e.g. for the address) follows
+    the dataset until the user edits or loads one: an uploaded dataset of 3 classes gets a
+    network with 3 outputs, not the digits network picked before the upload.
+    """
+    name = dataset_name()
+    auto = st.session_state.get(AUTO)
+    if auto and auto[0] != name and "arch.spec" in st.session_state:
+        if st.session_state["arch.spec"].to_json() == auto[1]:  # untouched since the app chose it
+            del st.session_state["arch.spec"]
+        st.session_state.pop(AUTO)
     if "arch.spec" not in st.session_state:
-        info = datasets.REGISTRY.get(dataset_name())
+        info = datasets.REGISTRY.get(name)
         load_preset(next(iter(fitting(info) if info else []), "digits_mlp"), quiet=True)
+        st.session_state[AUTO] = (name, st.session_state["arch.spec"].to_json())
     return st.session_state["arch.spec"]
 
 
 def _use_spec(spec: ModelSpec, target_kind: str | None = None) -> None:
+    st.session_state.pop(AUTO, None)  # chosen now: it no longer follows the dataset (ensure_spec)
     st.session_state["arch.spec"] = spec
     st.session_state["arch.mode"] = spec.mode
     st.session_state["arch.target_kind"] = target_kind

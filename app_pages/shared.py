@@ -33,7 +33,9 @@ def session_id() -> str:
 
 def config_messages(problems: list) -> list[str]:
     """Translated reasons why a run config was refused (``lib.train.config_check.ConfigProblem``)."""
-    return [tr(f"train.cfg.{p.code}", **p.values) for p in problems]
+    from lib.train.config_check import problem_text
+
+    return [problem_text(p, lang()) for p in problems]
 
 
 def num(value: float, decimals: int = 0) -> str:

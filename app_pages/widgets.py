@@ -77,5 +77,6 @@ def decimal_slider(container, label: str, low: float, high: float, value: float,
     decimals = max(0, -int(f"{step:e}".split("e")[1]))
     options = [round(low + i * step, decimals) for i in range(round((high - low) / step) + 1)]
     start = min(options, key=lambda o: abs(o - value))
-    return container.select_slider(label, options, start, key=f"{key}.{lang()}",
-                                   format_func=lambda v: number(v, lang(), decimals))  # fmt: skip
+    language = lang()  # bound now: the label function may be called outside this script run
+    return container.select_slider(label, options, start, key=f"{key}.{language}",
+                                   format_func=lambda v: number(v, language, decimals))  # fmt: skip

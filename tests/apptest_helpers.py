@@ -86,3 +86,32 @@ def rerun_until(at: AppTest, done, timeout: float = DEADLINE) -> None:
 
     wait_until(lambda: done(at), "the page to show the awaited state", timeout,
                seen=lambda: texts(at)[-2000:], poll=0, between=between)  # fmt: skip
+
+
+PAGE_SCRIPTS = {"home", "lessons", "datasets", "architecture", "training", "runs", "experiments", "draw", "demos"}
+
+
+def use_manager(monkeypatch, replacement) -> None:
+    """Every page part calls ``replacement`` for the job manager until the test ends.
+
+    A part holds ``manager`` from ``from app_pages.shared import manager``; one imported for
+    the first time while only some are patched would keep the test's manager (and its
+    cluster, shut down after the test) for the rest of the session, and every later run in
+    that process would fail. So every part is imported first, then each one is patched.
+    (Page scripts are run afresh by Streamlit on each rerun: they are not imported here.)
+    """
+    import importlib
+    import pkgutil
+    import sys
+
+    import app_pages
+    from app_pages import shared
+
+    for info in pkgutil.iter_modules(app_pages.__path__):
+        if info.name not in PAGE_SCRIPTS:
+            importlib.import_module(f"app_pages.{info.name}")
+    original = shared.manager
+    for name, module in list(sys.modules.items()):
+        if name.startswith("app_pages.") and getattr(module, "manager", None) is original:
+            monkeypatch.setattr(module, "manager", lambda: replacement)
+

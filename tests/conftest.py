@@ -81,18 +81,6 @@ def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # found by the last full run and not fixed in time. Each still runs, as a non-strict xfail, so
 # its outcome shows in every run; the next session fixes them first and empties this table.
 QUARANTINE = {
-    "tests/test_architecture.py::test_the_property_test_really_builds_models":
-        "19 of the 20 generated specs built after the merges (#27's name checks?)",
-    "tests/test_training.py::test_status_transitions_and_interrupted_runs":
-        "#27 marks a run cut before its first epoch 'interrupted_early'; this test expects 'interrupted'",
-    "tests/test_lessons_pages.py::test_lesson_1_trains_in_its_fit_step_then_later_steps_use_that_run":
-        "#24: the fit step's run did not finish within the deadline on a loaded machine",
-    "tests/test_demos_page.py::test_pooling_activations_and_dropout_in_portuguese":
-        "#25's decimal widgets: KeyError 'demo.act.logits.en'",
-    "tests/test_own_data_pages.py":
-        "#25's address restore: the lesson network is no longer fitted to an uploaded dataset's classes",
-    "tests/test_architecture_page.py::test_impossible_parameter_is_explained_in_portuguese":
-        "#25's Portuguese decimal text inputs",
     "tests/browser/test_lessons_browser.py": "#24: never passed on the loaded machine",
     "tests/browser/test_classlink_browser.py": "#25: not proven before the merge",
     "tests/browser/test_identity_browser.py": "#27: not proven after the merge",

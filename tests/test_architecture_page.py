@@ -33,9 +33,9 @@ def test_impossible_parameter_is_explained_in_portuguese():
     at = open_page("architecture", "pt")
     at.selectbox(key="arch.preset").set_value("fashion_mlp").run()
     at.button(key="arch.load").click().run()
-    at.number_input(key="arch.p.dropout_1.rate").set_value(1.5).run()
+    at.text_input(key="arch.p.dropout_1.rate.pt").set_value("1,5").run()  # Portuguese fields take decimal commas
     assert "`rate` = 1,5 não é permitido" in _errors(at)
-    at.number_input(key="arch.p.dropout_1.rate").set_value(0.2).run()
+    at.text_input(key="arch.p.dropout_1.rate.pt").set_value("0,2").run()
     assert not at.error
     at.number_input(key="arch.p.dense_2.units").set_value(7).run()
     assert "o conjunto tem 10 classes" in _errors(at)

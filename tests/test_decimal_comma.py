@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
 from lib.i18n import decimal_text, parse_decimal, parse_decimals
-from tests.apptest_helpers import APP, open_page, page_path, texts
+from tests.apptest_helpers import open_page, texts
 from tests.test_i18n_pages import english_decimals
 
 
@@ -46,10 +44,7 @@ def test_the_training_page_in_portuguese_writes_no_decimal_point():
 
 
 def test_the_demo_sliders_in_portuguese_write_commas():
-    at = AppTest.from_file(APP, default_timeout=300)  # every demo at once: slow on a busy machine
-    at.query_params.update({"lang": "pt", "nick": "ana"})
-    at.run()
-    at.switch_page(page_path("demos")).run()
+    at = open_page("demos", "pt", nick="ana")  # (as the browser that holds "ana": no sign-in step)
     options = [str(o) for w in at.select_slider for o in w.options]
     assert "0,05" in options and not [d for o in options for d in english_decimals(o)]
     assert at.text_input(key="demo.act.logits.pt").value == "2; 1; 0,1"

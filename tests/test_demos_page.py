@@ -27,15 +27,15 @@ def test_convolution_step_and_sizes():
 def test_pooling_activations_and_dropout_in_portuguese():
     at = open_page("demos", "pt")
     assert "máximo 2×2" in chart_titles(at)  # pooling the 5×5 input with a 2×2 window, stride 2
-    at.text_input(key="demo.act.logits.en").set_value("2, 1, 0.1").run()
+    at.text_input(key="demo.act.logits.pt").set_value("2; 1; 0,1").run()  # Portuguese: decimal commas, ';' between
     probs = _spec(at, "Softmax com temperatura")
     assert abs(sum(probs["data"][0]["y"]) - 100) < 1e-6
-    at.text_input(key="demo.act.logits.en").set_value("a, b").run()
+    at.text_input(key="demo.act.logits.pt").set_value("a; b").run()
     assert "Digite números" in "\n".join(e.value for e in at.error)
     at.toggle(key="demo.act.d").set_value(True).run()
     plot = _spec(at, "Funções de ativação")
     assert "relu′" in [trace["name"] for trace in plot["data"]]
-    at.slider(key="demo.drop.rate").set_value(0.25).run()
+    at.select_slider(key="demo.drop.rate.pt").set_value(0.25).run()  # (shown as 0,25)
     assert "1/(1 − p) = 1,33" in texts(at)
 
 

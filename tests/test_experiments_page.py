@@ -8,6 +8,8 @@ from tests.apptest_helpers import open_page, page_path, plotly_specs, rerun_unti
 
 
 def _grid(at, params: dict[str, list]) -> None:
+    if at.radio(key="widget.exp.kind").value != "sweep":  # the page opens on the baseline (lesson 5)
+        at.radio(key="widget.exp.kind").set_value("sweep").run()
     at.multiselect(key="sweep.params").set_value(list(params)).run()
     for name, values in params.items():
         at.multiselect(key=f"sweep.values.{name}").set_value(values).run()

@@ -85,7 +85,7 @@ def test_lesson_1_trains_in_its_fit_step_then_later_steps_use_that_run(tmp_path)
     at.number_input(key="les.fashion_mlp.samples").set_value(600).run()
     at.number_input(key="les.fashion_mlp.epochs").set_value(1).run()
     at.button(key="les.train.fashion_mlp").click().run()
-    rerun_until(at, lambda a: "· done ·" in texts(a))
+    rerun_until(at, lambda a: "· **done** ·" in texts(a))
     table = at.table[-1].value
     assert "ana-test" in list(table["Student"]) and table["Best validation"].iloc[0].startswith("val_accuracy 0.")
     later = (

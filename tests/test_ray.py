@@ -24,7 +24,7 @@ from lib.train.executors import ProcessExecutor
 from lib.train.jobs import JobManager
 from lib.train.ray_executor import RayExecutor, RaySettings, cluster_or, ray_settings
 from lib.train.runstore import RunStore
-from tests.apptest_helpers import open_page, page_path, texts
+from tests.apptest_helpers import open_page, page_path, texts, use_manager
 from tests.job_helpers import digits_config, wait, wait_running
 from tests.waiting import DEADLINE, wait_until
 
@@ -167,18 +167,10 @@ def test_one_job_per_slot_and_gpu_jobs_ask_for_a_gpu(cluster, monkeypatch):
 
 
 def test_the_runs_page_shows_the_cluster_and_the_training_page_the_node(manager, monkeypatch):
-    import importlib
-
     run = manager.submit(digits_config(epochs=1, samples=200, backend="jax"), owner="ana")
     assert wait(manager, run.run_id) == "done"
     node = manager.status(run.run_id).node
-    # Every page part that holds the name, imported first: a part imported later, while the
-    # name is patched, would keep this test's manager for the rest of the session.
-    for name in ("shared", "train_tools", "run_tools", "class_tools", "cluster_view", "draw_ready", "arch_tools",
-                 "demo_playground", "demo_transfer", "demo_experiments"):  # fmt: skip
-        module = importlib.import_module(f"app_pages.{name}")
-        if hasattr(module, "manager"):
-            monkeypatch.setattr(module, "manager", lambda: manager)
+    use_manager(monkeypatch, manager)
     at = open_page("runs", lang="pt")
     expander = next(e for e in at.expander if e.label.startswith("Cluster:"))
     assert expander.label == "Cluster: 0 treinando, 0 na fila · máquinas conectadas: 1 · execuções simultâneas: 1"

@@ -58,10 +58,13 @@ def test_status_transitions_and_interrupted_runs(store):
     status = store.status(run_id)
     # No epoch was saved, so the message must not promise that it can be continued.
     assert status.state == "interrupted" and status.epochs_done == 1 and status.message == "interrupted_early"
-    store.model_path(run_id, "checkpoint").write_bytes(b"saved epoch")
-    store.update_status(run_id, state="running")
-    RunStore(store.root).mark_interrupted()
-    assert store.status(run_id).message == "interrupted"
+    store.update_status(run_id, state="running")  # a late write from a dead server's worker: ignored
+    assert store.status(run_id).state == "interrupted"
+    saved = store.create(_digits_config(epochs=3))  # a run that saved an epoch can be continued: said so
+    store.update_status(saved, state="running", epochs_done=1)
+    store.model_path(saved, "checkpoint").write_bytes(b"saved epoch")
+    assert RunStore(store.root).mark_interrupted() == [saved]
+    assert store.status(saved).state == "interrupted" and store.status(saved).message == "interrupted"
     (store.path(run_id) / "status.json").write_text("{broken")
     assert store.status(run_id).state == "failed"
 

@@ -33,9 +33,12 @@ def test_train_see_curves_then_get_the_cached_run_and_evaluate_it():
     shown = texts(at)
     assert "Evaluation on the test set" in shown
     confusion = next(json.loads(s) for s in plotly_specs(at) if "Confusion matrix" in s)
-    assert sum(map(sum, confusion["data"][0]["z"])) == 360
-    wrong = 360 - sum(confusion["data"][0]["z"][i][i] for i in range(10))
-    assert "Mistakes" in shown and len(at.get("image")) == min(wrong, 24)  # the gallery of misclassified images
+    matrix = confusion["data"][0]["z"]
+    assert sum(map(sum, matrix)) == 360  # every test sample counted once
+    # The page opens on the mistake made most often, its images shown (the most confident first).
+    n = max(matrix[t][p] for t in range(10) for p in range(10) if t != p)
+    true, predicted = next((t, p) for t in range(10) for p in range(10) if t != p and matrix[t][p] == n)
+    assert f"{n} “{true}” images taken for “{predicted}” (showing {min(n, 24)}" in shown
 
 
 def test_impossible_loss_is_explained_in_portuguese():
@@ -65,6 +68,10 @@ def test_a_second_run_waits_for_the_first_and_out_of_range_settings_block_traini
     rerun_until(at, lambda a: "· **stopped** ·" in texts(a))
 
     at = open_page("training", "pt")
-    at.number_input(key="train.w.Adam.learning_rate").set_value(-1.0).run()
-    assert "learning_rate = -1.0 não é permitido" in texts(at)
+    at.text_input(key="train.w.Adam.learning_rate.pt").set_value("-1").run()  # Portuguese: a text field with commas
+    assert "learning_rate = -1 não é permitido: deve ficar entre 1e-06 e 10" in texts(at)
     assert at.button(key="train.start").disabled
+    en = open_page("training", "en")
+    en.number_input(key="train.w.Adam.learning_rate").set_value(-1.0).run()
+    assert "learning_rate = -1 is not allowed" in texts(en)
+    assert en.button(key="train.start").disabled

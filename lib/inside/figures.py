@@ -174,8 +174,9 @@ def clickable_confusion(
     """
     matrix = np.asarray(matrix)
     k = len(names)
-    fig = go.Figure(go.Heatmap(z=matrix, x=list(range(k)), y=list(range(k)), colorscale="Blues", hoverinfo="skip",
-                               text=matrix, texttemplate="%{text}" if k <= 20 else None,
+    counts = matrix.tolist()  # plain lists: Plotly 6 would base64-encode an array (unreadable in the page's JSON)
+    fig = go.Figure(go.Heatmap(z=counts, x=list(range(k)), y=list(range(k)), colorscale="Blues", hoverinfo="skip",
+                               text=counts, texttemplate="%{text}" if k <= 20 else None,
                                textfont=dict(size=FONT), showscale=False))  # fmt: skip
     cells = [(t, p) for t in range(k) for p in range(k)]
     texts = [hover.format(true=names[t], predicted=names[p], n=int(matrix[t, p])) for t, p in cells]

@@ -40,6 +40,14 @@ class ConfigError(ValueError):
         self.problems = problems
 
 
+def problem_text(problem: ConfigProblem, lang: str) -> str:
+    """``train.cfg.<code>`` in ``lang``, its numbers written the way that language reads them (0,001)."""
+    from lib.i18n import decimal_text, t
+
+    values = {k: decimal_text(v, lang) if isinstance(v, float) else v for k, v in problem.values.items()}
+    return t(f"train.cfg.{problem.code}", lang, **values)
+
+
 def class_ids(config: dict) -> list[int]:
     """The dataset classes a run uses, in label order (a run may keep only some classes)."""
     return list(config.get("classes") or range(datasets.REGISTRY[config["dataset"]].num_classes))
@@ -57,9 +65,10 @@ def _param_problems(where: str, params: dict, declared: dict) -> list[ConfigProb
         if param is None:
             out.append(ConfigProblem("unknown_setting", {"setting": f"{where}.{name}"}))
         elif reason := param.check(value):
-            low = "−∞" if param.low is None else f"{param.low:g}"
-            high = "∞" if param.high is None else f"{param.high:g}"
-            values = {"setting": name, "value": str(value)[:40], "low": low, "high": high, "reason": reason}
+            low = "−∞" if param.low is None else float(param.low)
+            high = "∞" if param.high is None else float(param.high)
+            shown = float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)[:40]
+            values = {"setting": name, "value": shown, "low": low, "high": high, "reason": reason}
             out.append(ConfigProblem("bad_setting", values))
     return out
 
