@@ -161,7 +161,6 @@ class ClassBoard:
             return None
         return entry
 
-
     def public_address(self) -> str:
         """The public address a teacher set for this server ("" when none)."""
         entry = read_json(self.root / ADDRESS_FILE, {})

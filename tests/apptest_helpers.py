@@ -114,4 +114,3 @@ def use_manager(monkeypatch, replacement) -> None:
     for name, module in list(sys.modules.items()):
         if name.startswith("app_pages.") and getattr(module, "manager", None) is original:
             monkeypatch.setattr(module, "manager", lambda: replacement)
-
