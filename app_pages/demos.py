@@ -23,9 +23,15 @@ OPEN = "demo.open"  # the open tab's name (its label changes with the language)
 address.page_choice("demo", OPEN, list(DEMOS))  # a reload reopens the same tab
 labels = [tr(f"demo.tab.{name}") for name in DEMOS]
 opened = st.session_state.get(OPEN, "playground")
-tabs = st.tabs(labels, default=labels[list(DEMOS).index(opened)], key=f"demo.tabs.{lang()}", on_change="rerun")
+TABS = f"demo.tabs.{lang()}"  # (the labels change with the language)
+if TABS not in st.session_state:
+    st.session_state[TABS] = labels[list(DEMOS).index(opened)]
+# No ``default``: it is part of the widget's identity, so a default following the open tab
+# made every switch a new widget, and a click made while the page reran was lost.
+tabs = st.tabs(labels, key=TABS, on_change="rerun")
 st.session_state[OPEN] = next((name for name, tab in zip(DEMOS, tabs) if tab.open), opened)
 address.show_choice("demo", st.session_state[OPEN], "playground")
-for tab, show in zip(tabs, DEMOS.values()):
-    with tab:
-        show()
+for name, tab, show in zip(DEMOS, tabs, DEMOS.values()):
+    if name == st.session_state[OPEN]:  # only the open demo runs: each is a second of CPU on a small host
+        with tab:
+            show()

@@ -44,7 +44,13 @@ def test_the_training_page_in_portuguese_writes_no_decimal_point():
 
 
 def test_the_demo_sliders_in_portuguese_write_commas():
+    from tests.test_demos_page import open_demo
+
     at = open_page("demos", "pt", nick="ana")  # (as the browser that holds "ana": no sign-in step)
-    options = [str(o) for w in at.select_slider for o in w.options]
-    assert "0,05" in options and not [d for o in options for d in english_decimals(o)]
-    assert at.text_input(key="demo.act.logits.pt").value == "2; 1; 0,1"
+    options = []
+    for name in ("playground", "conv", "pool", "act", "dropout", "augment", "autoencoder", "transfer", "gan"):
+        open_demo(at, name, "pt")  # each demo in turn (only the open one runs)
+        options += [str(o) for w in at.select_slider for o in w.options]
+        if name == "act":
+            assert at.text_input(key="demo.act.logits.pt").value == "2; 1; 0,1"
+    assert "0,05" in options and "0,001" in options and not [d for o in options for d in english_decimals(o)]

@@ -13,8 +13,17 @@ def _spec(at, title: str) -> dict:
     return next(json.loads(s) for s in plotly_specs(at) if title in json.loads(s)["layout"]["title"]["text"])
 
 
+def open_demo(at, name: str, lang: str) -> None:
+    """Click the demo's tab (what the tab writes: its label under the page's tabs key)."""
+    from lib.i18n import t
+
+    at.session_state[f"demo.tabs.{lang}"] = t(f"demo.tab.{name}", lang)
+    at.run()
+    assert at.session_state["demo.open"] == name
+
+
 def test_convolution_step_and_sizes():
-    at = open_page("demos", "en")
+    at = open_page("demos", "en", demo="conv")  # (only the open demo runs)
     assert "⌊(5 − 3) / 1⌋ + 1 = **3**" in texts(at)
     assert "= **42**" in texts(at)  # the lesson's stated result, in the centre cell shown first
     at.radio(key="demo.conv.padding").set_value("same").run()
@@ -25,8 +34,10 @@ def test_convolution_step_and_sizes():
 
 
 def test_pooling_activations_and_dropout_in_portuguese():
-    at = open_page("demos", "pt")
+    at = open_page("demos", "pt", demo="pool")
     assert "máximo 2×2" in chart_titles(at)  # pooling the 5×5 input with a 2×2 window, stride 2
+    open_demo(at, "act", "pt")
+    assert "máximo 2×2" not in chart_titles(at)  # only the open demo runs
     at.text_input(key="demo.act.logits.pt").set_value("2; 1; 0,1").run()  # Portuguese: decimal commas, ';' between
     probs = _spec(at, "Softmax com temperatura")
     assert abs(sum(probs["data"][0]["y"]) - 100) < 1e-6
@@ -35,12 +46,13 @@ def test_pooling_activations_and_dropout_in_portuguese():
     at.toggle(key="demo.act.d").set_value(True).run()
     plot = _spec(at, "Funções de ativação")
     assert "relu′" in [trace["name"] for trace in plot["data"]]
+    open_demo(at, "dropout", "pt")
     at.select_slider(key="demo.drop.rate.pt").set_value(0.25).run()  # (shown as 0,25)
     assert "1/(1 − p) = 1,33" in texts(at)
 
 
 def test_augmentation_grid_and_experiment_runs():
-    at = open_page("demos", "en")
+    at = open_page("demos", "en", demo="augment")
     grid = _spec(at, "random versions")
     assert len(grid["layout"]["yaxis"]["ticktext"]) == 4
     assert grid["data"][0]["type"] == "heatmap"  # grayscale images drawn as a heatmap (not an empty colour image)
@@ -55,7 +67,7 @@ def test_augmentation_grid_and_experiment_runs():
 
 
 def test_autoencoder_trains_and_shows_reconstructions_and_latent_space():
-    at = open_page("demos", "en")
+    at = open_page("demos", "en", demo="autoencoder")
     at.button(key="demo.ae.train").click().run()
     rerun_until(at, lambda a: any("Latent space" in t for t in chart_titles(a)))
     latent = _spec(at, "Latent space")
@@ -71,7 +83,7 @@ def test_transfer_learning_runs_task_a_then_three_task_b_runs(datasets_dir):
     from tests import keras_fixtures
 
     keras_fixtures.write_fashion(datasets_dir, n_train=600, n_test=100)
-    at = open_page("demos", "en")
+    at = open_page("demos", "en", demo="transfer")
     assert "MobileNetV2" in texts(at)
     at.number_input(key="demo.tl.samples").set_value(50).run()
     at.number_input(key="demo.tl.epochs").set_value(3).run()
@@ -88,7 +100,7 @@ def test_transfer_learning_runs_task_a_then_three_task_b_runs(datasets_dir):
 
 
 def test_gan_trains_as_a_run_with_losses_and_samples_per_epoch():
-    at = open_page("demos", "en")
+    at = open_page("demos", "en", demo="gan")
     at.number_input(key="demo.gan.epochs").set_value(3).run()
     at.button(key="demo.gan.train").click().run()
     rerun_until(at, lambda a: "The same 16 noise vectors after epoch 3" in chart_titles(a))
@@ -134,7 +146,7 @@ def _z(spec: dict) -> np.ndarray:
 
 
 def test_dropout_shows_the_lessons_classic_scaling_beside_keras_inverted_dropout():
-    at = open_page("demos", "en")
+    at = open_page("demos", "en", demo="dropout")
     at.slider(key="demo.drop.rate").set_value(0.25).run()
     layer, classic_test = _z(_spec(at, "Activations")), _z(_spec(at, "Classic, test"))
     assert np.allclose(classic_test, layer * 0.75, atol=0.011)  # every unit × (1 − p) at test time

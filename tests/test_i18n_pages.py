@@ -16,7 +16,8 @@ from lib.i18n import catalog
 from tests.apptest_helpers import open_page, plotly_specs
 from tests.job_helpers import digits_config, wait
 
-PAGES = ["home", "datasets", "architecture", "training", "runs", "experiments", "draw", "demos"]
+DEMOS = ["playground", "conv", "pool", "act", "dropout", "augment", "autoencoder", "transfer", "gan"]
+PAGES = ["home", "datasets", "architecture", "training", "runs", "experiments", "draw"] + [f"demos/{d}" for d in DEMOS]
 # A decimal written with a point (0.882, 12.5): wrong in Portuguese. "1.437" (thousands) is fine.
 ENGLISH_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
 THOUSANDS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")
@@ -79,7 +80,10 @@ def _visible(at) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_speaks_portuguese(page, finished_run):
-    at = open_page(page, "pt", nick="scan")
+    page, _, demo = page.partition("/")  # the Demos page runs only its open demo: each is opened by address
+    at = open_page(page, "pt", nick="scan", **({"demo": demo} if demo else {}))
+    if demo:
+        assert at.session_state["demo.open"] == demo
     if page == "runs":
         at.multiselect(key="runs.chosen").set_value([finished_run]).run()
     shown, cells = _visible(at)
