@@ -45,6 +45,22 @@ def _go(lesson: int, step: int) -> None:
         follow.set_teacher_step(*st.session_state["les.at"], by=nickname())
 
 
+def _move(delta: int) -> None:
+    """Next (+1) or Previous (-1) from the step the session is on when the press arrives.
+
+    Not from the step the button was drawn on: a press that interrupts the run drawing the
+    next step runs the callback registered by the run before, and a captured step would
+    move the class to the step it is already on (the press lost).
+    """
+    lesson, step = st.session_state["les.at"]
+    if delta > 0:
+        lesson, step = (lesson, step + 1) if step < len(LESSONS[lesson].steps) else (lesson + 1, 1)
+    else:
+        lesson, step = (lesson, step - 1) if step > 1 else (lesson - 1, len(LESSONS.get(lesson - 1, LESSONS[1]).steps))
+    if lesson in LESSONS:
+        _go(lesson, step)
+
+
 def _pick_step(widget: str, lesson: int) -> None:
     _go(lesson, st.session_state[widget])
 
@@ -124,11 +140,9 @@ PARTS[step.part](step.params)
 
 nav = st.columns([1, 1, 4])
 if step_no > 1 or lesson_no > 1:
-    back = (lesson_no, step_no - 1) if step_no > 1 else (lesson_no - 1, len(LESSONS[lesson_no - 1].steps))
-    nav[0].button(tr("les.previous"), key="les.prev", on_click=_go, args=back, width="stretch")
+    nav[0].button(tr("les.previous"), key="les.prev", on_click=_move, args=(-1,), width="stretch")
 if step_no < len(lesson.steps) or lesson_no < len(LESSONS):
-    ahead = (lesson_no, step_no + 1) if step_no < len(lesson.steps) else (lesson_no + 1, 1)
-    nav[1].button(tr("les.next"), key="les.next", type="primary", on_click=_go, args=ahead, width="stretch")
+    nav[1].button(tr("les.next"), key="les.next", type="primary", on_click=_move, args=(1,), width="stretch")
 nav[2].caption(tr("les.step_of", step=num(step_no), n=num(len(lesson.steps))))
 
 if is_teacher():
