@@ -241,7 +241,9 @@ def test_any_spec_is_either_built_or_explained(spec):
 
 
 def test_the_property_test_really_builds_models():
-    assert len(BUILT) >= 20, len(BUILT)
+    # A guard against the property test silently never reaching its build branch (19-20 of its
+    # 120 examples build, by the session), not an exact count.
+    assert len(BUILT) >= 15, len(BUILT)
 
 
 @pytest.mark.parametrize("preset_id", ["two_branch_cnn", "digits_mlp"])

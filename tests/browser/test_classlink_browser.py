@@ -9,13 +9,13 @@ viewport: what a 1024×768 projector shows at 150 %).
 from __future__ import annotations
 
 import re
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from lib.train.setup_link import restore_parts
-from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot
+from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot, settle
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 PROJECTOR = {"viewport": {"width": 683, "height": 512}, "device_scale_factor": 1.5, "locale": "pt-BR"}
@@ -50,18 +50,17 @@ def _edit(tab, label: str, value: str, written) -> None:
     _idle(tab)
     field.fill(value)
     field.press("Tab")  # leaving the field commits it (Enter alone was not always sent on a busy page)
-    deadline = time.monotonic() + 180
-    while not written(_setup_in_address(tab)):
-        if time.monotonic() > deadline:
-            screenshot(tab, "address-edit-lost")
-            raise AssertionError(f"{label} = {value} never reached the address: {_setup_in_address(tab)}")
-        tab.wait_for_timeout(300)
+    try:
+        wait_until(lambda: written(_setup_in_address(tab)), f"{label} = {value} in the address", poll=0.3,
+                   seen=lambda: _setup_in_address(tab))  # fmt: skip
+    except AssertionError:
+        screenshot(tab, "address-edit-lost")
+        raise
 
 
 def _idle(tab) -> None:
     """Wait until the page's script run has ended (a busy machine makes first runs slow)."""
-    tab.wait_for_timeout(500)
-    tab.locator("[data-testid=stStatusWidget]").wait_for(state="hidden", timeout=180_000)
+    settle(tab)
 
 
 def test_every_page_keeps_its_setup_across_a_reload(browser, app_url):
@@ -116,7 +115,8 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
         prof.goto(f"{app_url}/training?lang=pt&nick=Prof%20Ana")
         prof.get_by_label("Épocas", exact=True).wait_for()
         screenshot(prof, "projector-training-pt")
-        if not prof.get_by_text("Modo professor").first.is_visible():
+        expanded = not prof.get_by_text("Modo professor").first.is_visible()
+        if expanded:
             prof.get_by_test_id("stExpandSidebarButton").click()  # the projector's narrow window collapses it
         prof.get_by_text("Modo professor").first.click()
         _set(prof, "Senha do professor", TEACHER_PASSPHRASE)
@@ -128,6 +128,8 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
         assert re.fullmatch(r"[A-Z2-9]{6}", code)
         prof.locator("[data-testid=stSidebar] img").first.wait_for()  # the QR code
         screenshot(prof, "projector-class-code-pt")
+        if expanded:  # on a narrow window the open sidebar lies over the page: close it, as the teacher would
+            prof.get_by_role("button", name="Collapse sidebar").click()
         prof.get_by_role("button", name="Treinar", exact=True).click()
         prof.get_by_text("· concluído ·").first.wait_for(timeout=180_000)
         line = prof.get_by_text(re.compile(r"^Execução \w{16}")).first.inner_text()
@@ -153,7 +155,7 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
         for name in ("architecture", "runs", "demos", "datasets"):
             prof.goto(re.sub(r"/(training|architecture|runs|demos|datasets)\?", f"/{name}?", _href(prof)))
             prof.get_by_role("heading").first.wait_for()
-            prof.wait_for_timeout(2_000)
+            settle(prof)
             screenshot(prof, f"projector-{name}-pt")
     finally:
         prof_context.close()

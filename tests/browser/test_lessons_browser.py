@@ -54,6 +54,7 @@ def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_t
             contexts.append(context)
             students.append((tab, lang))
         for step in (2, 3, 4):  # the teacher advances three steps; both students follow
+            settle(teacher)  # (a press made inside a rerun can still be lost: #26, test_no_lost_click_browser.py)
             teacher.get_by_role("button", name="Next →").click()
             _on_step(teacher, step)
             for tab, _ in students:
@@ -62,6 +63,7 @@ def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_t
         teacher.get_by_role("cell", name="ana, bia").wait_for()
         screenshot(teacher, "lessons-teacher-class")
         for step in range(5, 10):  # on to the fit step
+            settle(teacher)
             teacher.get_by_role("button", name="Next →").click()
             _on_step(teacher, step)
         for tab, lang in students:
