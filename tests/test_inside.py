@@ -19,6 +19,7 @@ from tests.inside_checks import (
     peaks_on_patch,
     trained_patch_model,
 )
+from tests.job_helpers import wait
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -218,8 +219,6 @@ def test_confusion_cells_and_clicks():
 def test_initial_model_is_the_weights_the_run_started_from():
     """A run that barely moves (SGD, learning rate 1e-6, one epoch) ends where it started:
     the rebuilt initial model must match it, and another seed's must not."""
-    import time
-
     from lib.inside.projector import initial_model
     from lib.model.presets import PRESETS
     from lib.train.evaluation import load_run_model
@@ -232,8 +231,7 @@ def test_initial_model_is_the_weights_the_run_started_from():
     config = make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 300, "classes", settings)
     manager = JobManager(workers=1)
     run = manager.submit(config)
-    while manager.is_active(run.run_id):
-        time.sleep(0.1)
+    wait(manager, run.run_id)
     trained = load_run_model(manager.store, run.run_id).get_weights()
     start = initial_model(manager.store.config(run.run_id)).get_weights()
     assert all(np.allclose(a, b, atol=1e-3) for a, b in zip(trained, start))

@@ -7,7 +7,6 @@ the confusion matrix's cells with their images, a test image's heatmap, the proj
 from __future__ import annotations
 
 import json
-import time
 
 import numpy as np
 import pytest
@@ -17,6 +16,7 @@ from lib.model.spec import sequential
 from lib.train.jobs import JobManager
 from lib.train.training import make_config
 from tests.apptest_helpers import open_page, plotly_specs, texts
+from tests.job_helpers import wait
 from tests.test_draw_page import _canvas_value
 
 
@@ -35,8 +35,7 @@ def conv_run() -> str:
     settings.fit.epochs = 2
     manager = JobManager(workers=1)
     run = manager.submit(make_config(spec, "digits", 0, "classes", settings))
-    while manager.is_active(run.run_id):
-        time.sleep(0.1)
+    wait(manager, run.run_id)
     assert manager.status(run.run_id).state == "done"
     return run.run_id
 

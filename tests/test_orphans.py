@@ -22,6 +22,7 @@ from lib.train import orphans
 from lib.train.executors import ThreadExecutor
 from lib.train.jobs import JobManager
 from lib.train.runstore import RunStore
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,13 +43,7 @@ SERVER = textwrap.dedent(
 
 
 def _until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
+    return wait_until(condition, what, timeout, poll=0.1)
 
 
 def _start_server(runs: Path, guard: bool) -> tuple[subprocess.Popen, str, dict]:
