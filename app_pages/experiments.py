@@ -24,7 +24,7 @@ kinds = {k: tr(f"exp.kind.{k}") for k in KINDS}
 address.page_choice("exp", "exp.kind", list(KINDS))  # a reload reopens the experiment
 kind = st.radio(
     tr("exp.kind"), KINDS, format_func=kinds.__getitem__, horizontal=True, **bind("exp.kind", "baseline", list(KINDS))
-)  # fmt: skip  (lesson 5: a baseline first)
+)  # lesson 5: a baseline first
 address.show_choice("exp", kind, "baseline")
 if kind == "class":  # a class sweep trains the teacher's setup, not this session's
     class_panel()
