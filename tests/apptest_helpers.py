@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import secrets
 import time
 from pathlib import Path
@@ -88,7 +89,8 @@ def rerun_until(at: AppTest, done, timeout: float = DEADLINE) -> None:
                seen=lambda: texts(at)[-2000:], poll=0, between=between)  # fmt: skip
 
 
-PAGE_SCRIPTS = {"home", "lessons", "datasets", "architecture", "training", "runs", "experiments", "draw", "demos"}
+# The page scripts app.py navigates to (run afresh by Streamlit; importing one would run it).
+PAGE_SCRIPTS = set(re.findall(r'"app_pages/(\w+)\.py"', Path(APP).read_text()))
 
 
 def use_manager(monkeypatch, replacement) -> None:

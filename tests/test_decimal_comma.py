@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lib.i18n import decimal_text, parse_decimal, parse_decimals
 from tests.apptest_helpers import open_page, texts
-from tests.test_i18n_pages import english_decimals
+from tests.test_i18n_pages import DEMOS, english_decimals
 
 
 def test_typed_numbers_are_read_the_way_each_language_writes_them():
@@ -48,7 +48,7 @@ def test_the_demo_sliders_in_portuguese_write_commas():
 
     at = open_page("demos", "pt", nick="ana")  # (as the browser that holds "ana": no sign-in step)
     options = []
-    for name in ("playground", "conv", "pool", "act", "dropout", "augment", "autoencoder", "transfer", "gan"):
+    for name in DEMOS:
         open_demo(at, name, "pt")  # each demo in turn (only the open one runs)
         options += [str(o) for w in at.select_slider for o in w.options]
         if name == "act":
