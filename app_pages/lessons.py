@@ -61,12 +61,26 @@ def _move(delta: int) -> None:
         _go(lesson, step)
 
 
-def _pick_step(widget: str, lesson: int) -> None:
-    _go(lesson, st.session_state[widget])
+def _drawn_now(gen: int) -> bool:
+    """Whether a step/lesson picker of generation ``gen`` is the one on the page now.
+
+    The pickers are keyed by ``les.gen`` so that each move draws them anew at the new step.
+    With a ``run_every`` fragment on the page, the browser can send an earlier generation's
+    picker back after the full run that removed it, and Streamlit then calls its ``on_change``
+    with its old value: the page (and a led class) jumped back a step and the next press of
+    Next seemed lost. Only the current generation's choice moves.
+    """
+    return gen == st.session_state.get("les.gen", 0)
 
 
-def _pick_lesson(widget: str) -> None:
-    _go(st.session_state[widget], 1)
+def _pick_step(gen: int, lesson: int) -> None:
+    if _drawn_now(gen):
+        _go(lesson, st.session_state[f"les.pick_step.{gen}"])
+
+
+def _pick_lesson(gen: int) -> None:
+    if _drawn_now(gen):
+        _go(st.session_state[f"les.pick_lesson.{gen}"], 1)
 
 
 def _follow_teacher() -> None:
@@ -113,12 +127,11 @@ with st.container(key="les_controls", border=False):
     top = st.columns([3, 4, 2, 2], vertical_alignment="bottom")
     lesson_labels = {n: f"{n}. {pick(x.title, lang())}" for n, x in LESSONS.items()}
     top[0].selectbox(tr("les.lesson"), list(LESSONS), index=lesson_no - 1, format_func=lesson_labels.__getitem__,
-                     key=f"les.pick_lesson.{gen}", on_change=_pick_lesson,
-                     args=(f"les.pick_lesson.{gen}",))  # fmt: skip
+                     key=f"les.pick_lesson.{gen}", on_change=_pick_lesson, args=(gen,))  # fmt: skip
     step_labels = {i: f"{i}. {pick(s.title, lang())}" for i, s in enumerate(lesson.steps, 1)}
     top[1].selectbox(tr("les.step_list", n=len(lesson.steps)), list(step_labels), index=step_no - 1,
                      format_func=step_labels.__getitem__, key=f"les.pick_step.{gen}", on_change=_pick_step,
-                     args=(f"les.pick_step.{gen}", lesson_no))  # fmt: skip
+                     args=(gen, lesson_no))  # fmt: skip
     top[2].toggle(tr("les.present"), help=tr("les.present_help"), **bind("les.present", present))
     if is_teacher():
         top[3].toggle(tr("les.lead"), help=tr("les.lead_help"), **bind("les.lead", False))

@@ -79,12 +79,7 @@ def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 # Tests of known open bugs, still run every time as non-strict expected failures (their
 # outcome shows in every run). Each entry names its issue; fixing the bug empties the entry.
-QUARANTINE = {
-    "tests/browser/test_lessons_browser.py::test_teacher_leads_two_students_follow":
-        "#24/#26: with two students following, one of the teacher's Next presses is lost even on a "
-        "settled page (step 3 of 9 alone, step 8 in a full run; the teacher alone passes 10 of 10): "
-        "suspect the class table's run_every fragment",
-}  # fmt: skip
+QUARANTINE: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

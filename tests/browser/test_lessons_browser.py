@@ -54,7 +54,7 @@ def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_t
             contexts.append(context)
             students.append((tab, lang))
         for step in (2, 3, 4):  # the teacher advances three steps; both students follow
-            settle(teacher)  # (a press made inside a rerun can still be lost: #26, test_no_lost_click_browser.py)
+            settle(teacher)
             teacher.get_by_role("button", name="Next →").click()
             _on_step(teacher, step)
             for tab, _ in students:
@@ -71,7 +71,7 @@ def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_t
             _train_quickly(tab, lang)
         for nick in ("ana", "bia"):
             teacher.get_by_role("cell", name=nick, exact=True).wait_for()
-        teacher.get_by_text("The class's results (2 students)").wait_for()
+        teacher.get_by_text("The class's results · 2", exact=True).wait_for()
         screenshot(teacher, "lessons-teacher-results")
         screenshot(students[0][0], "lessons-student-pt-fit")
     except Exception:
