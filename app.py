@@ -10,7 +10,7 @@ from app_pages import address, arch_tools, classlink, identity, shared, timings
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()
-known = identity.identity_sidebar()  # False for the moment a first visit waits for the browser's secret
+known = identity.identity_sidebar()  # False while a sign-in is awaited
 classlink.class_sidebar()  # a teacher's class code and QR code; a student's box to type one
 arch_tools.apply_model_link()  # an older model-only link
 address.restore_from_address()  # a reload, a bookmark or a share link: the setup in the address

@@ -43,14 +43,19 @@ NICK_KEY = "app.nickname"
 TEACHER_KEY = "app.teacher"
 BROWSER_KEY = "app.browser_key"  # the secret in use for this session (tests may set one)
 COOKIE = "kp_browser_key"
-_SOURCE = "app.browser_key_source"  # "browser" (it keeps the secret) or "session" (a stand-in)
+_SOURCE = "app.browser_key_source"  # "browser" (it keeps the secret), "offered" or "session" (a stand-in)
+_OFFER = "app.browser_key_offer"  # the secret a first visit is given to keep
 _CLAIMED = "app.nicks_claimed"
 _WANTED = "app.nick_wanted"
 _VERIFIED = "app.nick_verified"  # the nickname this run has checked against the registry
 
 # The browser's secret: kept in localStorage (and mirrored in a cookie, so the server has it
-# from the first request of a reload), made once from the browser's random source. Inline and
-# fixed: no user text ever reaches it.
+# from the first request of a reload). A first visit (no cookie) is offered one the server
+# made, so the page shows at once; the browser sends a secret back (one rerun) only when it
+# already keeps another. That rerun is avoided on purpose: it carries the page the browser
+# showed when it was sent, and Streamlit lets it replace a page link clicked just before, so
+# a student who clicked "Training" as the app opened stayed on the start page (4 clicks of 8
+# in Chromium). Inline and fixed: no user text ever reaches it.
 _KEY_JS = """
 export default function (component) {
   const { data, setStateValue } = component;
@@ -58,9 +63,11 @@ export default function (component) {
   const ok = (value) => typeof value === "string" && /^[0-9a-f]{32}$/.test(value);
   const match = document.cookie.match(/(?:^|; )kp_browser_key=([0-9a-f]{32})/);
   const inCookie = match ? match[1] : null;
+  const offer = data && ok(data.offer) ? data.offer : null;
   let key = null;
   try { key = window.localStorage.getItem(name); } catch (e) { key = null; }
   if (!ok(key)) key = inCookie;
+  if (!ok(key)) key = offer;
   if (!ok(key)) {
     const bytes = new Uint8Array(16);
     window.crypto.getRandomValues(bytes);
@@ -68,8 +75,8 @@ export default function (component) {
   }
   try { window.localStorage.setItem(name, key); } catch (e) { /* private mode: the cookie still holds it */ }
   document.cookie = `${name}=${key}; path=/; max-age=31536000; SameSite=Strict`;
-  // The server already has it when the page was opened with this cookie: no rerun needed.
-  if (!(data && data.fromCookie && inCookie === key)) setStateValue("secret", key);
+  // The server already has it (opened with this cookie, or the secret it offered): no rerun.
+  if (!((data && data.fromCookie && inCookie === key) || key === offer)) setStateValue("secret", key);
 }
 """
 
@@ -120,26 +127,28 @@ def login_name() -> str | None:
 def _secret_from_browser() -> str | None:
     cookie = (st.context.cookies or {}).get(COOKIE)
     cookie = cookie if valid_browser_key(cookie) else None
+    if cookie is None and not valid_browser_key(st.session_state.get(BROWSER_KEY)):
+        st.session_state.setdefault(_OFFER, random_secrets.token_hex(16))
+    data = {"fromCookie": cookie is not None, "offer": st.session_state.get(_OFFER)}
     try:
-        result = _key_component()(key="app.browser_key_widget", data={"fromCookie": cookie is not None},
-                                  on_secret_change=lambda: None)  # fmt: skip
+        result = _key_component()(key="app.browser_key_widget", data=data, on_secret_change=lambda: None)
         from_script = result.get("secret") if result is not None else None
     except Exception:  # noqa: BLE001 - no component runtime (a bare script run): the cookie, or a stand-in
         from_script = None
     return from_script if valid_browser_key(from_script) else cookie
 
 
-def browser_key() -> str | None:
-    """The secret of this browser; None while a first visit waits for it (a fraction of a second).
+def browser_key() -> str:
+    """The secret of this browser: its cookie's, the one it sent, or the one this visit offered it.
 
-    A session may go on without one (:func:`_go_on_without`): it then holds a stand-in secret
-    of its own, and what it claims passes to the browser's secret if that arrives later.
+    A first visit (no cookie) uses the secret offered to the browser at once (see ``_KEY_JS``);
+    when the browser turns out to keep another one, what the offered secret claimed passes to it.
     """
     state = st.session_state
     from_browser = _secret_from_browser()
     current = state.get(BROWSER_KEY)
     if from_browser and from_browser != current:
-        if current and state.get(_SOURCE) == "session":
+        if current and state.get(_SOURCE) in ("offered", "session"):
             # The same person: what the stand-in claimed passes to the browser's secret.
             identities().hand_over(list(state.get(_CLAIMED, [])), current, from_browser)
         state[BROWSER_KEY], state[_SOURCE] = from_browser, "browser"
@@ -147,20 +156,21 @@ def browser_key() -> str | None:
         if state.get(NICK_KEY) and identities().holder(state[NICK_KEY]) == key_digest(from_browser):
             identities().remember_nickname(from_browser, state[NICK_KEY])
     elif not valid_browser_key(current):
-        return None
+        state[BROWSER_KEY], state[_SOURCE] = state[_OFFER], "offered"  # the browser keeps it (see _KEY_JS)
     elif _SOURCE not in state:
         state[_SOURCE] = "given"  # set before the first run (tests)
     return state[BROWSER_KEY]
 
 
-def _go_on_without() -> None:
+def _stand_in() -> None:
+    """A secret of this session only (a run with no secret found, e.g. a test's bare run)."""
     st.session_state[BROWSER_KEY], st.session_state[_SOURCE] = random_secrets.token_hex(16), "session"
 
 
 def _key() -> str:
     """The secret in use this session (found by :func:`identity_sidebar` at the top of each run)."""
     if not valid_browser_key(st.session_state.get(BROWSER_KEY)):
-        _go_on_without()
+        _stand_in()
     return st.session_state[BROWSER_KEY]
 
 
@@ -309,16 +319,12 @@ def _sign_in_panel(bar) -> bool:
 def identity_sidebar() -> bool:
     """Sign-in or nickname, and teacher mode, in the sidebar (before any page runs).
 
-    False while a first visit waits for the browser's secret, or for a sign-in: the page is
-    not shown yet (``app.py`` stops after the navigation).
+    False while a sign-in is awaited: the page is not shown yet (``app.py`` stops after the
+    navigation).
     """
     bar = st.sidebar
     with bar:
-        known = browser_key()  # mounts the script that hands the browser's secret over
-    if known is None:  # a first visit: the browser's secret arrives with the next rerun
-        bar.caption(tr("class.connecting"))
-        bar.button(tr("class.go_on_without"), key="app.go_on_without", on_click=_go_on_without)
-        return False
+        browser_key()  # mounts the script that keeps the browser's secret
     if login_configured():
         if not _sign_in_panel(bar):
             return False

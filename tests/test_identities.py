@@ -194,13 +194,20 @@ def test_with_a_login_configured_everyone_signs_in():
     assert not [w for w in at.text_input if w.key != "widget.class_code"]
 
 
-def test_a_session_waits_for_its_browsers_secret_or_goes_on_without():
+def test_a_first_visit_is_offered_a_secret_and_its_page_shows_at_once():
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update({"lang": "en", "nick": "olga"})
+    at.run()  # no cookie, no secret from the browser: the one offered to it is used at once
+    assert not at.exception and at.title
+    offered = at.session_state["app.browser_key_offer"]
+    assert at.session_state["app.browser_key"] == offered and at.session_state["app.nickname"] == "olga"
     at.run()
-    assert "Recognising this browser" in texts(at) and not at.title  # no page until it is known
-    at.button(key="app.go_on_without").click().run()
-    assert at.session_state["app.nickname"] == "olga" and at.title
+    assert at.session_state["app.browser_key"] == offered  # one secret for the whole visit
+    # Another first visit is offered another secret, so it cannot take olga's nickname.
+    other = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    other.query_params.update({"lang": "en", "nick": "olga"})
+    other.run()
+    assert other.session_state["app.browser_key"] != offered and other.session_state["app.nickname"] != "olga"
 
 
 @pytest.mark.parametrize("lang, word", [("en", "belongs to another browser"), ("pt", "pertence a outro navegador")])

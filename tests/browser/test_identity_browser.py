@@ -122,3 +122,31 @@ def test_teacher_mode_is_kept_after_a_reload(browser, app_url):
     finally:
         context.close()
         stranger_context.close()
+
+
+def test_a_page_link_clicked_as_the_app_opens_is_followed_and_the_secret_is_kept(browser, app_url):
+    """A first visit clicks Training at once, five browsers in a row: each reaches the Training page.
+
+    The browser's secret used to reach the server in a rerun of its own, which carried the
+    start page and replaced the click (4 of 8 clicks lost). The browser now keeps the secret
+    the server offered, so a reload is the same browser (its nickname stays).
+    """
+    for _ in range(5):
+        context, tab = _context(browser)
+        try:
+            tab.goto(f"{app_url}/?lang=en")
+            tab.get_by_role("link", name="Training").first.click()
+            tab.get_by_role("button", name="Train", exact=True).wait_for()
+            assert "/training" in tab.url
+        finally:
+            context.close()
+    context, tab = _context(browser)
+    try:
+        tab.goto(f"{app_url}/training?lang=en")
+        nick = _nickname(tab)
+        settle(tab)
+        tab.goto(f"{app_url}/training?lang=en")  # the address without the nickname: the browser's secret says who
+        tab.get_by_role("button", name="Train", exact=True).wait_for()
+        assert _nickname(tab) == nick
+    finally:
+        context.close()
