@@ -14,6 +14,7 @@ from lib import charts
 from lib.experiments.baseline import beside_best
 from lib.experiments.baseline import summary as baseline_summary
 from lib.train.config_check import BACKEND_CHOICES
+from lib.train.run_script import run_script
 from lib.train.run_views import (
     config_differences,
     final_metrics,
@@ -84,7 +85,7 @@ if chosen:
         else:
             st.caption(tr("runs.same"))
     for run_id in chosen:
-        cols = st.columns(4)
+        cols = st.columns(5)
         cols[0].markdown(f"`{run_id}`")
         if len(chain := lineage(store, run_id)) > 1:
             cols[0].caption(tr("runs.lineage", chain=" → ".join(chain)))
@@ -104,6 +105,9 @@ if chosen:
             "application/json",
             key=f"runs.dl_config.{run_id}",
         )
+        if script := run_script(store.config(run_id), exported_by=nickname()):
+            cols[4].download_button(tr("runs.download_script"), script, f"{run_id}.py", "text/x-python",
+                                    key=f"runs.dl_script.{run_id}", help=tr("runs.script_help"))  # fmt: skip
     delete_controls(store, chosen)
 
 weights_panel(store, run_ids, labels)

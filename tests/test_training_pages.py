@@ -32,6 +32,8 @@ def test_train_see_curves_then_get_the_cached_run_and_evaluate_it():
     assert at.dataframe[0].value.shape[0] >= 1
     shown = texts(at)
     assert "Evaluation on the test set" in shown
+    downloads = [d.proto.label for d in at.get("download_button")]
+    assert "Download script (.py)" in downloads and "Download config (JSON)" in downloads, downloads
     confusion = next(json.loads(s) for s in plotly_specs(at) if "Confusion matrix" in s)
     matrix = confusion["data"][0]["z"]
     assert sum(map(sum, matrix)) == 360  # every test sample counted once

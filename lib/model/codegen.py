@@ -144,8 +144,12 @@ def _pool_code(info: datasets.DatasetInfo, fraction: float, seed: int) -> str:
     return _POOL.format(fraction=float(fraction), stratify=stratify, seed=int(seed))
 
 
-def _load_code(info: datasets.DatasetInfo, fraction: float = 0.0, seed: int = 0) -> str:
-    """``load_data()``: the dataset's own loader, the pooled split if asked, then the app's preprocessing."""
+def _load_code(info: datasets.DatasetInfo, fraction: float = 0.0, seed: int = 0, raw_pixels: bool = False) -> str:
+    """``load_data()``: the dataset's own loader, the pooled split if asked, then the app's preprocessing.
+
+    ``raw_pixels`` keeps an image dataset's pixels as stored (0-255), as the normalisation
+    lesson's raw run trains on them.
+    """
     pool = _pool_code(info, fraction, seed)
     if info.is_own:  # an uploaded dataset: its arrays file, downloaded from the Datasets page
         body = (
@@ -184,10 +188,18 @@ def _load_code(info: datasets.DatasetInfo, fraction: float = 0.0, seed: int = 0)
     else:
         loader = f"keras.datasets.{_identifier(info.name)}.load_data()"
         body = f"    (x_train, y_train), (x_test, y_test) = {loader}\n" + pool
-    body += (
-        f"    # Pixels scaled to [0, 1] with a channel axis, as in the app.\n"
-        f'    x_train = x_train.astype("float32") / {float(info.pixel_max)!r}\n'
-        f'    x_test = x_test.astype("float32") / {float(info.pixel_max)!r}\n'
+    if raw_pixels:  # the same pixels, not divided: what the normalisation lesson compares against
+        scale = (
+            "    # Pixels kept as stored (0-255, not divided), with a channel axis, as this run trained.\n"
+            '    x_train, x_test = x_train.astype("float32"), x_test.astype("float32")\n'
+        )
+    else:
+        scale = (
+            "    # Pixels scaled to [0, 1] with a channel axis, as in the app.\n"
+            f'    x_train = x_train.astype("float32") / {float(info.pixel_max)!r}\n'
+            f'    x_test = x_test.astype("float32") / {float(info.pixel_max)!r}\n'
+        )
+    body += scale + (
         "    if x_train.ndim == 3:\n"
         "        x_train, x_test = x_train[..., None], x_test[..., None]\n"
         "    y_train, y_test = y_train.reshape(-1), y_test.reshape(-1)\n"
@@ -259,6 +271,7 @@ def export_script(
     data_code: str | None = None,
     exported_by: str = "",
     info: datasets.DatasetInfo | None = None,
+    raw_pixels: bool = False,
 ) -> str:
     """The whole runnable script as text.
 
@@ -270,6 +283,7 @@ def export_script(
     ``data_code`` defines ``load_data()`` for data that is not a registry dataset (the
     2-D playground's generated points). ``info`` describes ``dataset`` when it is not (or no
     longer) in the registry; ``exported_by`` is the nickname or account that exported it.
+    ``raw_pixels``: an image dataset's pixels are not divided (a run with ``"pixels": "raw"``).
 
     Raises:
         ExportError: a value that cannot be written safely (a spec that was never checked).
@@ -315,5 +329,5 @@ def export_script(
         feature_names=_literal([str(c) for c in info.feature_names] if info else []),
         exported_by=_literal(str(exported_by)),
     )
-    data = data_code if data_code is not None else _load_code(info, f.test_fraction, f.seed)
+    data = data_code if data_code is not None else _load_code(info, f.test_fraction, f.seed, raw_pixels)
     return header + data + _model_code(spec, analysis) + main
