@@ -124,7 +124,11 @@ else:
 
 gen = st.session_state.get("les.gen", 0)
 with st.container(key="les_controls", border=False):
-    top = st.columns([3, 4, 2, 2], vertical_alignment="bottom")
+    # On a projector (1024 px at 150 %) the pickers take a row of their own, so that a lesson's
+    # name is not cut; the toggles go below them.
+    top = st.columns([3, 4, 2, 2] if not present else [1, 1], vertical_alignment="bottom")
+    if present:
+        top += st.columns([1, 1, 2], vertical_alignment="bottom")[:2]
     lesson_labels = {n: f"{n}. {pick(x.title, lang())}" for n, x in LESSONS.items()}
     top[0].selectbox(tr("les.lesson"), list(LESSONS), index=lesson_no - 1, format_func=lesson_labels.__getitem__,
                      key=f"les.pick_lesson.{gen}", on_change=_pick_lesson, args=(gen,))  # fmt: skip
@@ -148,7 +152,7 @@ if step_no == 1:
     st.markdown(f"*{pick(lesson.summary, lang())}*")
 st.markdown(pick(step.text, lang()))
 if code := step_code(step):
-    st.code(code, language="python")
+    st.code(code, language="python", wrap_lines=present)  # no sideways scrolling on a projector
 PARTS[step.part](step.params)
 
 nav = st.columns([1, 1, 4])
