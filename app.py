@@ -6,7 +6,9 @@ once the first page has been sent, and otherwise only on the pages that need it.
 
 import streamlit as st
 
-from app_pages import address, arch_tools, classlink, identity, shared, timings
+from app_pages import address, arch_tools, classlink, identity, shared, streamlit_fix, timings
+
+streamlit_fix.keep_clicks_across_interruptions()  # a click a newer request interrupts is kept (#26)
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()

@@ -70,11 +70,16 @@ for text in config_messages(refused):
 blocked = any(p.severity == "error" for p in problems) or bool(refused)
 
 
+# Read before the buttons: each session-state read is a point where a newer request stops
+# this run, and one between taking the press and submitting would lose it (presses.py).
+owner, owner_name = session_id(), nickname()
+
+
 def _start(force: bool) -> None:
     # Submitted here, in the script body, with the settings read in this same run: a
     # button callback would see the config of an earlier (possibly interrupted) run.
     try:
-        submitted = manager().submit(config, force=force, owner=session_id(), nickname=nickname(), personal=True)
+        submitted = manager().submit(config, force=force, owner=owner, nickname=owner_name, personal=True)
     except ConfigError as err:
         for text in config_messages(err.problems):
             st.error(text)

@@ -1,0 +1,66 @@
+"""A click that reaches the server is kept when a newer request stops its run at the start.
+
+Streamlit (1.67) takes a rerun request off its queue, then applies the request's widget
+states in ``SafeSessionState.on_script_will_rerun``, whose first step is a yield point. A
+request that arrives in between (the student typed into a field 0.1 s after clicking, or a
+``run_every`` fragment ticked) stops the run right there, and the new run starts from the
+newer request alone: the click's trigger was never applied, so its callback never ran and
+the button never returned True. Seen in Chromium with three students (issue #26): 1 Train
+press of 20 lost, its trigger logged arriving at the server and no callback after it.
+
+The fix folds the interrupted request's widget states into the request that interrupted it,
+exactly as Streamlit already does for two requests that are both still queued
+(``_coalesce_widget_states``: the newer value wins, an active trigger of the older is kept),
+and makes the result a full-app rerun when it carries a trigger (a fragment-only rerun would
+not reach a button outside the fragment). It touches Streamlit internals, so it checks they
+are there and otherwise leaves Streamlit as it is; tests/test_streamlit_fix.py fails if the
+pinned Streamlit changes them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+
+_INSTALLED = "_kp_keeps_interrupted_triggers"
+
+
+def _active_triggers(states) -> bool:
+    return any(w.WhichOneof("value") == "trigger_value" and w.trigger_value for w in states.widgets)
+
+
+def keep_clicks_across_interruptions() -> bool:
+    """Install the fix once per process; False when this Streamlit lacks what it wraps."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+        from streamlit.runtime.scriptrunner_utils.script_requests import _coalesce_widget_states
+        from streamlit.runtime.state.safe_session_state import SafeSessionState
+    except ImportError:
+        return False
+    if getattr(SafeSessionState, _INSTALLED, False):
+        return True
+    original = SafeSessionState.on_script_will_rerun
+
+    @functools.wraps(original)
+    def on_script_will_rerun(self, fresh_widget_states, *args, **kwargs):
+        try:
+            self._yield_callback()  # the yield point the original starts with
+        except RerunException as interrupted:
+            if fresh_widget_states is not None:
+                newer = interrupted.rerun_data
+                merged = _coalesce_widget_states(fresh_widget_states, newer.widget_states)
+                changes = {"widget_states": merged}
+                if _active_triggers(fresh_widget_states):
+                    changes.update(
+                        fragment_id=None,
+                        fragment_id_queue=[],
+                        is_fragment_scoped_rerun=False,
+                        is_auto_rerun=False,
+                    )
+                interrupted.rerun_data = dataclasses.replace(newer, **changes)
+            raise
+        return original(self, fresh_widget_states, *args, **kwargs)
+
+    SafeSessionState.on_script_will_rerun = on_script_will_rerun
+    setattr(SafeSessionState, _INSTALLED, True)
+    return True
