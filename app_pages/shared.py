@@ -13,6 +13,7 @@ import uuid
 import streamlit as st
 
 from app_pages.state import bind, set_value, switch_value
+from lib import heap
 from lib.data import dataset_views, datasets
 from lib.i18n import LANGUAGES, SEPARATORS, choose_language, number, t, uploader_css
 
@@ -147,6 +148,8 @@ def warm_up() -> threading.Thread:
         import keras  # noqa: F401
         import plotly.graph_objects  # noqa: F401
         import sklearn.datasets  # noqa: F401
+
+        heap.freeze_imports()  # each rerun's garbage collection then skips them (lib/heap.py)
 
     thread = threading.Thread(target=_import, name="warm-up", daemon=True)
     thread.start()

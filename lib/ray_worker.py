@@ -150,6 +150,9 @@ def _import_keras(backend: str) -> None:
     import keras  # noqa: F401 - the slow import, paid by a worker's first job only
 
     from lib.demos import gan, playground, pretrained  # noqa: F401 - register their job kinds in this worker
+    from lib.heap import freeze_imports
+
+    freeze_imports()  # collections during training skip the imported libraries (lib/heap.py)
 
 
 def warm_up(backend: str) -> str:

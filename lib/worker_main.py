@@ -38,6 +38,7 @@ def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str], parent_p
     While a job runs, a pid file in the runs folder names this worker and its server, so a
     server started after this one died can find and stop it (``lib/train/orphans.py``).
     """
+    from lib import heap
     from lib.train import orphans
 
     orphans.die_with_parent(parent_pid or os.getppid())
@@ -54,6 +55,7 @@ def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str], parent_p
     from lib.train.runstore import RunStore
     from lib.train.training import run_training
 
+    heap.freeze_imports()  # collections during training skip the imported libraries (lib/heap.py)
     send_lock = threading.Lock()
 
     def send(message: tuple) -> None:
