@@ -23,7 +23,15 @@ os.environ["KP_DATA_DIR"] = tempfile.mkdtemp(prefix="kp-data-")
 # tests (a real server) exercise the default: warm worker processes.
 os.environ["KP_EXECUTOR"] = "thread"
 
+import functools  # noqa: E402
+
 from hypothesis import settings  # noqa: E402
+from streamlit.components.v2 import manifest_scanner  # noqa: E402
+
+# Every AppTest scans the metadata of all ~350 installed packages for Streamlit components
+# (0.3 s of CPU each time, hundreds of AppTests); the installed packages do not change
+# during a test run, so the scan is made once per test process.
+manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
 
 from lib.data import datasets, keras_cache  # noqa: E402
 
