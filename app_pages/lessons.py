@@ -97,6 +97,13 @@ def _follow_teacher() -> None:
         st.rerun(scope="app")
 
 
+def _lead_changed(widget_key: str) -> None:
+    """The teacher's "Lead the class" switch: on, the class follows this page; off, the class is let go."""
+    st.session_state["les.lead"] = st.session_state[widget_key]
+    if not st.session_state["les.lead"]:
+        follow.release()
+
+
 def _class_view(lesson: int) -> None:
     """The teacher's view: how many students are on each step of the lesson, by nickname."""
     per_step = follow.students_per_step(follow.heartbeats(), lesson, teacher=nickname())
@@ -138,7 +145,9 @@ with st.container(key="les_controls", border=False):
                      args=(gen, lesson_no))  # fmt: skip
     top[2].toggle(tr("les.present"), help=tr("les.present_help"), **bind("les.present", present))
     if is_teacher():
-        top[3].toggle(tr("les.lead"), help=tr("les.lead_help"), **bind("les.lead", False))
+        lead = bind("les.lead", False)
+        top[3].toggle(tr("les.lead"), help=tr("les.lead_help"), **{**lead, "on_change": _lead_changed,
+                                                                   "args": (lead["key"],)})  # fmt: skip
     else:
         top[3].toggle(tr("les.follow"), help=tr("les.follow_help"), **bind("les.follow", True))
 if is_teacher() and st.session_state.get("les.lead"):

@@ -114,6 +114,19 @@ def test_a_following_student_jumps_to_the_teachers_step(monkeypatch, tmp_path):
     assert at.title[0].value.startswith("1.4 ·")  # not following: stays
 
 
+def test_a_class_the_teacher_let_go_is_not_pulled(monkeypatch, tmp_path):
+    monkeypatch.setenv("KP_RUNS_DIR", str(tmp_path))
+    follow.set_teacher_step(1, 4, by="prof")
+    follow.release()  # the teacher turned "Lead the class" off
+    assert follow.active_teacher_step() is None
+    at = open_page("lessons", "en", lesson="1", step="2", nick="cris-test")
+    at.run()
+    assert at.title[0].value.startswith("1.2 ·")
+    follow.set_teacher_step(1, 5, by="prof")  # leading again pulls the class again
+    at.run()
+    assert at.title[0].value.startswith("1.5 ·")
+
+
 def test_presenter_view_from_the_address_hides_the_sidebar_and_enlarges_charts():
     at = open_page("lessons", "en", lesson="1", step="3", present="1")
     assert any("stSidebar" in str(h.proto) for h in at.get("html"))

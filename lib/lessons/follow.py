@@ -31,6 +31,11 @@ def set_teacher_step(lesson: int, step: int, by: str, root: Path | None = None, 
                                           "time": now if now is not None else time.time()})  # fmt: skip
 
 
+def release(root: Path | None = None) -> None:
+    """The teacher stops leading: no student is pulled to a step any more (until the teacher leads again)."""
+    (_root(root) / STATE_FILE).unlink(missing_ok=True)
+
+
 def set_projected(nickname: str | None, root: Path | None = None) -> None:
     """Put one student's result on the projector (``None`` takes it down)."""
     current = teacher_step(root)

@@ -11,6 +11,7 @@ import re
 import pytest
 
 from tests.browser.conftest import become_teacher, new_tab, screenshot, settle
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +41,7 @@ def _train_quickly(tab, lang: str) -> None:
     tab.get_by_text("· concluído ·" if lang == "pt" else "· done ·").first.wait_for()
 
 
-def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_table(browser, app_url):
+def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_table(browser, app_url, runs_dir):
     contexts = []
     try:
         context, teacher = _open(browser, app_url, "prof", "en")
@@ -49,7 +50,7 @@ def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_t
         teacher.get_by_text("Lead the class", exact=True).click()
         teacher.get_by_text("The class, step by step").wait_for()
         students = []
-        for nick, lang in (("ana", "pt"), ("bia", "en")):
+        for nick, lang in (("fabi", "pt"), ("gabi", "en")):
             context, tab = _open(browser, app_url, nick, lang)
             contexts.append(context)
             students.append((tab, lang))
@@ -60,7 +61,7 @@ def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_t
             for tab, _ in students:
                 _on_step(tab, step)
         # The teacher sees both students on step 4.
-        teacher.get_by_role("cell", name="ana, bia").wait_for()
+        teacher.get_by_role("cell", name="fabi, gabi").wait_for()
         screenshot(teacher, "lessons-teacher-class")
         for step in range(5, 10):  # on to the fit step
             settle(teacher)
@@ -69,11 +70,16 @@ def test_teacher_leads_two_students_follow_and_both_results_reach_the_teachers_t
         for tab, lang in students:
             _on_step(tab, 9)
             _train_quickly(tab, lang)
-        for nick in ("ana", "bia"):
+        for nick in ("fabi", "gabi"):
             teacher.get_by_role("cell", name=nick, exact=True).wait_for()
         teacher.get_by_text("The class's results · 2", exact=True).wait_for()
         screenshot(teacher, "lessons-teacher-results")
         screenshot(students[0][0], "lessons-student-pt-fit")
+        # The teacher lets the class go: a student's page is no longer pulled to the teacher's step.
+        settle(teacher)
+        teacher.get_by_text("Lead the class", exact=True).click()
+        teacher.get_by_text("The class, step by step").wait_for(state="detached")
+        wait_until(lambda: not (runs_dir / "lesson_state.json").exists(), "the teacher's step to be withdrawn")
     except Exception:
         for i, context in enumerate(contexts):  # what each page showed when it failed
             screenshot(context.pages[0], f"lessons-failed-{i}")
