@@ -23,6 +23,9 @@ TEACHER_PASSPHRASE = "browser-teacher"  # teacher mode is on in the test server 
 # Every wait on the page (an element, a text) may take this long before it fails: a hang
 # guard, not a speed claim (a loaded 2-core machine trains and renders slowly).
 DEADLINE_MS = int(DEADLINE * 1000)
+# One server serves every browser test file of a test process, and a nickname belongs to the
+# first browser that takes it (#27): so each test file uses nicknames no other file uses (a
+# shared "bia" was refused in the second file that opened it, and its test waited out its deadline).
 SERVER: dict[str, Path] = {}  # the test server's folders (its run store: "runs")
 CHROMIUM_FLAGS = [
     "--headless",

@@ -68,7 +68,7 @@ def test_every_page_keeps_its_setup_across_a_reload(browser, app_url):
     try:
         tab = context.new_page()
         tab.set_default_timeout(240_000)  # a busy shared machine: first runs import TensorFlow
-        tab.goto(f"{app_url}/datasets?lang=pt&nick=ana")
+        tab.goto(f"{app_url}/datasets?lang=pt&nick=caio")
         _edit(tab, "Amostras de treino a usar (0 = todas)", "500", lambda p: p.get("train_samples") == 500)
         tab.reload()
         tab.get_by_label("Amostras de treino a usar (0 = todas)", exact=True).wait_for()
@@ -112,7 +112,7 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
     try:
         prof = prof_context.new_page()
         prof.set_default_timeout(240_000)
-        prof.goto(f"{app_url}/training?lang=pt&nick=Prof%20Ana")
+        prof.goto(f"{app_url}/training?lang=pt&nick=Prof%20Elisa")
         prof.get_by_label("Épocas", exact=True).wait_for()
         screenshot(prof, "projector-training-pt")
         expanded = not prof.get_by_text("Modo professor").first.is_visible()
@@ -137,7 +137,7 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
 
         bia = bia_context.new_page()
         bia.set_default_timeout(240_000)
-        bia.goto(f"{app_url}/?lang=pt&nick=bia")
+        bia.goto(f"{app_url}/?lang=pt&nick=duda")
         _set(bia, "Código da turma", code.lower())
         bia.wait_for_url(re.compile(r"/training"))
         bia.get_by_text("Você entrou na turma").first.wait_for()
@@ -148,7 +148,7 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
         line = bia.get_by_text(re.compile(r"^Execução \w{16}")).first.inner_text()
         own = re.search(r"Execução `?(\w{16})", line)[1]
         assert own != teachers  # her own run, not the teacher's answer
-        bia.goto(f"{app_url}/runs?lang=pt&nick=bia")
+        bia.goto(f"{app_url}/runs?lang=pt&nick=duda")
         bia.get_by_text(re.compile(f"^{own} · ")).first.wait_for()  # listed as hers (her runs are the default)
         screenshot(bia, "class-student-own-run-pt")
 

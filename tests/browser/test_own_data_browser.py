@@ -19,7 +19,7 @@ def test_upload_a_zip_train_on_it_and_predict_a_new_picture(page, app_url, tmp_p
     photo = tmp_path / "novo-anel.jpg"  # a picture that is not in the zip
     photo.write_bytes(encode(shape_picture("ring", np.random.default_rng(99), size=120), "JPEG", quality=80))
 
-    page.goto(f"{app_url}/?lang=en&nick=ana")
+    page.goto(f"{app_url}/?lang=en&nick=hugo")
     page.get_by_role("link", name="Datasets").first.click()
     page.get_by_text("Use your own data").click()
     page.locator("input[type=file]").first.set_input_files(str(archive))
