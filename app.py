@@ -9,6 +9,7 @@ import streamlit as st
 from app_pages import address, arch_tools, classlink, identity, shared, streamlit_fix, timings
 
 streamlit_fix.keep_clicks_across_interruptions()  # a click a newer request interrupts is kept (#26)
+streamlit_fix.keep_keras_state_across_runs()  # no clear_session (a full garbage collection) after every run
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()

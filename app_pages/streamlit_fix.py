@@ -1,4 +1,10 @@
-"""A click that reaches the server is kept when a newer request stops its run at the start.
+"""Two changes to what Streamlit (1.67) does around each script run, both for a class on one server.
+
+1. A click that reaches the server is kept when a newer request stops its run at the start
+   (:func:`keep_clicks_across_interruptions`).
+2. Keras's global state is not cleared after every run (:func:`keep_keras_state_across_runs`).
+
+The click:
 
 Streamlit (1.67) takes a rerun request off its queue, then applies the request's widget
 states in ``SafeSessionState.on_script_will_rerun``, whose first step is a yield point. A
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import sys
 
 _INSTALLED = "_kp_keeps_interrupted_triggers"
 
@@ -63,4 +70,38 @@ def keep_clicks_across_interruptions() -> bool:
 
     SafeSessionState.on_script_will_rerun = on_script_will_rerun
     setattr(SafeSessionState, _INSTALLED, True)
+    return True
+
+
+def _clean_problem_modules_but_keras() -> None:
+    """What Streamlit's ``_clean_problem_modules`` does after a run, without ``keras.backend.clear_session()``."""
+    if "matplotlib.pyplot" in sys.modules:
+        try:
+            sys.modules["matplotlib.pyplot"].close("all")
+        except Exception:  # noqa: BLE001 - as Streamlit: cleaning up must never break the app
+            pass
+
+
+def keep_keras_state_across_runs() -> bool:
+    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run; False if it cannot.
+
+    Streamlit does it for scripts that build a new model on every run. Here it hurts twice:
+    ``clear_session`` runs a full garbage collection (240 ms of CPU with TensorFlow loaded, on
+    every rerun and fragment tick of every student: the largest single cost of the lessons'
+    AppTests, and of a class polling its pages), and it resets Keras's global state (layer
+    name counters, TensorFlow's graph and kernel cache) at the end of one session's run
+    while another session's script or a training thread may be building a model. The app
+    never relies on it: models are built from specs with explicit names, and the server's
+    loaded models are cached on purpose. Matplotlib's figures are still closed, as before.
+    """
+    try:
+        from streamlit.runtime.scriptrunner import script_runner
+    except ImportError:
+        return False
+    original = getattr(script_runner, "_clean_problem_modules", None)
+    if not callable(original):
+        return False
+    if original is not _clean_problem_modules_but_keras:
+        script_runner._kp_original_clean = original  # (tests/test_streamlit_fix.py compares with it)
+    script_runner._clean_problem_modules = _clean_problem_modules_but_keras
     return True

@@ -90,8 +90,33 @@ def own_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 QUARANTINE: dict[str, str] = {}
 
 
+# The test files that take longest (from --durations), longest first. The two test processes
+# take whole files in collection order (scripts/test.sh: --dist loadfile --no-loadscope-reorder),
+# so these start first and the short files fill in around them; started last, one of them alone
+# made the end of the run (xdist's default order, most tests first, put every one-test browser
+# file last). This changes only when a file runs, never what it checks.
+LONGEST_FIRST = (
+    "tests/browser/test_no_lost_click_browser.py", "tests/test_ray.py", "tests/browser/test_memory_browser.py",
+    "tests/browser/test_lessons_browser.py", "tests/browser/test_classlink_browser.py",
+    "tests/browser/test_identity_browser.py", "tests/test_draw_fidelity.py", "tests/browser/test_class_browser.py",
+    "tests/test_experiments_page.py", "tests/browser/test_hardening_browser.py", "tests/browser/test_sweep_browser.py",
+    "tests/test_workers.py", "tests/test_demos_page.py", "tests/test_class_pages.py",
+)  # fmt: skip
+
+
+def _start_order(item: pytest.Item) -> int:
+    path = item.nodeid.split("::")[0]
+    return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the quarantined tests (``QUARANTINE``) as non-strict expected failures, with their reason."""
+    """Start the longest test files first (``LONGEST_FIRST``); mark the quarantined tests (``QUARANTINE``).
+
+    Quarantined tests become non-strict expected failures, with their reason.
+    """
+    if missing := [p for p in LONGEST_FIRST if not (Path(__file__).parents[1] / p).exists()]:
+        raise pytest.UsageError(f"tests/conftest.py LONGEST_FIRST names files that are gone: {missing}")
+    items.sort(key=_start_order)  # stable: each file's own order is kept
     for item in items:
         for prefix, reason in QUARANTINE.items():
             if item.nodeid.startswith(prefix):

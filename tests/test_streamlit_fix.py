@@ -61,3 +61,23 @@ def test_a_fragment_tick_that_interrupts_a_click_becomes_a_full_run():
 def test_installing_twice_wraps_once():
     assert keep_clicks_across_interruptions() and keep_clicks_across_interruptions()
     assert not hasattr(SafeSessionState.on_script_will_rerun.__wrapped__, "__wrapped__")
+
+
+def test_a_script_run_no_longer_clears_keras_and_still_closes_matplotlib_figures(tmp_path, monkeypatch):
+    import keras
+    from streamlit.runtime.scriptrunner import script_runner
+    from streamlit.testing.v1 import AppTest
+
+    from app_pages.streamlit_fix import keep_keras_state_across_runs
+
+    calls = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append("cleared"))
+    script = tmp_path / "page.py"
+    script.write_text("import keras\nimport streamlit as st\nst.write(keras.config.backend())\n")
+    original = getattr(script_runner, "_kp_original_clean", script_runner._clean_problem_modules)  # (installed?)
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", original)
+    AppTest.from_file(str(script)).run()
+    assert calls == ["cleared"]  # what the pinned Streamlit does after a run: the fix has something to undo
+    assert keep_keras_state_across_runs()
+    AppTest.from_file(str(script)).run()
+    assert calls == ["cleared"]  # not again

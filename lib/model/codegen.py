@@ -68,8 +68,8 @@ def main():
     )
     model.summary()
     model.fit(
-        x_train, y_train, epochs=args.epochs, batch_size={batch_size}, validation_split={validation_split},
-        validation_data={validation_data}, shuffle={shuffle}, callbacks=[{callbacks}], class_weight={class_weight},
+        x_train, y_train, epochs=args.epochs, batch_size={batch_size},{fit_extra}
+        callbacks=[{callbacks}],
     )
     test = model.evaluate(x_test, y_test, return_dict=True, verbose=0)
     shapes = {{layer.name: list(layer.output.shape[1:]) for layer in model.layers}}
@@ -260,6 +260,20 @@ def _encode_code(how: str, num_classes: int) -> str:
     return ""
 
 
+def _fit_extra(fit, held_out: bool, weighted: bool) -> str:
+    """The ``fit`` arguments that differ from Keras's defaults (a student reads only what was chosen)."""
+    extra = []
+    if held_out:
+        extra.append("validation_data=(x_val, y_val)")
+    elif fit.validation_split > 0:
+        extra.append(f"validation_split={float(fit.validation_split)}")
+    if not fit.shuffle:
+        extra.append("shuffle=False")
+    if weighted:
+        extra.append("class_weight=class_weight")
+    return "".join(f" {arg}," for arg in extra)
+
+
 def export_script(
     spec: ModelSpec,
     analysis: Analysis,
@@ -311,13 +325,10 @@ def export_script(
         optimizer_args=", ".join(f"{k}={_literal(v)}" for k, v in c.optimizer_params.items() if k in opt_params),
         metrics=", ".join(metric_code(m, how) for m in c.metrics),
         batch_size=int(f.batch_size),
-        validation_split=0.0 if held_out else float(f.validation_split),
-        validation_data="(x_val, y_val)" if held_out else "None",
+        fit_extra=_fit_extra(f, held_out, weighted),
         held_out=_HELD_OUT.format(fraction=float(f.validation_split), seed=int(f.seed)) if held_out else "",
-        shuffle=bool(f.shuffle),
         callbacks=", ".join(callbacks),
         class_weight_code=_CLASS_WEIGHT.format(classes=max(2, int(target.num_classes))) if weighted else "",
-        class_weight="class_weight" if weighted else "None",
     )
     if info is None and data_code is None:
         info = datasets.REGISTRY[dataset]
