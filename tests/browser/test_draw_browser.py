@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-import pytest
+import base64
+import io
 
+import numpy as np
+import pytest
+from PIL import Image
+
+from lib.data import datasets
+from lib.infer.drawing import prepare_drawing
 from tests.browser.conftest import screenshot, train_from_training_page
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -19,6 +27,42 @@ def _draw_stroke(page) -> None:
     for step in range(1, 21):
         page.mouse.move(x + (step % 3), y + step * 10, steps=2)
     page.mouse.up()
+
+
+def _line(page, start: tuple[float, float], end: tuple[float, float], steps: int = 12) -> None:
+    """One stroke from ``start`` to ``end`` (canvas fractions), mouse down to mouse up, no pause after."""
+    box = page.locator("canvas.upper-canvas").first.bounding_box()
+    point = lambda f: (box["x"] + f[0] * box["width"], box["y"] + f[1] * box["height"])  # noqa: E731
+    page.mouse.move(*point(start))
+    page.mouse.down()
+    for step in range(1, steps + 1):
+        t = step / steps
+        page.mouse.move(*point((start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1]))))
+    page.mouse.up()
+
+
+def _ink_at(page, fractions: list[tuple[float, float]]) -> list[bool]:
+    """Whether the canvas the student sees has ink (a bright pixel) at each point (canvas fractions)."""
+    return page.locator("canvas.dc-canvas.lower-canvas").first.evaluate(  # (the drawing; not the background)
+        """(el, points) => points.map(([fx, fy]) => {
+            const x = Math.round(fx * el.width), y = Math.round(fy * el.height);
+            return el.getContext('2d').getImageData(x, y, 1, 1).data[0] > 128;
+        })""",
+        fractions,
+    )
+
+
+def _canvas_pixels(page) -> np.ndarray:
+    """The drawing as the student sees it (strokes over the black background), RGB 0-255."""
+    url = page.locator("canvas.dc-canvas.lower-canvas").first.evaluate("el => el.toDataURL('image/png')")
+    rgba = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGBA"), "float32")
+    return (rgba[..., :3] * rgba[..., 3:] / 255).astype("uint8")  # over black, as the canvas is filled
+
+
+def _model_input(page) -> list[list[float]]:
+    """The exact array the model received for the last drawing (the Draw page's own view of it)."""
+    view = page.locator(".js-plotly-plot").filter(has=page.locator(".heatmaplayer")).first
+    return view.evaluate("el => Array.from(el._fullData[0].z, row => Array.from(row))")  # (decoded by Plotly)
 
 
 def test_train_then_draw_then_predict(page, app_url):
@@ -44,3 +88,21 @@ def test_train_then_draw_then_predict(page, app_url):
     boxes = [page.locator("canvas.upper-canvas").first.bounding_box(), view.bounding_box()]
     assert boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"] - 1  # beside the canvas, not under it
     screenshot(page, "draw-en")
+
+    # A "4" in two strokes with no pause: the second begins while the server still answers the
+    # first (#26: the first stroke was erased, and the model read "1"). Both stay on the canvas,
+    # and the last prediction is made on both.
+    page.get_by_role("button", name="Clear").click()
+    page.get_by_text("The canvas is empty").wait_for()
+    _line(page, (0.25, 0.15), (0.25, 0.55))  # down the left,
+    _line(page, (0.25, 0.55), (0.75, 0.55))  # across,
+    _line(page, (0.60, 0.15), (0.60, 0.90))  # and the long vertical stroke: three strokes, no pause
+    page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(state="attached")
+    assert _ink_at(page, [(0.25, 0.35), (0.45, 0.55), (0.60, 0.80)]) == [True, True, True]
+
+    # The model's input must become what the recipe makes of the canvas as the student sees it
+    # (every stroke): a lost last update never matches, and the wait fails at its deadline.
+    expected = prepare_drawing(_canvas_pixels(page), datasets.REGISTRY["digits"]).view
+    wait_until(lambda: np.abs(np.array(_model_input(page)) - expected).max() < 0.02,
+               "the model's input to be the whole drawing", seen=lambda: _model_input(page))  # fmt: skip
+    screenshot(page, "draw-two-strokes-en")
