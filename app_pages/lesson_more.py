@@ -101,7 +101,8 @@ def fit3(params: dict) -> None:
     if st.button(tr("les.lesson_run_start", epochs=long_epochs), key="les.fit3.long"):
         run_id = manager().submit(config, owner=session_id(), exclusive=False, nickname=nickname()).run_id
     if run_id:
-        live_view(lambda: show_run(run_id, with_controls=False), lambda: manager().is_active(run_id), 2.0)
+        live_view(lambda: show_run(run_id, with_controls=False, place="lesson_run"),
+                  lambda: manager().is_active(run_id), 2.0)  # fmt: skip
     else:
         st.caption(tr("les.lesson_run_none"))
 

@@ -305,7 +305,7 @@ def class_panel(preset_id: str) -> None:
         if chosen := next((r for r in rows if r["nickname"] == projected), None):
             st.success(tr("les.projected", nick=chosen["nickname"], metric=chosen["metric"] or "—",
                           value=num(chosen["value"], 3) if chosen["value"] is not None else "—"))  # fmt: skip
-            show_run(chosen["run"], with_controls=False)
+            show_run(chosen["run"], with_controls=False, place="projected")  # (may be this student's own)
 
     if is_teacher():
         st.fragment(run_every=2)(_render)()
@@ -349,7 +349,8 @@ def overfitting(params: dict) -> None:
         st.session_state["les.longer_run"] = manager().submit(config, owner=session_id(), nickname=nickname()).run_id
     other = st.session_state.get("les.longer_run")
     if other:
-        live_view(lambda: (show_run(other, with_controls=False), _gap_table(other)), lambda: manager().is_active(other))
+        live_view(lambda: (show_run(other, with_controls=False, place="longer"), _gap_table(other)),
+                  lambda: manager().is_active(other))  # fmt: skip
     else:
         show_run(run_id, with_controls=False)
 

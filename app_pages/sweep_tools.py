@@ -199,7 +199,7 @@ def class_panel() -> None:
         results(fresh["base"], cells, "sweep.class", who=[c["taken_by"] for c in fresh["cells"]])
         if mine and mine[0] == sid:
             st.markdown(f"**{tr('sweep.class.your_cell', cell=mine[1] + 1)}**")
-            show_run(mine[2], with_controls=False)
+            show_run(mine[2], with_controls=False, place="sweep_cell")
 
     # A class sweep fills in from other students' runs too: poll while it is open.
     live_view(view, lambda: bool(sweep.get("open")) and (_busy(ids) or any(_state_of(r) is None for r in ids)), 3.0)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from app_pages.identity import nickname
@@ -124,8 +122,14 @@ def _curve_labels() -> dict[str, str]:
     return {k: tr(f"train.curve.{k}") for k in ("train", "val", "batch", "epoch")}
 
 
-def show_run(run_id: str, with_controls: bool = True) -> None:
-    """Status, progress, message and live curves of one run (read from the job and disk)."""
+def show_run(run_id: str, with_controls: bool = True, place: str = "run") -> None:
+    """Status, progress, message and live curves of one run (read from the job and disk).
+
+    The curves keep one element key per ``place`` and run, so that each poll of a live view
+    updates the charts the browser has instead of drawing new ones (a new key every poll
+    rebuilt every chart each second, and they flashed as empty boxes when the run ended).
+    A page that shows the same run twice gives the second ``place`` a name of its own.
+    """
     jobs = manager()
     status = jobs.status(run_id)
     st.markdown(status_line(run_id, status, lang()))
@@ -144,7 +148,7 @@ def show_run(run_id: str, with_controls: bool = True) -> None:
     cols = st.columns(max(1, min(2, len(names))))
     for i, metric in enumerate(names or ["loss"]):
         fig = charts.training_curves(history, batches, metric, metric, _curve_labels())
-        plot(cols[i % len(cols)], fig, key=f"train.curve.{run_id}.{metric}.{time.monotonic_ns()}")
+        plot(cols[i % len(cols)], fig, key=f"{place}.curve.{run_id}.{metric}")
     if with_controls:
         _controls(run_id, status.state)
 
