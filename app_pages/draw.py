@@ -9,7 +9,7 @@ from app_pages.inside_tools import filters_panel, heatmap_panel, inside, layers_
 from app_pages.shared import class_names, dataset_label, dataset_name, lang, manager, num, plot, tr
 from lib import charts
 from lib.data import datasets
-from lib.infer.drawing import PictureError, prepare_drawing, read_picture
+from lib.infer.drawing import PictureError, read_and_prepare
 from lib.infer.predict import class_examples, drawable_runs
 from lib.train.run_views import best_validation, is_mine, ordered_runs, run_names
 from lib.train.training import class_ids
@@ -58,7 +58,7 @@ source = (
     )
     or default_source
 )
-image, empty_message = None, "draw.empty"
+picture, empty_message = None, "draw.empty"  # the picture's file: the canvas's PNG or the upload
 if source == "canvas":
     width = left.slider(tr("draw.stroke"), 4, 40, 18, key="draw.stroke")
     st.session_state.setdefault("draw.clears", 0)
@@ -76,20 +76,26 @@ if source == "canvas":
     if left.button(tr("draw.clear"), key="draw.clear"):
         st.session_state["draw.clears"] += 1
         st.rerun()
-    image = canvas.image_data  # RGBA pixels; None before the first stroke
+    picture = canvas.image_bytes  # a PNG after each stroke; None before the first
 else:
     upload = left.file_uploader(tr("draw.upload"), type=UPLOAD_TYPES, key="draw.upload")
     if upload is not None:
-        try:
-            image = read_picture(upload.getvalue())
+        picture = upload.getvalue()
+
+prepared = None
+if picture is not None:  # one reading path for both: the file's bytes to the model's input
+    try:
+        image, prepared = read_and_prepare(picture, info)
+        if source == "upload":
             left.image(image, caption=tr("draw.yours"), width=280, clamp=True)
             empty_message = "draw.nothing_found"
-        except PictureError as err:
-            left.error(tr(f"draw.err.{err.code}"))
-        except Exception as exc:  # noqa: BLE001 - a decoder's own failure is a message too
-            left.error(tr("draw.err.unreadable", detail=type(exc).__name__))
-
-prepared = prepare_drawing(image, info) if image is not None else None
+    except PictureError as err:
+        left.error(tr(f"draw.err.{err.code}"))
+    except Exception as exc:  # noqa: BLE001 - a decoder's own failure is a message too
+        left.error(tr("draw.err.unreadable", detail=type(exc).__name__))
+every = class_names(info.name)
+ids = class_ids(store.config(run_id))
+names = [every[c] for c in ids]
 if prepared is None:
     (answer_slot.warning if empty_message == "draw.nothing_found" else answer_slot.info)(tr(empty_message))
     st.stop()
@@ -107,9 +113,6 @@ steps = "\n".join(f"- {_step_text(step)}" for step in prepared.steps)
 middle.caption(f"{tr('draw.steps')}\n{steps}")
 
 probabilities = model.probabilities(prepared.x)
-every = class_names(info.name)
-ids = class_ids(store.config(run_id))
-names = [every[c] for c in ids]
 top = int(probabilities.argmax())
 answer_slot.markdown("#### " + tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
 if (examples := class_examples(info.name, ids[top])) is not None:  # None: the dataset is not on this machine
