@@ -298,3 +298,20 @@ def test_an_exact_enlargement_is_shrunk_back_and_a_smooth_one_is_not():
     assert undo_enlargement(big.astype("float32")[:79, :79], 8) is None  # not a whole multiple
     view = prepare_drawing((np.stack([big] * 3, -1) * 255).astype("uint8"), DIGITS).view
     assert np.abs(view - np.round(digit * 16) / 16).max() < 1e-6  # the digit's own 0..16 values
+
+
+def test_a_small_object_in_a_corner_of_a_big_photo_is_trimmed_at_its_own_scale():
+    """A garment 84 px tall in a corner of a 400×300 JPEG (issue #31): smoothing sized to the
+    whole photo blurred it into a bigger, fainter one, and the trim left a faint margin.
+    """
+    rng = np.random.default_rng(0)
+    paper = np.full((300, 400), 0.88, "float32") - 0.1 * np.linspace(0, 1, 400)[None, :]
+    ink = np.zeros((300, 400), "float32")
+    ink[20:104, 300:360] = 1.0  # 84 tall, 60 wide: 28 × 20 once the longest edge is 28
+    ink[50:74, 320:340] = 0.0  # with a hole
+    pixels = paper * (1 - 0.9 * ink) + rng.normal(0, 0.025, paper.shape)
+    data = _encoded(Image.fromarray((np.clip(pixels, 0, 1) * 255).astype("uint8")), "JPEG", quality=80)
+    view = prepare_drawing(read_picture(data), FASHION).view
+    rows, cols = np.nonzero(view > 0.5)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (0, 27, 4, 23)
+    assert view[11:17, 11:15].mean() < 0.1  # the hole stays a hole
