@@ -108,7 +108,7 @@ def test_a_functional_network_reads_its_input_through_the_new_layers():
     assert analyse(spec, preset.target(10)).ok
 
 
-def test_the_augmented_run_is_found_the_students_own_copy_first(tmp_path):
+def test_the_augmented_run_is_the_students_own(tmp_path):
     from lib.train.jobs import own_copy
     from lib.train.runstore import RunStore, config_hash
 
@@ -118,6 +118,30 @@ def test_the_augmented_run_is_found_the_students_own_copy_first(tmp_path):
     assert robustness.augmented_run(store, config, "ana") is None
     shared = robustness.with_augmentation(config)
     store.create(shared, "bia")
-    assert robustness.augmented_run(store, config, "ana") == config_hash(shared)
+    assert robustness.augmented_run(store, config, "bia") == config_hash(shared)
+    assert robustness.augmented_run(store, config, "ana") is None  # Bia's run: Ana trains her own
     store.create(own_copy(shared, "ana"), "ana")
     assert robustness.augmented_run(store, config, "ana") == config_hash(own_copy(shared, "ana"))
+
+
+def test_a_showcase_has_both_ends_halfway_and_the_picture_unchanged_for_every_axis():
+    image = _bar()[0]
+    shown = robustness.showcase(image)
+    assert list(shown) == [a.name for a in AXES]
+    for axis in AXES:
+        steps = [step for step, _ in shown[axis.name]]
+        assert steps[0] == axis.steps[0] and steps[-1] == axis.steps[-1] and 0.0 in steps and len(steps) == 5
+        unchanged = next(picture for step, picture in shown[axis.name] if step == 0.0)
+        assert np.array_equal(unchanged, image)
+        assert all(picture.shape == image.shape for _, picture in shown[axis.name])
+
+
+def test_a_later_parameter_at_its_default_leaves_older_specs_and_their_names_as_they_were():
+    from lib.model.spec import sequential
+
+    old = sequential((8, 8, 1), ("RandomRotation", {"factor": 0.1}), ("Flatten", {}))
+    same = sequential((8, 8, 1), ("RandomRotation", {"factor": 0.1, "fill_mode": "reflect"}), ("Flatten", {}))
+    black = sequential((8, 8, 1), ("RandomRotation", {"factor": 0.1, "fill_mode": "constant"}), ("Flatten", {}))
+    assert old.to_dict()["layers"][0]["config"] == {"factor": 0.1}  # as specs were written before fill_mode
+    assert old.content_hash() == same.content_hash() != black.content_hash()
+    assert from_dict(black.to_dict()).nodes[0].config["fill_mode"] == "constant"

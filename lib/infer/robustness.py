@@ -12,8 +12,11 @@ augmentation layers that act on the same arrays can teach it:
 For one picture the curve is the model's confidence in the answer it gave the unchanged
 picture; for a batch of test images, the share it still gets right. One click then trains
 the same network with augmentation layers from the layer registry inserted after its Input
-(:func:`with_augmentation`), an ordinary run of the job manager, and the curves of both runs
-are compared on the same inputs.
+(:func:`with_augmentation`; what they uncover filled with black, as the datasets' backgrounds
+and as the curves' own changes), an ordinary run of the job manager, and the curves of both
+runs are compared on the same inputs. Measured with the lesson settings (200 test images,
+turned by 30°): the Fashion MLP 21 % → 54 % right, the convnet 31 % → 62 %, at a point or two
+on the unchanged images.
 """
 
 from __future__ import annotations
@@ -46,9 +49,9 @@ class Axis:
 AXES: tuple[Axis, ...] = (
     Axis("width", (-1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0), None),
     Axis("shift", (-0.2, -0.15, -0.1, -0.05, 0.0, 0.05, 0.1, 0.15, 0.2), ("RandomTranslation", {
-        "height_factor": 0.1, "width_factor": 0.1})),
+        "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "constant"})),
     Axis("turn", (-30.0, -22.5, -15.0, -7.5, 0.0, 7.5, 15.0, 22.5, 30.0), ("RandomRotation", {
-        "factor": round(20 / 360, 4)})),
+        "factor": round(20 / 360, 4), "fill_mode": "constant"})),
 )  # fmt: skip
 BY_NAME = {axis.name: axis for axis in AXES}
 
@@ -118,6 +121,17 @@ def sweep(images: np.ndarray, axis: str, steps: tuple[float, ...] | None = None)
 def transform(images: np.ndarray, axis: str, step: float) -> np.ndarray:
     """``images`` changed by one ``step`` along ``axis`` (see :func:`sweep`)."""
     return sweep(images, axis, (step,))[0]
+
+
+def showcase(image: np.ndarray, count: int = 5) -> dict[str, list[tuple[float, np.ndarray]]]:
+    """A few steps of every axis for one picture (both ends, halfway, unchanged): ``axis -> [(step, image)]``."""
+    out = {}
+    for axis in AXES:
+        middle = axis.steps.index(0.0)
+        picks = sorted({0, middle // 2, middle, (middle + len(axis.steps) - 1) // 2, len(axis.steps) - 1})[:count]
+        steps = tuple(axis.steps[i] for i in picks)
+        out[axis.name] = list(zip(steps, (b[0] for b in sweep(image[None], axis.name, steps)), strict=True))
+    return out
 
 
 @dataclass
@@ -225,13 +239,18 @@ def test_batch(config: dict, count: int = 200, seed: int = 0) -> tuple[np.ndarra
 
 
 def augmented_run(store, config: dict, nickname: str) -> str | None:
-    """The id of the augmented run of ``config`` already in ``store``: ``nickname``'s own copy first."""
+    """The id of ``nickname``'s augmented run of ``config`` in ``store``, None when there is none yet.
+
+    Theirs as the job manager makes a personal run: their own copy, else the shared run when
+    nobody else owns it (another student's run of the same settings is theirs, not this one's).
+    """
     from lib.train.jobs import own_copy
     from lib.train.runstore import config_hash
 
     augmented = with_augmentation(config)
-    for candidate in ([own_copy(augmented, nickname)] if nickname else []) + [augmented]:
-        run_id = config_hash(candidate)
-        if store.exists(run_id):
-            return run_id
+    if nickname and store.exists(own := config_hash(own_copy(augmented, nickname))):
+        return own
+    shared = config_hash(augmented)
+    if store.exists(shared) and store.owner(shared).get("owner") in ("", nickname):
+        return shared
     return None
