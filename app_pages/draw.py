@@ -6,6 +6,7 @@ from streamlit_drawable_canvas import st_canvas
 from app_pages.draw_ready import offer_lesson_network
 from app_pages.identity import nickname
 from app_pages.inside_tools import filters_panel, heatmap_panel, inside, layers_panel, projector_panel, test_images
+from app_pages.robust_tools import robust_panel
 from app_pages.shared import class_names, dataset_label, dataset_name, lang, manager, num, plot, tr
 from lib import charts
 from lib.data import datasets
@@ -39,7 +40,22 @@ def _label(run_id: str) -> str:
 
 names = run_names(store, runs, lang())
 run_labels = {r: _label(r) for r in runs}
-run_id = st.selectbox(tr("draw.model"), runs, format_func=run_labels.__getitem__, key="draw.run")
+
+
+def _keep_choice(listed: list[str]) -> None:
+    # After a language switch the browser may send the old label back, which names no run: ignored.
+    if (picked := st.session_state.get("draw.run")) in listed:
+        st.session_state["draw.chosen"] = {"run": picked, "listed": listed}
+
+
+# A chosen run stays chosen when the list's labels change (another language, the augmented run
+# listed first): the widget is then a new one, so the choice is kept under a plain key. A new
+# run of the student's own since the choice (trained on the Training page) is shown first again.
+choice = st.session_state.get("draw.chosen") or {}
+fresh = [r for r in runs if r not in choice.get("listed", []) and is_mine(store, r, nickname())]
+index = runs.index(choice["run"]) if choice.get("run") in runs and not fresh else 0
+run_id = st.selectbox(tr("draw.model"), runs, index=index, format_func=run_labels.__getitem__, key="draw.run",
+                      on_change=_keep_choice, args=(runs,))  # fmt: skip
 info = datasets.REGISTRY[store.config(run_id)["dataset"]]
 bundle = inside(run_id, store.best_model_path(run_id).stat().st_mtime)  # loaded once per saved file, never per stroke
 model = bundle.predictor
@@ -98,6 +114,7 @@ ids = class_ids(store.config(run_id))
 names = [every[c] for c in ids]
 if prepared is None:
     (answer_slot.warning if empty_message == "draw.nothing_found" else answer_slot.info)(tr(empty_message))
+    robust_panel(run_id, names, None, recipe)  # the test images need no drawing
     st.stop()
 side = info.input_shape[0]
 middle.markdown(f"**{tr('draw.seen', side=side)}**", help=tr("draw.seen_help", recipe=tr(f"draw.recipe.{recipe}")))
@@ -133,3 +150,5 @@ with filters:
 with among:
     if st.toggle(tr("inside.proj_show"), key="draw.proj_on", help=tr("inside.proj_show_help")):
         projector_panel(run_id, names, "draw.proj", test_images(store.config(run_id)), drawn=prepared.x)
+
+robust_panel(run_id, names, prepared.x, recipe)
