@@ -6,10 +6,11 @@ from streamlit_drawable_canvas import st_canvas
 from app_pages.draw_ready import offer_lesson_network
 from app_pages.identity import nickname
 from app_pages.inside_tools import filters_panel, heatmap_panel, inside, layers_panel, projector_panel, test_images
+from app_pages.robust_tools import robust_panel
 from app_pages.shared import class_names, dataset_label, dataset_name, lang, manager, num, plot, tr
 from lib import charts
 from lib.data import datasets
-from lib.infer.drawing import PictureError, prepare_drawing, read_picture
+from lib.infer.drawing import PictureError, read_and_prepare
 from lib.infer.predict import class_examples, drawable_runs
 from lib.train.run_views import best_validation, is_mine, ordered_runs, run_names
 from lib.train.training import class_ids
@@ -39,7 +40,22 @@ def _label(run_id: str) -> str:
 
 names = run_names(store, runs, lang())
 run_labels = {r: _label(r) for r in runs}
-run_id = st.selectbox(tr("draw.model"), runs, format_func=run_labels.__getitem__, key="draw.run")
+
+
+def _keep_choice(listed: list[str]) -> None:
+    # After a language switch the browser may send the old label back, which names no run: ignored.
+    if (picked := st.session_state.get("draw.run")) in listed:
+        st.session_state["draw.chosen"] = {"run": picked, "listed": listed}
+
+
+# A chosen run stays chosen when the list's labels change (another language, the augmented run
+# listed first): the widget is then a new one, so the choice is kept under a plain key. A new
+# run of the student's own since the choice (trained on the Training page) is shown first again.
+choice = st.session_state.get("draw.chosen") or {}
+fresh = [r for r in runs if r not in choice.get("listed", []) and is_mine(store, r, nickname())]
+index = runs.index(choice["run"]) if choice.get("run") in runs and not fresh else 0
+run_id = st.selectbox(tr("draw.model"), runs, index=index, format_func=run_labels.__getitem__, key="draw.run",
+                      on_change=_keep_choice, args=(runs,))  # fmt: skip
 info = datasets.REGISTRY[store.config(run_id)["dataset"]]
 bundle = inside(run_id, store.best_model_path(run_id).stat().st_mtime)  # loaded once per saved file, never per stroke
 model = bundle.predictor
@@ -58,7 +74,7 @@ source = (
     )
     or default_source
 )
-image, empty_message = None, "draw.empty"
+picture, empty_message = None, "draw.empty"  # the picture's file: the canvas's PNG or the upload
 if source == "canvas":
     width = left.slider(tr("draw.stroke"), 4, 40, 18, key="draw.stroke")
     st.session_state.setdefault("draw.clears", 0)
@@ -76,22 +92,29 @@ if source == "canvas":
     if left.button(tr("draw.clear"), key="draw.clear"):
         st.session_state["draw.clears"] += 1
         st.rerun()
-    image = canvas.image_data  # RGBA pixels; None before the first stroke
+    picture = canvas.image_bytes  # a PNG after each stroke; None before the first
 else:
     upload = left.file_uploader(tr("draw.upload"), type=UPLOAD_TYPES, key="draw.upload")
     if upload is not None:
-        try:
-            image = read_picture(upload.getvalue())
+        picture = upload.getvalue()
+
+prepared = None
+if picture is not None:  # one reading path for both: the file's bytes to the model's input
+    try:
+        image, prepared = read_and_prepare(picture, info)
+        if source == "upload":
             left.image(image, caption=tr("draw.yours"), width=280, clamp=True)
             empty_message = "draw.nothing_found"
-        except PictureError as err:
-            left.error(tr(f"draw.err.{err.code}"))
-        except Exception as exc:  # noqa: BLE001 - a decoder's own failure is a message too
-            left.error(tr("draw.err.unreadable", detail=type(exc).__name__))
-
-prepared = prepare_drawing(image, info) if image is not None else None
+    except PictureError as err:
+        left.error(tr(f"draw.err.{err.code}"))
+    except Exception as exc:  # noqa: BLE001 - a decoder's own failure is a message too
+        left.error(tr("draw.err.unreadable", detail=type(exc).__name__))
+every = class_names(info.name)
+ids = class_ids(store.config(run_id))
+names = [every[c] for c in ids]
 if prepared is None:
     (answer_slot.warning if empty_message == "draw.nothing_found" else answer_slot.info)(tr(empty_message))
+    robust_panel(run_id, names, None, recipe)  # the test images need no drawing
     st.stop()
 side = info.input_shape[0]
 middle.markdown(f"**{tr('draw.seen', side=side)}**", help=tr("draw.seen_help", recipe=tr(f"draw.recipe.{recipe}")))
@@ -107,9 +130,6 @@ steps = "\n".join(f"- {_step_text(step)}" for step in prepared.steps)
 middle.caption(f"{tr('draw.steps')}\n{steps}")
 
 probabilities = model.probabilities(prepared.x)
-every = class_names(info.name)
-ids = class_ids(store.config(run_id))
-names = [every[c] for c in ids]
 top = int(probabilities.argmax())
 answer_slot.markdown("#### " + tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
 if (examples := class_examples(info.name, ids[top])) is not None:  # None: the dataset is not on this machine
@@ -130,3 +150,5 @@ with filters:
 with among:
     if st.toggle(tr("inside.proj_show"), key="draw.proj_on", help=tr("inside.proj_show_help")):
         projector_panel(run_id, names, "draw.proj", test_images(store.config(run_id)), drawn=prepared.x)
+
+robust_panel(run_id, names, prepared.x, recipe)

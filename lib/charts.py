@@ -173,6 +173,35 @@ def compare_curves(histories: dict[str, dict], metric: str, title: str, epoch_la
     return _layout(fig, title, height=360)
 
 
+def curve_panels(
+    panels: Sequence[tuple[str, Sequence[float], str]],
+    series: dict[str, Sequence[Sequence[float]]],
+    y_title: str,
+    height: int = 360,
+) -> go.Figure:
+    """Side-by-side line charts sharing a 0-100 y axis: one panel per ``(title, x values, x title)``.
+
+    ``series`` maps a legend name to one list of y values per panel (same colour in every panel).
+    """
+    from plotly.subplots import make_subplots
+
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=[p[0] for p in panels], shared_yaxes=True,
+                        horizontal_spacing=0.04)  # fmt: skip
+    colours = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
+    for k, (name, values) in enumerate(series.items()):
+        for i, (_, xs, _) in enumerate(panels):
+            fig.add_trace(
+                go.Scatter(x=list(xs), y=list(values[i]), name=name, mode="lines+markers", legendgroup=name,
+                           showlegend=i == 0, line={"color": colours[k % len(colours)]}),
+                row=1, col=i + 1,
+            )  # fmt: skip
+    for i, (_, _, x_title) in enumerate(panels):
+        fig.update_xaxes(title_text=x_title, zeroline=True, zerolinecolor="#999", row=1, col=i + 1)
+    fig.update_yaxes(range=[0, 105], row=1, col=1, title_text=y_title)
+    fig.update_layout(legend={"orientation": "h", "y": -0.3})
+    return _layout(fig, "", height=height)
+
+
 def confusion_heatmap(matrix: list[list[int]], labels: Sequence[str], title: str, axes: tuple[str, str]) -> go.Figure:
     """Counts of true (rows) against predicted (columns) classes."""
     fig = go.Figure(

@@ -181,3 +181,117 @@ def test_an_empty_draw_page_trains_the_lesson_network_and_then_shows_the_canvas(
         assert "Ainda não há modelo" not in texts(at)
     finally:
         manager.clear()
+
+
+def _seven_drawing() -> np.ndarray:
+    """A "7" on the canvas (RGBA, white on black)."""
+    rgba = np.zeros((280, 280, 4), dtype="uint8")
+    rgba[..., 3] = 255
+    rgba[50:75, 70:210, :3] = 255  # the bar
+    for r in range(75, 235):  # the stem, slanting down to the left
+        c = int(200 - (r - 75) * 0.45)
+        rgba[r, c - 12 : c + 12, :3] = 255
+    return rgba
+
+
+def _robust_figure(at, name: str) -> dict:
+    """The robustness chart: the one whose first curve is ``name`` (this run's)."""
+    return next(f for f in (json.loads(s) for s in plotly_specs(at)) if f["data"] and f["data"][0].get("name") == name)
+
+
+def _robust_shown(at, name: str) -> bool:
+    return any(f["data"] and f["data"][0].get("name") == name for f in (json.loads(s) for s in plotly_specs(at)))
+
+
+ROBUST_TEXTS = {
+    "en": {
+        "title": "How robust is my model?",
+        "panels": ["Stroke width", "Moved sideways", "Turned"],
+        "weakest": "Its weakest point:",
+        "this": "without augmentation (this run)",
+        "other": "with augmentation",
+        "sure": "sure of “",
+        "right": "right (%)",
+        "test": "200 test images",
+        "train": "Train the same network with augmentation",
+        "compare": "the one with augmentation",
+        "no_width": "Keras has no augmentation layer that thickens or thins strokes",
+    },
+    "pt": {
+        "title": "Quão robusto é meu modelo?",
+        "panels": ["Espessura do traço", "Deslocada para o lado", "Girada"],
+        "weakest": "Seu ponto mais fraco:",
+        "this": "sem augmentation (esta execução)",
+        "other": "com augmentation",
+        "sure": "certeza de “",
+        "right": "acertos (%)",
+        "test": "200 imagens de teste",
+        "train": "Treinar a mesma rede com augmentation",
+        "compare": "a rede com augmentation",
+        "no_width": "O Keras não tem camada de augmentation que engrosse ou afine traços",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "pt"])
+def test_how_robust_is_my_model_then_the_same_network_with_augmentation(lang):
+    """The drawing (then 200 test images) changed along three axes, as curves; one click trains
+    the same network with augmentation layers, an ordinary run of the student's; then both
+    runs' curves side by side. In both languages (Portuguese numbers with a decimal comma).
+    """
+    from app_pages.shared import manager
+    from lib.infer import robustness
+
+    words = ROBUST_TEXTS[lang]
+    run_id = _trained_digits_run()
+    at = open_page("draw", lang)
+    at.selectbox(key="draw.run").set_value(run_id).run()
+    assert words["title"] in texts(at) and not _robust_shown(at, words["this"])  # off until asked
+    at.toggle(key="draw.robust.on").set_value(True).run()
+    assert not at.exception
+    assert words["title"] in texts(at) and not _robust_shown(at, words["this"])  # nothing drawn yet
+    at.session_state["draw.canvas.0"] = _canvas_value(_seven_drawing())
+    at.run()
+    assert not at.exception
+    figure = _robust_figure(at, words["this"])
+    titles = [a["text"] for a in figure["layout"]["annotations"]]
+    assert titles == words["panels"]
+    assert [t["name"] for t in figure["data"] if t.get("showlegend", True)] == [words["this"]]
+    assert words["sure"] in figure["layout"]["yaxis"]["title"]["text"]
+    assert figure["layout"]["separators"] == (",." if lang == "pt" else ".,")
+    assert words["weakest"] in texts(at) and words["no_width"] in texts(at)
+    widths = next(t for t in figure["data"] if t["xaxis"] == "x")
+    assert len(_values(widths["x"])) == len(robustness.BY_NAME["width"].steps)
+
+    at.segmented_control(key="draw.robust.what").set_value("test").run()
+    assert not at.exception and words["test"] in str(at.segmented_control(key="draw.robust.what").options)
+    figure = _robust_figure(at, words["this"])
+    assert figure["layout"]["yaxis"]["title"]["text"] == words["right"]
+    unchanged = _values(next(t for t in figure["data"] if t["xaxis"] == "x")["y"])[4]  # width step 0
+    assert 70 <= unchanged <= 100  # the trained network on its own test images
+
+    config = manager().store.config(run_id)
+    assert robustness.augmented_run(manager().store, config, at.session_state["app.nickname"]) is None
+    at.button(key="draw.robust.train").click().run()
+    assert not at.exception
+    augmented = robustness.augmented_run(manager().store, config, at.session_state["app.nickname"])
+    assert augmented is not None
+    assert manager().store.owner(augmented)["owner"] == at.session_state["app.nickname"]
+    layers = manager().store.config(augmented)["spec"]["layers"]
+    assert [layer["class_name"] for layer in layers[:2]] == ["RandomTranslation", "RandomRotation"]
+    rerun_until(at, lambda a: any(words["other"] in s for s in plotly_specs(a)))
+    assert manager().store.status(augmented).state == "done"
+    figure = _robust_figure(at, words["this"])
+    assert [t["name"] for t in figure["data"] if t.get("showlegend", True)] == [words["this"], words["other"]]
+    assert len(figure["data"]) == 6  # both runs on each of the three panels, side by side
+    assert words["compare"] in texts(at)
+    assert not any(b.key == "draw.robust.train" for b in at.button)  # done: nothing left to train
+
+
+def _values(v) -> list[float]:
+    """Plotly sends numpy arrays as typed base64 with their dtype; lists as they are."""
+    if isinstance(v, dict):
+        import base64
+
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return list(v)

@@ -140,26 +140,48 @@ def test_fashion_puts_the_odd_margin_pixel_before_the_item():
     assert (cols[0], cols[-1]) == (11, 17)  # 11 columns before, 10 after, as Fashion-MNIST's converter did
 
 
-def test_digits_count_4x4_blocks_of_a_32x32_bitmap():
+def test_digits_go_through_nists_normalisation_then_4x4_counts():
     stroke = np.zeros((280, 280), bool)
     stroke[20:260, 90:190] = True  # a solid bar, 240 tall, 100 wide
     prepared = prepare_drawing(_canvas(stroke), DIGITS)
     counts = prepared.view * 16
     assert np.allclose(counts, np.round(counts))  # whole counts, as in the UCI data
-    # 240 rows → 32 and 100 columns → 13 bitmap pixels, centred at columns 9..21: blocks 2..5
-    # hold 3, 4, 4 and 2 of its columns, 4 rows each
-    assert (counts == [0, 0, 12, 16, 16, 8, 0, 0]).all()
-    assert [s.code for s in prepared.steps][-2:] == ["bitmap", "blocks"]
+    # NIST zooms the box to 20×32 (columns 6..25): 640 ink pixels, over 560, so the strokes are
+    # thinned twice: columns 8..23 and rows 2..29 are left, blocks 2..5 wide, half blocks at the ends.
+    assert (counts[0] == [0, 0, 8, 8, 8, 8, 0, 0]).all() and (counts[-1] == counts[0]).all()
+    assert (counts[1:-1] == [0, 0, 16, 16, 16, 16, 0, 0]).all()
+    codes = [s.code for s in prepared.steps]
+    assert codes[-4:] == ["nist_box", "stroke_thinner", "upright", "blocks"]
+    assert prepared.steps[-3].values["pixels"] > 560 and prepared.steps[-3].values["steps"] == 2
 
 
-def test_exact_digits_come_back_exactly():
-    from sklearn.datasets import load_digits
+def test_nists_stroke_rule_thickens_thin_and_thins_thick_drawings():
+    from lib.infer.recipes import stroke_steps
 
-    from bench.renderings import upload_exact
+    assert [stroke_steps(n) for n in (50, 107, 108, 255, 256, 412, 413, 560, 561)] == [2, 2, 1, 1, 0, 0, -1, -1, -2]
+    seven = np.zeros((280, 280), bool)
+    seven[40:52, 60:220] = True  # the bar of a "7", 12 px thick
+    for r in range(52, 240):  # its stem, slanting down to the left
+        seven[r, int(214 - (r - 52) * 0.5) - 6 : int(214 - (r - 52) * 0.5) + 6] = True
+    from scipy import ndimage
 
-    images = load_digits().images[:200].astype("uint8")
-    same = [np.array_equal(prepare_drawing(upload_exact(im, 16), DIGITS).view * 16, im) for im in images]
-    assert all(same)
+    thick = ndimage.binary_dilation(seven, iterations=12)  # the same "7" with a 36 px brush
+    thin_view, thick_view = (prepare_drawing(_canvas(s), DIGITS).view * 16 for s in (seven, thick))
+    assert abs(thin_view.sum() - thick_view.sum()) < 0.25 * thick_view.sum()  # about the same weight
+    assert 256 * 0.8 <= thin_view.sum() <= 412 * 1.1 and 256 * 0.8 <= thick_view.sum() <= 412 * 1.1
+
+
+def test_digits_are_stood_upright_and_a_plain_stroke_stays_narrow():
+    slanted = np.zeros((280, 280), bool)
+    for r in range(40, 240):  # a "1" leaning right: its top 40 px right of its foot
+        c = int(120 + (240 - r) * 0.2)
+        slanted[r, c - 9 : c + 9] = True
+    prepared = prepare_drawing(_canvas(slanted), DIGITS)
+    assert prepared.steps[-2].code == "unslanted" and prepared.steps[-2].values["degrees"] > 5
+    view = prepared.view
+    cols = [float((np.arange(8) * row).sum() / row.sum()) for row in view if row.sum()]
+    assert max(cols) - min(cols) <= 1.0  # upright: every row's ink centred on the same column
+    assert (view[:, :2] == 0).all() and (view[:, 6:] == 0).all()  # still a narrow stroke, not a 20-wide block
 
 
 def test_every_image_dataset_declares_a_known_recipe():
@@ -298,3 +320,20 @@ def test_an_exact_enlargement_is_shrunk_back_and_a_smooth_one_is_not():
     assert undo_enlargement(big.astype("float32")[:79, :79], 8) is None  # not a whole multiple
     view = prepare_drawing((np.stack([big] * 3, -1) * 255).astype("uint8"), DIGITS).view
     assert np.abs(view - np.round(digit * 16) / 16).max() < 1e-6  # the digit's own 0..16 values
+
+
+def test_a_small_object_in_a_corner_of_a_big_photo_is_trimmed_at_its_own_scale():
+    """A garment 84 px tall in a corner of a 400×300 JPEG (issue #31): smoothing sized to the
+    whole photo blurred it into a bigger, fainter one, and the trim left a faint margin.
+    """
+    rng = np.random.default_rng(0)
+    paper = np.full((300, 400), 0.88, "float32") - 0.1 * np.linspace(0, 1, 400)[None, :]
+    ink = np.zeros((300, 400), "float32")
+    ink[20:104, 300:360] = 1.0  # 84 tall, 60 wide: 28 × 20 once the longest edge is 28
+    ink[50:74, 320:340] = 0.0  # with a hole
+    pixels = paper * (1 - 0.9 * ink) + rng.normal(0, 0.025, paper.shape)
+    data = _encoded(Image.fromarray((np.clip(pixels, 0, 1) * 255).astype("uint8")), "JPEG", quality=80)
+    view = prepare_drawing(read_picture(data), FASHION).view
+    rows, cols = np.nonzero(view > 0.5)
+    assert (rows.min(), rows.max(), cols.min(), cols.max()) == (0, 27, 4, 23)
+    assert view[11:17, 11:15].mean() < 0.1  # the hole stays a hole

@@ -40,6 +40,9 @@ def manager(pool, tmp_path) -> JobManager:
 def test_auto_picks_jax_for_mlps_and_tensorflow_for_convnets():
     assert resolve_backend(_config("auto")) == "jax"
     assert resolve_backend(_config("auto", preset="two_branch_cnn")) == "tensorflow"
+    augmented = _config("auto")  # an MLP with augmentation layers in front: they need TensorFlow (#31)
+    augmented["spec"]["layers"].insert(0, {"id": "random_rotation_1", "class_name": "RandomRotation", "config": {}})
+    assert resolve_backend(augmented) == "tensorflow"
     assert resolve_backend(_config("tensorflow")) == "tensorflow"
     assert resolve_backend({"kind": "gan"}) == "tensorflow"
 

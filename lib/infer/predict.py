@@ -52,6 +52,17 @@ class Predictor:
             return _softmax(out)
         return out
 
+    def batch_probabilities(self, x: np.ndarray, chunk: int = 512) -> np.ndarray:
+        """Class probabilities for many prepared inputs, shape (N, classes), as :meth:`probabilities` gives one."""
+        parts = [self.model(x[i : i + chunk], training=False) for i in range(0, len(x), chunk)]
+        out = np.concatenate([np.asarray(part, dtype="float64") for part in parts]).reshape(len(x), -1)
+        if out.shape[1] == 1:
+            return np.concatenate([1.0 - out, out], axis=1)
+        if out.min() < 0 or np.abs(out.sum(axis=1) - 1.0).max() > 1e-3:  # logits
+            exp = np.exp(out - out.max(axis=1, keepdims=True))
+            return exp / exp.sum(axis=1, keepdims=True)
+        return out
+
     def feature_maps(self, x: np.ndarray) -> np.ndarray | None:
         """The first convolution's output for ``x``, shape (height, width, filters)."""
         if self._features is None:

@@ -39,6 +39,7 @@ class Param:
     choices: tuple = ()
     required: bool = False
     open_high: bool = False  # the upper bound itself is not allowed (Dropout rate < 1)
+    later: bool = False  # offered after specs were first named: left out of a spec's JSON at its default
 
     def check(self, value: Any) -> str | None:
         """Return None if ``value`` is allowed, else a short reason code (for messages)."""
@@ -319,6 +320,12 @@ FACTOR = Param(
     1.0,
     required=True,
 )
+FILL_MODE = Param("fill_mode", "choice", "reflect", _h(
+    "How the pixels the change uncovers are filled: constant fills them with black (0), like the "
+    "datasets' backgrounds; reflect mirrors the picture; wrap repeats it; nearest stretches its edge.",
+    "Como são preenchidos os pixels que a mudança descobre: constant preenche com preto (0), como o "
+    "fundo dos datasets; reflect espelha a imagem; wrap a repete; nearest estica a borda."),
+    choices=("reflect", "constant", "wrap", "nearest"), later=True)  # fmt: skip
 HEIGHT_FACTOR = Param("height_factor", "float", 0.1, _h("Fraction of the height to zoom or shift by.",
                                                         "Fração da altura para ampliar ou deslocar."), -1.0, 1.0,
                       required=True)  # fmt: skip
@@ -424,13 +431,13 @@ LAYER_TYPES: tuple[LayerType, ...] = (
         choices=("horizontal", "vertical", "horizontal_and_vertical")),), _h(
         "Mirrors images at random while training.", "Espelha imagens ao acaso durante o treino."), _same,
         ranks=(3,), augmentation=True),
-    LayerType("RandomRotation", "augmentation", (FACTOR,), _h(
+    LayerType("RandomRotation", "augmentation", (FACTOR, FILL_MODE), _h(
         "Rotates images at random by up to factor × 360°.", "Gira imagens ao acaso até fator × 360°."), _same,
         ranks=(3,), augmentation=True),
-    LayerType("RandomZoom", "augmentation", (HEIGHT_FACTOR,), _h(
+    LayerType("RandomZoom", "augmentation", (HEIGHT_FACTOR, FILL_MODE), _h(
         "Zooms images in or out at random.", "Amplia ou reduz imagens ao acaso."), _same,
         ranks=(3,), augmentation=True),
-    LayerType("RandomTranslation", "augmentation", (HEIGHT_FACTOR, WIDTH_FACTOR), _h(
+    LayerType("RandomTranslation", "augmentation", (HEIGHT_FACTOR, WIDTH_FACTOR, FILL_MODE), _h(
         "Shifts images at random.", "Desloca imagens ao acaso."), _same, ranks=(3,), augmentation=True),
     LayerType("RandomContrast", "augmentation", (FACTOR,), _h(
         "Changes the contrast at random.", "Altera o contraste ao acaso."), _same, ranks=(3,), augmentation=True),

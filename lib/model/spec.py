@@ -88,7 +88,7 @@ class ModelSpec:
                 {
                     "id": n.id,
                     "class_name": n.class_name,
-                    "config": normalise_config(REGISTRY[n.class_name], n.config),
+                    "config": _named_config(n.class_name, n.config),
                     **({"inputs": list(n.inputs)} if self.mode == "functional" else {}),
                 }
                 for n in self.nodes
@@ -117,6 +117,17 @@ class ModelSpec:
     def copy(self) -> ModelSpec:
         """A deep copy."""
         return from_dict(json.loads(self.to_json()))
+
+
+def _named_config(class_name: str, config: dict) -> dict:
+    """A layer's config as a spec's JSON names it: every parameter, defaults filled in.
+
+    Parameters offered later (``Param.later``) only when they differ from their default, so
+    specs made before them keep their hash, and their runs stay cached.
+    """
+    layer = REGISTRY[class_name]
+    merged = normalise_config(layer, config)
+    return {k: v for k, v in merged.items() if not (layer.param(k).later and v == layer.param(k).default)}
 
 
 def from_dict(data: Any) -> ModelSpec:

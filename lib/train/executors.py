@@ -52,15 +52,21 @@ def resolve_backend(config: dict) -> str:
     ``auto`` rule (figures in the README, from ``./scripts/bench.sh backends``): JAX for
     models of Dense/Dropout/Flatten-like layers (2-5x faster than TensorFlow on a CPU at
     small batches), TensorFlow for convolutional, recurrent and embedding models (where
-    TensorFlow's CPU kernels win) and for the GAN demo's own loop.
+    TensorFlow's CPU kernels win), for the GAN demo's own loop, and for models with
+    augmentation layers: Keras's ``Random*`` layers look for TensorFlow's graph mode
+    whenever TensorFlow is known to Python, and a JAX worker hides it
+    (``lib/worker_main.py``), so they fail to build there.
     """
     asked = config.get("backend", "auto")
     if asked in BACKENDS:
         return asked if asked != "jax" or jax_available() else "tensorflow"
     if config.get("kind") == "gan" or not jax_available():
         return "tensorflow"
-    layers = config.get("spec", {}).get("layers", [])
-    return "tensorflow" if any(layer.get("class_name") in TF_FAVOURED for layer in layers) else "jax"
+    from lib.model.layers import REGISTRY
+
+    names = [layer.get("class_name") for layer in config.get("spec", {}).get("layers", [])]
+    augmented = any(name in REGISTRY and REGISTRY[name].augmentation for name in names)
+    return "tensorflow" if augmented or any(name in TF_FAVOURED for name in names) else "jax"
 
 
 def visible_gpus() -> list[str]:

@@ -1,4 +1,5 @@
-"""The whole path in a real browser: train through the UI, draw with the mouse, get an answer."""
+"""The whole path in a real browser: train through the UI, draw with the mouse, get an answer,
+then ask how robust the model is and train the same network with augmentation (#31)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from PIL import Image
 
 from lib.data import datasets
 from lib.infer.drawing import prepare_drawing
-from tests.browser.conftest import screenshot, train_from_training_page
+from tests.browser.conftest import screenshot, settle, train_from_training_page
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -106,3 +107,36 @@ def test_train_then_draw_then_predict(page, app_url):
     wait_until(lambda: np.abs(np.array(_model_input(page)) - expected).max() < 0.02,
                "the model's input to be the whole drawing", seen=lambda: _model_input(page))  # fmt: skip
     screenshot(page, "draw-two-strokes-en")
+
+    # How robust is my model? Its curves for the drawing, then for 200 test images; one click
+    # trains the same network with augmentation layers; then both runs' curves side by side.
+    page.get_by_text("Test it: thinner and thicker strokes, moved, turned").click()
+    curves = page.locator(".js-plotly-plot").filter(has_text="Stroke width").first
+    curves.wait_for()
+    assert _names(curves) == ["without augmentation (this run)"] * 3  # one curve on each of the three panels
+    page.get_by_text("What the steps look like").click()  # the drawing thinner, thicker, moved, turned
+    page.get_by_text("+2 px", exact=True).first.wait_for()
+    settle(page)
+    page.get_by_text("200 test images", exact=True).click()
+    page.locator(".js-plotly-plot").filter(has_text="right (%)").first.wait_for()
+    settle(page)
+    page.get_by_role("button", name="Train the same network with augmentation").click()
+    both = page.locator(".js-plotly-plot").filter(has_text="with augmentation").filter(has_text="right (%)").first
+    both.wait_for()  # the augmented run trained (a few seconds), and the page reran with its curves
+    settle(page)
+    assert sorted(set(_names(both))) == ["with augmentation", "without augmentation (this run)"]
+    page.get_by_text("the one with augmentation").wait_for()
+    screenshot(page, "draw-robust-en")
+
+    # The same panel in Portuguese: the language switch keeps the session and the choices.
+    page.get_by_text("Português (Brasil)").click()
+    page.get_by_text("Quão robusto é meu modelo?").wait_for()
+    page.locator(".js-plotly-plot").filter(has_text="com augmentation").filter(has_text="acertos (%)").first.wait_for()
+    page.get_by_text("a rede com augmentation").wait_for()
+    settle(page)
+    screenshot(page, "draw-robust-pt")
+
+
+def _names(chart) -> list[str]:
+    """The curve names of a Plotly chart in the page."""
+    return chart.evaluate("el => el.data.map(t => t.name)")
