@@ -212,7 +212,6 @@ def show_dataset_error(err: datasets.DatasetError) -> None:
 @st.cache_resource(show_spinner=False)
 def manager():
     """The server's one job manager (survives reruns, page changes and closed tabs)."""
-    from lib.demos import gan, playground, pretrained  # noqa: F401 - register their job kinds (threads too)
     from lib.train.jobs import JobManager
 
     return JobManager()

@@ -33,7 +33,7 @@ import statistics
 import time
 from typing import Any
 
-from bench.classroom import classroom
+from bench.class_load import classroom
 from lib.train.ray_executor import RayExecutor, RaySettings
 
 MACHINES = (1, 2, 4, 8)
@@ -53,7 +53,7 @@ def noop_round_trip_s(ray: Any, rounds: int = 20) -> float:
 
 def cold_start_s(ray: Any) -> float:
     """Seconds for a fresh worker process to start and load Keras (JAX), as on a new machine."""
-    from lib import ray_worker
+    from lib.train import ray_worker
 
     # Another runtime environment: Ray cannot reuse a warm worker, it starts a new process.
     env = {"env_vars": {"KERAS_BACKEND": "jax", "KP_BENCH_COLD": str(time.time())}}

@@ -300,8 +300,8 @@ def test_an_interrupted_save_leaves_nothing_behind(monkeypatch, own_data_dir):
 
 
 def test_a_ray_worker_receives_an_uploaded_dataset_with_the_job(tmp_path, monkeypatch):
-    from lib.ray_worker import install_datasets
     from lib.train.ray_executor import seed_files
+    from lib.train.ray_worker import install_datasets
     from lib.train.runstore import RunStore
 
     name = table_upload.ingest_table(survey_csv(40), "p.csv", TableOptions("aprovado", "classification")).name

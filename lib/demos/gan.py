@@ -16,8 +16,7 @@ import numpy as np
 from lib.data import datasets
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
-from lib.train.kinds import register
-from lib.train.runstore import RunStore, atomic_write
+from lib.train.runstore import RunStore
 
 LATENT = 32
 GRID = 16  # fixed-noise samples drawn after each epoch
@@ -75,7 +74,6 @@ def _models(shape: tuple[int, ...], lr: float, beta_1: float):
     return generator, discriminator
 
 
-@register("gan")
 def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int = 0) -> tuple:
     """Train the GAN of ``run_id``; write losses, samples and the generator; return the outcome."""
     import keras
@@ -125,7 +123,7 @@ def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
         samples.append(np.asarray(generator(fixed, training=False))[..., 0])
         buffer = io.BytesIO()
         np.save(buffer, np.stack(samples))
-        atomic_write(store.path(run_id) / "samples.npy", buffer.getvalue())
+        store.write_side(run_id, "samples.npy", buffer.getvalue())
         store.write_history(run_id, history)
         store.update_status(
             run_id, epochs_done=epoch + 1, train_seconds=time.monotonic() - started, samples_per_second=live["sps"]
@@ -138,8 +136,8 @@ def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
 
 def samples(store: RunStore, run_id: str) -> np.ndarray | None:
     """The fixed-noise samples of every finished epoch: (epochs, 16, height, width)."""
-    path = store.path(run_id) / "samples.npy"
+    data = store.read_side(run_id, "samples.npy")
     try:
-        return np.load(path)
+        return None if data is None else np.load(io.BytesIO(data))
     except (OSError, ValueError):
         return None

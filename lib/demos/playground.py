@@ -21,8 +21,7 @@ from lib.model.layers import REGISTRY as LAYERS
 from lib.model.spec import sequential
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
-from lib.train.kinds import register
-from lib.train.runstore import RunStore, atomic_write
+from lib.train.runstore import RunStore
 
 KIND = "playground"
 DATASET = POINTS_2D  # not a registry dataset: the points are made from the config
@@ -201,12 +200,11 @@ def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: 
                 self.frames["units"].append(np.moveaxis(units.reshape(GRID, GRID, -1), -1, 0))
             buffer = io.BytesIO()
             np.savez_compressed(buffer, **{k: np.asarray(v, "float32") for k, v in self.frames.items() if v})
-            atomic_write(store.path(run_id) / "frames.npz", buffer.getvalue())
+            store.write_side(run_id, "frames.npz", buffer.getvalue())
 
     return Frames()
 
 
-@register(KIND)
 def fit_playground(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int = 0) -> tuple:
     """Train the playground run ``run_id``; its frames, history and model go to the run store."""
     import keras
@@ -253,8 +251,11 @@ def fit_playground(store: RunStore, run_id: str, stop: threading.Event, live: di
 
 def frames(store: RunStore, run_id: str) -> dict[str, np.ndarray] | None:
     """The recorded frames: ``epoch`` (F,), ``boundary`` (F, GRID, GRID), ``units`` (F, units, GRID, GRID)."""
+    saved = store.read_side(run_id, "frames.npz")
+    if saved is None:
+        return None
     try:
-        with np.load(store.path(run_id) / "frames.npz") as data:
+        with np.load(io.BytesIO(saved)) as data:
             return {k: data[k] for k in data.files}
     except (OSError, ValueError):
         return None

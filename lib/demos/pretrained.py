@@ -15,7 +15,6 @@ from pathlib import Path
 from lib.data import keras_cache
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
-from lib.train.kinds import register
 from lib.train.runstore import RunStore
 
 KIND = "pretrained"
@@ -81,7 +80,6 @@ def build(input_shape: tuple[int, ...], num_classes: int):
     return keras.Model(inputs, outputs, name="mobilenet_v2_imagenet_frozen")
 
 
-@register(KIND)
 def fit_pretrained(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int = 0) -> tuple:
     """Train the new head of run ``run_id`` on the frozen pretrained features."""
     import keras

@@ -6,6 +6,7 @@ the trained and the initial model.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,10 +25,10 @@ def test_outputs(store: RunStore, run_id: str, model=None) -> tuple[np.ndarray, 
     config = store.config(run_id)
     path = store.best_model_path(run_id)
     stamp = path.stat().st_mtime if path else 0.0
-    saved = store.path(run_id) / OUTPUTS_FILE
+    saved = store.read_side(run_id, OUTPUTS_FILE)
     y_true = test_labels(config)
-    if saved.exists():
-        with np.load(saved) as data:
+    if saved is not None:
+        with np.load(io.BytesIO(saved)) as data:
             if float(data["model_mtime"]) == stamp and len(data["probabilities"]) == len(y_true):
                 return data["probabilities"], y_true
     if model is None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
-from lib.train.runstore import RunStore, read_json, write_json
+from lib.train.runstore import RunStore
 from lib.train.training import class_ids, test_labels, training_arrays
 
 MISTAKES_SHOWN = 24
+EVALUATION_FILE = "evaluation.json"  # the test-set results, keyed by the model file's time
 OUTPUTS_FILE = "test_outputs.npz"  # every test sample's probabilities (the confusion matrix's cells)
 
 
@@ -31,8 +34,7 @@ def predicted_classes(probabilities: np.ndarray) -> np.ndarray:
 def evaluate(store: RunStore, run_id: str) -> dict:
     """Test-set results of a run, computed once per saved model and kept in the run folder."""
     model_path = store.best_model_path(run_id)
-    cache = store.path(run_id) / "evaluation.json"
-    cached = read_json(cache)
+    cached = store.read_side_json(run_id, EVALUATION_FILE)
     stamp = model_path.stat().st_mtime if model_path else None
     if cached and cached.get("model_mtime") == stamp:
         return cached
@@ -49,7 +51,7 @@ def evaluate(store: RunStore, run_id: str) -> dict:
         save_outputs(store, run_id, outputs, stamp)
     elif config["target"] == "value":
         result.update(true=np.asarray(y_test).reshape(-1).tolist(), predicted=outputs.reshape(-1).tolist())
-    write_json(cache, result)
+    store.write_side_json(run_id, EVALUATION_FILE, result)
     return result
 
 
@@ -66,10 +68,9 @@ def as_probabilities(outputs: np.ndarray) -> np.ndarray:
 
 def save_outputs(store: RunStore, run_id: str, outputs: np.ndarray, model_mtime: float | None) -> None:
     """Keep every test sample's probabilities beside the run, stamped with the model file's time."""
-    path = store.path(run_id) / OUTPUTS_FILE
-    temporary = path.with_name(f".{OUTPUTS_FILE}.tmp.npz")
-    np.savez_compressed(temporary, probabilities=as_probabilities(outputs), model_mtime=np.float64(model_mtime or 0))
-    temporary.replace(path)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, probabilities=as_probabilities(outputs), model_mtime=np.float64(model_mtime or 0))
+    store.write_side(run_id, OUTPUTS_FILE, buffer.getvalue())
 
 
 def _classification(outputs: np.ndarray, y_true: np.ndarray, num_classes: int) -> dict:

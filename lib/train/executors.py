@@ -23,7 +23,7 @@ import subprocess
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from lib.train import orphans
 from lib.train.runstore import RunStore
@@ -55,7 +55,7 @@ def resolve_backend(config: dict) -> str:
     TensorFlow's CPU kernels win), for the GAN demo's own loop, and for models with
     augmentation layers: Keras's ``Random*`` layers look for TensorFlow's graph mode
     whenever TensorFlow is known to Python, and a JAX worker hides it
-    (``lib/worker_main.py``), so they fail to build there.
+    (``lib/train/worker_main.py``), so they fail to build there.
     """
     asked = config.get("backend", "auto")
     if asked in BACKENDS:
@@ -92,6 +92,29 @@ def rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+@runtime_checkable
+class Executor(Protocol):
+    """Where a job trains; the job manager knows an executor only by these three methods.
+
+    This thread (:class:`ThreadExecutor`), a warm worker process (:class:`ProcessExecutor`)
+    or a Ray cluster (``lib.train.ray_executor.RayExecutor``). The job manager calls ``run``
+    from one of its threads per job; ``live`` is the job's progress, updated as it trains;
+    ``stop`` asks it to end after the current batch.
+    """
+
+    def run(self, store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> str:
+        """Train run ``run_id`` (``more_epochs`` beyond its saved model: a resume) and return its final state."""
+        ...
+
+    def describe(self) -> dict[str, Any]:
+        """What the executor is doing (for the Runs page's class view): ``kind``, ``workers``, ..."""
+        ...
+
+    def shutdown(self) -> None:
+        """Stop its workers (a server's end, a test's teardown)."""
+        ...
 
 
 class ThreadExecutor:
@@ -179,7 +202,7 @@ class ProcessExecutor:
         stop_value = self._ctx.Value("b", 0, lock=False)
         gpu = self._gpus[slot % len(self._gpus)] if self._gpus else None
         env = {"CUDA_VISIBLE_DEVICES": gpu} if gpu is not None else {}
-        from lib import worker_main
+        from lib.train import worker_main
 
         process = self._ctx.Process(
             target=worker_main.main, args=(child, stop_value, backend, env, os.getpid()), name=f"kp-worker-{backend}",

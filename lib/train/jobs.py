@@ -20,7 +20,7 @@ from typing import Any
 
 from lib.train import orphans
 from lib.train.config_check import check_config
-from lib.train.executors import ProcessExecutor, ThreadExecutor
+from lib.train.executors import Executor, ProcessExecutor, ThreadExecutor
 from lib.train.host import available_memory_mb, job_memory_mb, server_plan
 from lib.train.runstore import ParentMissing, RunStore, Status, config_hash
 from lib.train.training import clean_detail
@@ -34,7 +34,7 @@ def default_workers() -> int:
     return server_plan().workers
 
 
-def default_executor(workers: int):
+def default_executor(workers: int) -> Executor:
     """``$KP_EXECUTOR``: ``process`` (default: warm worker processes) or ``thread`` (in the server).
 
     A configured Ray cluster (``lib/train/ray_executor.py``) replaces the process pool.
@@ -99,7 +99,7 @@ class JobManager:
         store: RunStore | None = None,
         workers: int | None = None,
         trainer=None,
-        executor=None,
+        executor: Executor | None = None,
         free_memory: Callable[[], float | None] = available_memory_mb,
         job_memory: float | None = None,
     ):
@@ -110,7 +110,7 @@ class JobManager:
         self.workers = workers or default_workers()
         if executor is None:
             executor = ThreadExecutor(trainer) if trainer is not None else default_executor(self.workers)
-        self.executor = executor
+        self.executor: Executor = executor
         self._served: dict[str, int] = {}  # owner -> dispatch counter when last served (round-robin)
         self._dispatched = 0
         self._queue: deque[Job] = deque()

@@ -1,31 +1,31 @@
 """Job kinds: which function trains a run, chosen by its config's ``kind`` ("fit" by default).
 
-The runner dispatches through this table instead of knowing every kind: ``lib.train.training``
-registers the ordinary ``fit``, and a demo with a loop of its own (the GAN) registers itself
-when the process's entry point imports it (``app_pages/shared.py`` for the server,
-``lib/worker_main.py`` for a worker). Nothing here imports either side.
+One table, read where a run starts (a thread, a worker process or a Ray worker): the module
+of a kind is imported then, in that process, so no entry point has to import the demos for
+their side effects. A config names a kind, never a function: only this table's are run.
+Adding a kind: its trainer in its own module, and one line here.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 # (store, run_id, stop, live, more_epochs) -> (state, message code, detail)
 KindTrainer = Callable[..., tuple[str, str, str]]
-JOB_KINDS: dict[str, KindTrainer] = {}
 DEFAULT_KIND = "fit"
-
-
-def register(kind: str) -> Callable[[KindTrainer], KindTrainer]:
-    """Decorator: ``fn`` trains runs whose config says ``"kind": kind``."""
-
-    def add(fn: KindTrainer) -> KindTrainer:
-        JOB_KINDS[kind] = fn
-        return fn
-
-    return add
+JOB_KINDS: dict[str, str] = {
+    DEFAULT_KIND: "lib.train.training:fit_run",  # model.fit of a spec on a dataset
+    "gan": "lib.demos.gan:fit_gan",  # the GAN demo's own loop
+    "playground": "lib.demos.playground:fit_playground",  # the perceptron playground, frame by frame
+    "pretrained": "lib.demos.pretrained:fit_pretrained",  # a new head on frozen MobileNetV2 features
+}
 
 
 def trainer_for(config: dict) -> KindTrainer | None:
-    """The function for ``config``'s kind, or None when no such kind is registered."""
-    return JOB_KINDS.get(config.get("kind", DEFAULT_KIND))
+    """The function for ``config``'s kind, or None when no such kind is in the table."""
+    where = JOB_KINDS.get(config.get("kind", DEFAULT_KIND))
+    if where is None:
+        return None
+    module, function = where.split(":")
+    return getattr(importlib.import_module(module), function)

@@ -13,7 +13,7 @@ Chosen by configuration only (never by a page): ``$KP_RAY_ADDRESS`` or, in
 Without an address nothing here runs and Ray is never imported: the process pool stays the
 default.
 
-How a job runs (``lib/ray_worker.py`` is the other side):
+How a job runs (``lib/train/ray_worker.py`` is the other side):
 
 - The job manager keeps the queue and its fairness rules (one active job per session,
   round-robin); it runs as many jobs at once as the cluster has slots (:meth:`slots`).
@@ -22,7 +22,7 @@ How a job runs (``lib/ray_worker.py`` is the other side):
   backend. The task gets the run's config, checked again here, and the run folder's small
   files (plus the model it starts from for a resume or a transfer, and an uploaded dataset's
   files); it never reads the server's disk and loads a built-in dataset on its own machine.
-- Progress flows through a :class:`~lib.ray_worker.ProgressHub` actor: the task pushes live
+- Progress flows through a :class:`~lib.train.ray_worker.ProgressHub` actor: the task pushes live
   progress and changed files every 0.25 s; :meth:`RayExecutor.run` takes them and writes the
   files into the run store (atomically, like every store write), so curves, status and the
   epoch checkpoint follow the job live. The task's result carries every file it changed.
@@ -51,10 +51,10 @@ from pathlib import Path
 from typing import Any
 
 from lib.data import own_store
-from lib.ray_worker import OWN_DATA
 from lib.train.config_check import check_config
 from lib.train.executors import STOP_GRACE_S, resolve_backend
-from lib.train.runstore import RunStore, atomic_write, write_json
+from lib.train.ray_worker import OWN_DATA
+from lib.train.runstore import RunStore
 from lib.train.training import clean_detail
 
 SECRETS = Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.toml"
@@ -62,7 +62,6 @@ NAMESPACE = "keras-playground"
 POLL_S = 0.25
 CACHE_S = 2.0  # cluster facts (nodes, resources) are read at most this often
 THROUGHPUT_WINDOW_S = 600.0
-MODEL_FILES = ("model.keras", "checkpoint.keras")
 
 
 @dataclass(frozen=True)
@@ -176,51 +175,11 @@ def probe(address: str, timeout: float = 3.0) -> None:
 
 
 def seed_files(store: RunStore, run_id: str, config: dict, more_epochs: int) -> dict[str, bytes]:
-    """What a worker needs of the run store: paths relative to the store, with their bytes.
-
-    The run's status, history, per-batch curve and log; for a resume the model it continues
-    from; for a transfer (``init_from``) the base run's model. Never anything else.
-    """
-    folder = store.path(run_id)
-    out = {}
-    for name in ("status.json", "history.json", "batches.json", "log.txt"):
-        if (folder / name).exists():
-            out[f"{run_id}/{name}"] = (folder / name).read_bytes()
-    if more_epochs and (best := store.best_model_path(run_id)) is not None:
-        out[f"{run_id}/{best.name}"] = best.read_bytes()
-    if (init := config.get("init_from")) and (base := store.best_model_path(init["run"])) is not None:
-        out[f"{init['run']}/{base.name}"] = base.read_bytes()
+    """What a worker needs: the run store's seed (:meth:`RunStore.seed`) and an uploaded dataset."""
+    out = store.seed(run_id, config, more_epochs)
     if own_store.looks_own(name := config.get("dataset")):  # an uploaded dataset is only on this server
         out |= {f"{OWN_DATA}{name}/{file}": data for file, data in own_store.files(name).items()}
     return out
-
-
-def write_files(store: RunStore, run_id: str, files: dict[str, bytes], node: str) -> None:
-    """Write files a worker sent into the run folder, each atomically; the status last.
-
-    Models first, so a status that names an epoch never points at a model not yet there;
-    the status gets the node that trained the run.
-    """
-    folder = store.path(run_id)
-    for name in sorted(files, key=lambda n: (n == "status.json", not n.endswith(".keras"), n)):
-        if "/" in name or name.startswith(".") or name == "config.json":
-            continue  # a worker writes only its run's own files, never the config
-        if name == "status.json":
-            status = read_json_bytes(files[name])
-            if isinstance(status, dict):
-                write_json(folder / name, {**status, "node": node})
-                continue
-        atomic_write(folder / name, files[name])
-
-
-def read_json_bytes(data: bytes) -> Any:
-    """Parsed JSON, or None for bytes that are not JSON."""
-    import json
-
-    try:
-        return json.loads(data)
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -246,7 +205,7 @@ class RayExecutor:
         self._owns_ray = connect(self.settings)
         import ray
 
-        from lib import ray_worker
+        from lib.train import ray_worker
 
         self._ray = ray
         self._task = ray.remote(ray_worker.train_job)
@@ -388,10 +347,7 @@ class RayExecutor:
         live.update(result["live"])
         job.live, job.timing = dict(live), result["timing"]
         try:
-            write_files(store, job.run_id, result["files"], live.get("node", ""))
-            for name in MODEL_FILES:  # the worker deleted it (the final model replaces the checkpoint)
-                if name not in result["present"]:
-                    store.model_path(job.run_id, name.split(".")[0]).unlink(missing_ok=True)
+            store.receive(job.run_id, result["files"], live.get("node", ""), present=result["present"])
         except OSError as exc:
             return "failed", {"state": "failed", "message": "disk", "detail": clean_detail(str(exc))}
         return result["state"], None
@@ -406,7 +362,7 @@ class RayExecutor:
             live.update(snapshot)
             job.live, job.node, job.node_id = dict(snapshot), snapshot.get("node", ""), snapshot.get("node_id", "")
         try:
-            write_files(store, job.run_id, files, job.node)
+            store.receive(job.run_id, files, job.node)
         except OSError as exc:
             return {"state": "failed", "message": "disk", "detail": clean_detail(str(exc))}
         return None

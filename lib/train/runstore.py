@@ -3,8 +3,10 @@
 Files: ``config.json`` (model spec, dataset, subset, target, compile/fit settings),
 ``status.json``, ``history.json`` (per epoch), ``batches.json`` (thinned per batch),
 ``checkpoint.keras`` (last finished epoch), ``model.keras`` (final), ``log.txt``,
-``evaluation.json`` and ``owner.json`` (the nickname that first asked for it, and everyone
-who asked since). Every write is atomic: a reader never sees half a file.
+``owner.json`` (the nickname that first asked for it, and everyone who asked since), and the
+side files of :data:`SIDE_FILES` (an evaluation's cache, a demo's frames). Every write is
+atomic: a reader never sees half a file. No other module builds a run's paths or opens its
+files (``tests/test_architecture_rules.py`` keeps it so): they ask the store.
 
 A run continued for more epochs is a new run (its config names the parent and the epoch
 it starts from): a finished run is never changed, so its cached answer stays true.
@@ -29,6 +31,15 @@ STATES = ("queued", "running", "stopped", "done", "failed", "interrupted")
 TRASH = ".trash"
 TRASH_KEEP_S = 24 * 3600.0
 FINISHED = ("stopped", "done", "failed", "interrupted")
+# Files other modules keep beside a run, by name (what writes each): read_side / write_side.
+SIDE_FILES = {
+    "evaluation.json": "lib/train/evaluation.py: the test-set results, keyed by the model file's time",
+    "test_outputs.npz": "lib/train/evaluation.py: every test sample's probabilities (confusion cells)",
+    "samples.npy": "lib/demos/gan.py: the generator's fixed-noise samples after each epoch",
+    "frames.npz": "lib/demos/playground.py: the decision boundary and units after each epoch",
+}
+# What a worker elsewhere (Ray) gets of its run and sends back: never the config.
+WORKER_SEED = ("status.json", "history.json", "batches.json", "log.txt")
 
 
 def runs_dir() -> Path:
@@ -223,6 +234,94 @@ class RunStore:
                 return path
         return None
 
+    def read_side(self, run_id: str, name: str) -> bytes | None:
+        """A side file's bytes (one of :data:`SIDE_FILES`), or None when it is not there."""
+        try:
+            return (self.path(run_id) / _side(name)).read_bytes()
+        except OSError:
+            return None
+
+    def write_side(self, run_id: str, name: str, data: bytes) -> None:
+        """Atomically write a side file (one of :data:`SIDE_FILES`) beside the run."""
+        atomic_write(self.path(run_id) / _side(name), data)
+
+    def read_side_json(self, run_id: str, name: str) -> Any:
+        """A JSON side file, or None when missing or damaged."""
+        return read_json(self.path(run_id) / _side(name))
+
+    def write_side_json(self, run_id: str, name: str, value: Any) -> None:
+        """Atomically write a JSON side file."""
+        write_json(self.path(run_id) / _side(name), value)
+
+    def seed(self, run_id: str, config: dict[str, Any], more_epochs: int) -> dict[str, bytes]:
+        """What a worker elsewhere needs of the store, keyed by path inside it, with the bytes.
+
+        The run's status, history, per-batch curve and log; for a resume the model it
+        continues from; for a transfer (``init_from``) the base run's model. Nothing else.
+        """
+        folder, out = self.path(run_id), {}
+        for name in WORKER_SEED:
+            if (folder / name).exists():
+                out[f"{run_id}/{name}"] = (folder / name).read_bytes()
+        if more_epochs and (best := self.best_model_path(run_id)) is not None:
+            out[f"{run_id}/{best.name}"] = best.read_bytes()
+        if (init := config.get("init_from")) and (base := self.best_model_path(init["run"])) is not None:
+            out[f"{init['run']}/{base.name}"] = base.read_bytes()
+        return out
+
+    def plant(self, run_id: str, config: dict[str, Any], seed: dict[str, bytes]) -> None:
+        """A worker's side of :meth:`seed`: the run's config and the seeded files, in this store."""
+        write_json(self.path(run_id) / "config.json", config)
+        for key, data in seed.items():
+            run, _, name = key.partition("/")
+            if "/" not in name and not name.startswith("."):
+                atomic_write(self.path(run) / name, data)
+
+    def changed_files(self, run_id: str, seen: dict[str, tuple[int, int]]) -> dict[str, bytes]:
+        """The run's files that are new or changed since ``seen`` (updated in place)."""
+        out = {}
+        for path in sorted(self.path(run_id).iterdir()):
+            if path.name.startswith(".") or ".part" in path.name or not path.is_file():
+                continue  # atomic writes' temporary files (".status.json.x.part")
+            try:
+                stat = path.stat()
+                stamp = (stat.st_mtime_ns, stat.st_size)
+                if seen.get(path.name) != stamp:
+                    out[path.name] = path.read_bytes()
+                    seen[path.name] = stamp
+            except OSError:  # replaced between listing and reading: the next push sends it
+                continue
+        return out
+
+    def file_names(self, run_id: str) -> list[str]:
+        """The names of the run's files (not the temporary ones)."""
+        return sorted(p.name for p in self.path(run_id).iterdir() if not p.name.startswith("."))
+
+    def receive(self, run_id: str, files: dict[str, bytes], node: str, present: list[str] | None = None) -> None:
+        """Write files a worker sent into the run folder, each atomically; the status last.
+
+        Models first, so a status that names an epoch never points at a model not yet there;
+        the status gets the node that trained the run. A worker never writes the config.
+        ``present`` (the worker's file names at its end): a model it deleted goes here too
+        (the final model replaces the checkpoint).
+        """
+        folder = self.path(run_id)
+        for name in sorted(files, key=lambda n: (n == "status.json", not n.endswith(".keras"), n)):
+            if "/" in name or name.startswith(".") or name == "config.json":
+                continue
+            if name == "status.json":
+                try:
+                    status = json.loads(files[name])
+                except ValueError:
+                    status = None
+                if isinstance(status, dict):
+                    write_json(folder / name, {**status, "node": node})
+                    continue
+            atomic_write(folder / name, files[name])
+        for which in ("model", "checkpoint"):
+            if present is not None and f"{which}.keras" not in present:
+                self.model_path(run_id, which).unlink(missing_ok=True)
+
     def _folders(self) -> list[str]:
         try:
             return [p.name for p in self.root.iterdir() if p.name.isalnum() and p.is_dir()]
@@ -325,6 +424,12 @@ class RunStore:
 
 class ParentMissing(LookupError):
     """A continued run's parent (or its saved model) is gone."""
+
+
+def _side(name: str) -> str:
+    if name not in SIDE_FILES:
+        raise ValueError(f"Not a side file of a run: {name!r} (see SIDE_FILES)")
+    return name
 
 
 def _history_until(history: dict[str, Any], epoch: int) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from lib.train.config_check import ConfigError, check_config, class_ids, run_tar
 from lib.train.device import device_name
 from lib.train.folds import fold_split, label_ids
 from lib.train.imbalance import balanced_class_weight, kept_indices, oversample
-from lib.train.kinds import DEFAULT_KIND, register, trainer_for
+from lib.train.kinds import trainer_for
 from lib.train.runstore import RunStore
 
 __all__ = ["class_ids", "make_config", "run_target", "run_training", "test_labels", "training_arrays"]
@@ -331,8 +331,8 @@ def _dispatch(store: RunStore, run_id: str, stop: threading.Event, live: dict, m
     return trainer(store, run_id, stop, live, more_epochs)
 
 
-@register(DEFAULT_KIND)
-def _fit(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> tuple[str, str, str]:
+def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> tuple[str, str, str]:
+    """Train run ``run_id`` with ``model.fit`` (the ``fit`` kind): state, message code, detail."""
     import keras
 
     config = store.config(run_id)

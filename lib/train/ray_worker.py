@@ -1,6 +1,6 @@
 """What runs on a Ray worker (``lib.train.ray_executor.RayExecutor`` sends it there).
 
-The counterpart of ``lib/worker_main.py`` for a cluster: the worker may be another
+The counterpart of ``lib/train/worker_main.py`` for a cluster: the worker may be another
 machine, so it never reads the server's disk. It receives the run's validated config and
 the run folder's files (``seed``: status, history, and for a resume or transfer the model
 it starts from), trains in a private temporary folder with the same training loop as a
@@ -24,15 +24,15 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+from lib.train.worker_body import load_keras, reporting
+
 PUSH_EVERY_S = 0.25  # progress reaches the server this often; Stop is seen as fast
-SKIP_PREFIXES = (".",)  # atomic writes' temporary files (".status.json.x.part")
 OWN_DATA = "@data/"  # seed entries carrying an uploaded dataset, installed in the worker's data folder
 FOLDER_PREFIX = "kp-ray-"  # a job's temporary folder: kp-ray-<worker pid>-<random>
 
@@ -99,23 +99,6 @@ def whereabouts() -> dict[str, Any]:
     }
 
 
-def changed_files(folder: Path, seen: dict[str, tuple[int, int]]) -> dict[str, bytes]:
-    """Files of ``folder`` that are new or changed since ``seen`` (updated in place)."""
-    out = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(SKIP_PREFIXES) or ".part" in path.name or not path.is_file():
-            continue
-        try:
-            stat = path.stat()
-            stamp = (stat.st_mtime_ns, stat.st_size)
-            if seen.get(path.name) != stamp:
-                out[path.name] = path.read_bytes()
-                seen[path.name] = stamp
-        except OSError:  # replaced between listing and reading: the next push sends it
-            continue
-    return out
-
-
 def sweep_dead_folders() -> list[str]:
     """Delete the job folders of worker processes that died mid-job (killed, cancelled, lost).
 
@@ -141,23 +124,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _import_keras(backend: str) -> None:
-    """Load Keras on ``backend`` once per worker process (Ray keeps one process per backend)."""
-    if "keras" not in sys.modules and backend == "jax":
-        # As in lib/worker_main.py: a JAX worker must not import TensorFlow (+500 MB) just
-        # because Keras's seeding would: make that import fail.
-        sys.modules["tensorflow"] = None  # type: ignore[assignment]
-    import keras  # noqa: F401 - the slow import, paid by a worker's first job only
-
-    from lib.demos import gan, playground, pretrained  # noqa: F401 - register their job kinds in this worker
-    from lib.heap import freeze_imports
-
-    freeze_imports()  # collections during training skip the imported libraries (lib/heap.py)
-
-
 def warm_up(backend: str) -> str:
     """Load Keras in a worker of ``backend`` ahead of the first job (the executor's warm start)."""
-    _import_keras(backend)
+    load_keras(backend)
     return backend
 
 
@@ -173,9 +142,9 @@ def train_job(
     where, stop = whereabouts(), _RemoteStop()
     if _ray_get(hub.push.remote(key, dict(where), {})):  # the page names the node while Keras loads
         stop.set()  # stopped while it waited for a machine: the loop ends after its first steps
-    _import_keras(backend)
+    load_keras(backend)
     from lib.train.executors import rss_mb
-    from lib.train.runstore import RunStore, write_json
+    from lib.train.runstore import RunStore
     from lib.train.training import run_training
 
     ready = time.monotonic()
@@ -183,36 +152,23 @@ def train_job(
     root = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
     try:
         store = RunStore(root)
-        write_json(store.path(run_id) / "config.json", config)
         install_datasets(seed)
-        for name, data in seed.items():
-            if name.startswith(OWN_DATA):
-                continue
-            (root / name).parent.mkdir(parents=True, exist_ok=True)
-            (root / name).write_bytes(data)
-        folder, seen = store.path(run_id), {}
-        changed_files(folder, seen)  # what the server already has is not sent back
+        store.plant(run_id, config, {k: v for k, v in seed.items() if not k.startswith(OWN_DATA)})
+        seen: dict[str, tuple[int, int]] = {}
+        store.changed_files(run_id, seen)  # what the server already has is not sent back
         seeded = dict(seen)
         live: dict[str, Any] = dict(where)
-        finished = threading.Event()
 
-        def push() -> None:
-            while not finished.wait(PUSH_EVERY_S):
-                live["memory_mb"] = round(rss_mb(os.getpid()), 1)
-                try:
-                    if _ray_get(hub.push.remote(key, dict(live), changed_files(folder, seen))):
-                        stop.set()
-                except Exception:  # noqa: BLE001 - a lost hub costs progress, never the job
-                    continue
+        def push() -> None:  # a lost hub costs progress, never the job (worker_body.reporting)
+            live["memory_mb"] = round(rss_mb(os.getpid()), 1)
+            if _ray_get(hub.push.remote(key, dict(live), store.changed_files(run_id, seen))):
+                stop.set()
 
-        pusher = threading.Thread(target=push, name="kp-ray-push", daemon=True)
-        pusher.start()
-        state = run_training(store, run_id, stop, live, more_epochs)
-        finished.set()
-        pusher.join()
+        with reporting(PUSH_EVERY_S, push, name="kp-ray-push"):
+            state = run_training(store, run_id, stop, live, more_epochs)
         live.update(where)
-        files = changed_files(folder, seeded)  # everything the server does not have yet
-        present = sorted(p.name for p in folder.iterdir() if not p.name.startswith(SKIP_PREFIXES))
+        files = store.changed_files(run_id, seeded)  # everything the server does not have yet
+        present = store.file_names(run_id)
         timing = {"import_s": ready - started, "remote_s": time.monotonic() - started}
         return {"state": state, "live": live, "files": files, "present": present, "timing": timing}
     finally:

@@ -9,7 +9,6 @@ It talks to the server through one pipe: ``("ready", pid, backend)``, then per j
 from __future__ import annotations
 
 import os
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -38,31 +37,24 @@ def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str], parent_p
     While a job runs, a pid file in the runs folder names this worker and its server, so a
     server started after this one died can find and stop it (``lib/train/orphans.py``).
     """
-    from lib import heap
     from lib.train import orphans
+    from lib.train.worker_body import load_keras, reporting
 
     orphans.die_with_parent(parent_pid or os.getppid())
     os.environ.update(env)
     os.environ["KERAS_BACKEND"] = backend
-    if backend == "jax":
-        # keras.utils.set_random_seed also seeds TensorFlow whenever it is installed, which
-        # imports it (+500 MB). A JAX worker never uses it: make the import fail, so Keras
-        # sees TensorFlow as absent and the worker stays at about half the memory.
-        sys.modules["tensorflow"] = None  # type: ignore[assignment]
-    import keras  # the one slow import, done before the first job
+    loaded = load_keras(backend)  # the one slow import, done before the first job
 
-    from lib.demos import gan, playground, pretrained  # noqa: F401 - register their job kinds in this worker
     from lib.train.runstore import RunStore
     from lib.train.training import run_training
 
-    heap.freeze_imports()  # collections during training skip the imported libraries (lib/heap.py)
     send_lock = threading.Lock()
 
     def send(message: tuple) -> None:
         with send_lock:
             conn.send(message)
 
-    send(("ready", os.getpid(), keras.config.backend()))
+    send(("ready", os.getpid(), loaded))
     while True:
         try:
             message = conn.recv()
@@ -72,19 +64,10 @@ def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str], parent_p
             return
         _, root, run_id, more_epochs = message
         live: dict[str, Any] = {}
-        finished = threading.Event()
-
-        def report(live: dict = live, finished: threading.Event = finished) -> None:
-            while not finished.wait(LIVE_EVERY_S):
-                send(("live", dict(live)))
-
-        reporter = threading.Thread(target=report, daemon=True)
-        reporter.start()
         orphans.write_pid_file(Path(root), run_id)
         try:
-            state = run_training(RunStore(Path(root)), run_id, SharedFlag(stop_value), live, more_epochs)
+            with reporting(LIVE_EVERY_S, lambda live=live: send(("live", dict(live)))):
+                state = run_training(RunStore(Path(root)), run_id, SharedFlag(stop_value), live, more_epochs)
         finally:
             orphans.remove_pid_file(Path(root))
-        finished.set()
-        reporter.join()
         send(("done", state, dict(live)))
