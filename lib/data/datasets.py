@@ -46,6 +46,8 @@ class DatasetInfo:
             ones are translated in the catalogs).
         standardized: tabular features were already standardised when the dataset was made
             (an uploaded table: numbers standardised, categories one-hot encoded).
+        loader: how a built-in dataset is read, a key of :data:`LOADERS` (``keras``:
+            ``keras.datasets.<name>.load_data()``).
 
     """
 
@@ -68,6 +70,7 @@ class DatasetInfo:
     class_names: tuple[str, ...] = ()
     feature_names: tuple[str, ...] = ()
     standardized: bool = False
+    loader: str = "keras"
 
     @property
     def is_own(self) -> bool:
@@ -121,7 +124,7 @@ def _keras_datasets():
     return keras.datasets
 
 
-def _load_digits() -> Dataset:
+def _load_digits(info: DatasetInfo) -> Dataset:
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -130,33 +133,21 @@ def _load_digits() -> Dataset:
     x_train, x_test, y_train, y_test = train_test_split(
         images, bunch.target.astype("uint8"), test_size=0.2, stratify=bunch.target, random_state=0
     )
-    return Dataset(REGISTRY["digits"], x_train, y_train, x_test, y_test)
+    return Dataset(info, x_train, y_train, x_test, y_test)
 
 
-def _load_images(name: str) -> Callable[[], Dataset]:
-    def load() -> Dataset:
-        if name == "fashion_mnist":
-            keras_cache.seed_fashion_mnist()
-        module = getattr(_keras_datasets(), name)
-        (x_train, y_train), (x_test, y_test) = module.load_data()
-        return Dataset(REGISTRY[name], x_train, y_train.reshape(-1), x_test, y_test.reshape(-1))
-
-    return load
-
-
-def _load_text(name: str) -> Callable[[], Dataset]:
-    def load() -> Dataset:
-        module = getattr(_keras_datasets(), name)
+def _load_keras(info: DatasetInfo) -> Dataset:
+    """``keras.datasets.<name>.load_data()`` (text: the lessons' vocabulary, and its word index)."""
+    module = getattr(_keras_datasets(), info.name)
+    if info.kind == "text":
         (x_train, y_train), (x_test, y_test) = module.load_data(num_words=TEXT_NUM_WORDS)
-        word_index = module.get_word_index()
-        return Dataset(REGISTRY[name], x_train, y_train, x_test, y_test, word_index)
+        return Dataset(info, x_train, y_train, x_test, y_test, module.get_word_index())
+    (x_train, y_train), (x_test, y_test) = module.load_data()
+    return Dataset(info, x_train, y_train.reshape(-1), x_test, y_test.reshape(-1))
 
-    return load
 
-
-def _load_boston() -> Dataset:
-    (x_train, y_train), (x_test, y_test) = _keras_datasets().boston_housing.load_data()
-    return Dataset(REGISTRY["boston_housing"], x_train, y_train, x_test, y_test)
+# How a built-in dataset is read (DatasetInfo.loader): ways to load, not a second list of datasets.
+LOADERS: dict[str, Callable[[DatasetInfo], Dataset]] = {"keras": _load_keras, "sklearn_digits": _load_digits}
 
 
 POINTS_2D = "points2d"  # the 2-D playground's points: made from a run's config, never loaded
@@ -184,6 +175,7 @@ BUILT_IN: dict[str, DatasetInfo] = {
             pixel_max=16.0,
             origin_host=None,
             draw_recipe="uci_digits",
+            loader="sklearn_digits",
         ),
         DatasetInfo(
             "mnist",
@@ -285,16 +277,6 @@ BUILT_IN: dict[str, DatasetInfo] = {
             download_mb=0.06,
         ),
     )
-}
-LOADERS: dict[str, Callable[[], Dataset]] = {
-    "digits": _load_digits,
-    "mnist": _load_images("mnist"),
-    "fashion_mnist": _load_images("fashion_mnist"),
-    "cifar10": _load_images("cifar10"),
-    "cifar100": _load_images("cifar100"),
-    "imdb": _load_text("imdb"),
-    "reuters": _load_text("reuters"),
-    "boston_housing": _load_boston,
 }
 DEFAULT_DATASET = "digits"
 OWN_INFO_FIELDS = ("kind", "task", "input_shape", "num_classes", "train_size", "test_size", "source", "license",
@@ -401,7 +383,7 @@ def load(name: str, probe_timeout: float = 3.0) -> Dataset:
     if not was_cached and not keras_cache.can_reach(info.origin_host, timeout=probe_timeout):
         raise DatasetError("download_failed", name, f"cannot reach {info.origin_host}")
     try:
-        dataset = LOADERS[name]()
+        dataset = LOADERS[info.loader](info)
     except Exception as exc:
         raise _explain_failure(info, exc, was_cached) from exc
     return _remember(name, dataset)
