@@ -6,7 +6,7 @@ once the first page has been sent, and otherwise only on the pages that need it.
 
 import streamlit as st
 
-from app_pages import address, arch_tools, classlink, identity, shared, streamlit_fix, timings
+from app_pages import PAGES, address, arch_tools, classlink, identity, shared, streamlit_fix, timings
 
 streamlit_fix.keep_clicks_across_interruptions()  # a click a newer request interrupts is kept (#26)
 streamlit_fix.keep_keras_state_across_runs()  # no clear_session (a full garbage collection) after every run
@@ -19,21 +19,11 @@ arch_tools.apply_model_link()  # an older model-only link
 address.restore_from_address()  # a reload, a bookmark or a share link: the setup in the address
 classlink.join_from_address()  # a scanned QR code: the teacher's setup and page
 
-PAGES = [
-    ("home", "app_pages/home.py", ":material/school:"),
-    ("lessons", "app_pages/lessons.py", ":material/cast_for_education:"),
-    ("datasets", "app_pages/datasets.py", ":material/dataset:"),
-    ("architecture", "app_pages/architecture.py", ":material/account_tree:"),
-    ("training", "app_pages/training.py", ":material/model_training:"),
-    ("runs", "app_pages/runs.py", ":material/history:"),
-    ("experiments", "app_pages/experiments.py", ":material/tune:"),
-    ("draw", "app_pages/draw.py", ":material/draw:"),
-    ("demos", "app_pages/demos.py", ":material/science:"),
-]
 pages = {
-    name: st.Page(path, title=shared.tr(f"nav.{name}"), icon=icon, url_path=name, default=name == "home")
-    for name, path, icon in PAGES
-}
+    page.name: st.Page(page.script, title=page.title[shared.lang()], icon=page.icon, url_path=page.name,
+                       default=page.name == "home")
+    for page in PAGES
+}  # fmt: skip
 navigation = st.navigation(list(pages.values()))
 st.session_state["app.page"] = next((name for name, page in pages.items() if page == navigation), "home")
 if not known:

@@ -3,6 +3,7 @@
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from app_pages import PAGE_BY_NAME
 from app_pages.draw_ready import offer_lesson_network
 from app_pages.identity import nickname
 from app_pages.inside_tools import filters_panel, heatmap_panel, inside, layers_panel, projector_panel, test_images
@@ -25,7 +26,8 @@ if not any(store.config(r)["dataset"] == chosen_dataset for r in runs):
     offer_lesson_network(chosen_dataset, bool(runs))  # a model in seconds, right here
 if not runs:
     st.caption(tr("draw.no_runs"))
-    st.page_link("app_pages/training.py", label=tr("nav.training"), icon=":material/model_training:")
+    training = PAGE_BY_NAME["training"]
+    st.page_link(training.script, label=training.title[lang()], icon=training.icon)
     st.stop()
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 import secrets
 import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from app_pages import PAGES
 from tests.waiting import DEADLINE, wait_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -90,7 +90,7 @@ def rerun_until(at: AppTest, done, timeout: float = DEADLINE) -> None:
 
 
 # The page scripts app.py navigates to (run afresh by Streamlit; importing one would run it).
-PAGE_SCRIPTS = set(re.findall(r'"app_pages/(\w+)\.py"', Path(APP).read_text()))
+PAGE_SCRIPTS = {page.name for page in PAGES}  # run by Streamlit, never imported
 
 
 def use_manager(monkeypatch, replacement) -> None:

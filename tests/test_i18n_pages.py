@@ -12,12 +12,15 @@ import re
 
 import pytest
 
+from app_pages import PAGES as NAVIGATION
 from lib.i18n import catalog
 from tests.apptest_helpers import open_page, plotly_specs
 from tests.job_helpers import digits_config, wait
 
 DEMOS = ["playground", "conv", "pool", "act", "dropout", "augment", "autoencoder", "transfer", "gan"]
-PAGES = ["home", "datasets", "architecture", "training", "runs", "experiments", "draw"] + [f"demos/{d}" for d in DEMOS]
+# Every page the navigation lists, the Demos page as each of its demos. Not the Lessons page: its
+# steps open in both languages in tests/test_lessons_pages.py, but are not scanned for English here.
+PAGES = [p.name for p in NAVIGATION if p.name not in ("lessons", "demos")] + [f"demos/{d}" for d in DEMOS]
 # A decimal written with a point (0.882, 12.5): wrong in Portuguese. "1.437" (thousands) is fine.
 ENGLISH_DECIMAL = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])")
 THOUSANDS = re.compile(r"[1-9]\d{0,2}(\.\d{3})+")

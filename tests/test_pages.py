@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from app_pages import PAGES as NAVIGATION
 from tests import keras_fixtures
 from tests.apptest_helpers import open_page, page_path, plotly_specs, texts
 
-PAGES = ["home", "datasets", "architecture", "training", "runs", "experiments", "draw", "demos"]
+PAGES = [page.name for page in NAVIGATION]  # every page the navigation lists
 
 
 @pytest.mark.parametrize("lang", ["en", "pt"])
