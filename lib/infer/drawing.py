@@ -20,6 +20,7 @@ import numpy as np
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from lib.data.datasets import DatasetInfo
+from lib.errors import CodedError
 from lib.infer.recipes import RECIPES, Step
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -31,12 +32,8 @@ MIN_CONTRAST = 0.02  # ... and at least this far (5/255) even on a noiseless bac
 GRAY_LUMA = np.array([0.299, 0.587, 0.114], dtype="float32")  # ITU-R 601, as PIL's "L" mode
 
 
-class PictureError(ValueError):
+class PictureError(CodedError):
     """An uploaded file is not a usable picture; ``code`` names the explanation."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 # --- decoding uploads ----------------------------------------------------------------------

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib.errors import CodedError
+
 Shape = tuple[int, ...]  # one sample's shape, without the batch axis
 
 ACTIVATIONS = (
@@ -105,13 +107,8 @@ class LayerType:
         return next(p for p in self.params if p.name == name)
 
 
-class ShapeError(ValueError):
+class ShapeError(CodedError):
     """A layer cannot take its input; ``code`` and ``values`` name the explanation."""
-
-    def __init__(self, code: str, **values: Any):
-        super().__init__(code)
-        self.code = code
-        self.values = values
 
 
 def _h(en: str, pt: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from lib.errors import CodedError
 from lib.model.layers import REGISTRY, normalise_config
 
 FORMAT = "keras-playground/model/1"
@@ -43,13 +44,8 @@ def safe_name(text: object) -> str:
     return name if NAME_PATTERN.match(name) else "model"
 
 
-class SpecError(ValueError):
+class SpecError(CodedError):
     """A JSON document is not a valid model spec; ``code`` keys the explanation."""
-
-    def __init__(self, code: str, **values: Any):
-        super().__init__(f"{code}: {values}")
-        self.code = code
-        self.values = values
 
 
 @dataclass

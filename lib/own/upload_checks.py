@@ -14,17 +14,13 @@ from typing import Any
 import numpy as np
 
 from lib.data import own_store
+from lib.errors import CodedError
 
 Progress = Callable[[float], None]  # fraction done, 0..1
 
 
-class UploadError(ValueError):
+class UploadError(CodedError):
     """An upload that cannot become a dataset; nothing was written."""
-
-    def __init__(self, code: str, **values: Any):
-        super().__init__(f"{code}: {values}")
-        self.code = code
-        self.values = values
 
 
 @dataclass

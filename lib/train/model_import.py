@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.data import datasets
+from lib.errors import CodedError
 from lib.model.spec import json_depth_ok, safe_name
 from lib.model.train_config import CompileSettings, TrainSettings
 from lib.train.runstore import RunStore, Status
@@ -34,13 +35,8 @@ MAX_RATIO = 100  # uncompressed / compressed size of any member
 CODE_LAYERS = ("Lambda", "TFSMLayer")
 
 
-class ModelImportError(ValueError):
+class ModelImportError(CodedError):
     """The upload was refused; ``code`` and ``values`` name the explanation."""
-
-    def __init__(self, code: str, **values):
-        super().__init__(code)
-        self.code = code
-        self.values = values
 
 
 def inspect_archive(data: bytes) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import tempfile
 from pathlib import Path
 
+from lib.errors import CodedError
 from lib.model.analysis import analyse
 from lib.model.labels import encoding
 from lib.model.spec import from_dict
@@ -24,12 +25,8 @@ MAX_WEIGHTS_BYTES = 50 * 2**20
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
-class WeightsError(ValueError):
+class WeightsError(CodedError):
     """A weights file was refused; ``code`` keys ``runs.weights_err.<code>``."""
-
-    def __init__(self, code: str, **values: object):
-        super().__init__(code)
-        self.code, self.values = code, values
 
 
 def weights_file(store: RunStore, run_id: str) -> bytes:
