@@ -51,11 +51,14 @@ def node_editor(spec: ModelSpec, index: int):
     node = spec.nodes[index]
     layer = REGISTRY[node.class_name]
     box = st.container(border=True)
-    head = box.columns([6, 1, 1, 1], vertical_alignment="center")
+    head = box.columns([3, 1], vertical_alignment="center")
     head[0].markdown(f"**{index + 1}. {node.class_name}** · `{node.id}`  \n:gray[{pick(layer.help, lang())}]")
-    head[1].button("↑", key=f"arch.up.{node.id}", help=tr("arch.up"), on_click=_move, args=(index, -1))
-    head[2].button("↓", key=f"arch.down.{node.id}", help=tr("arch.down"), on_click=_move, args=(index, 1))
-    head[3].button("✕", key=f"arch.rm.{node.id}", help=tr("arch.remove"), on_click=_remove, args=(index,))
+    # The three buttons in a row of their own width: in a column each, a projector's 1024
+    # pixels left each narrower than its padding, and the arrows were cut off (#25).
+    moves = head[1].container(horizontal=True, horizontal_alignment="right", gap="small")
+    moves.button("↑", key=f"arch.up.{node.id}", help=tr("arch.up"), on_click=_move, args=(index, -1))
+    moves.button("↓", key=f"arch.down.{node.id}", help=tr("arch.down"), on_click=_move, args=(index, 1))
+    moves.button("✕", key=f"arch.rm.{node.id}", help=tr("arch.remove"), on_click=_remove, args=(index,))
     config = normalise_config(layer, node.config)
     if layer.params:
         cols = box.columns(min(4, len(layer.params)))

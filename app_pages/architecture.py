@@ -60,7 +60,7 @@ with edit:
     for problem in analysis.problems:
         if problem.node_id in slots and problem.severity == "error":
             slots[problem.node_id].error(message(problem, lang()))
-    add = st.columns([2, 1], vertical_alignment="bottom")
+    add = st.columns([3, 2], vertical_alignment="bottom")
     family = {layer.name: tr(f"arch.family.{layer.family}") for layer in LAYER_TYPES}
     add_labels = {name: f"{name} · {label}" for name, label in family.items()}
     ordered = sorted(family, key=lambda n: (FAMILIES.index(next(x.family for x in LAYER_TYPES if x.name == n)), n))
@@ -73,11 +73,16 @@ with view:
             (st.warning if problem.severity == "hint" else st.error)(message(problem, lang()))
     if analysis.ok:
         st.success(tr("arch.valid", params=num(analysis.total_params)))
-    metrics = st.columns(2)
-    metrics[0].metric(tr("arch.total"), num(analysis.total_params))
-    metrics[1].metric(tr("arch.trainable"), num(analysis.trainable_params))
-    metrics[0].metric(tr("arch.memory"), bytes_text(analysis.train_bytes, lang()))
-    metrics[1].metric(tr("arch.weights"), bytes_text(analysis.weight_bytes, lang()))
+    # Each figure as wide as it needs, wrapping to the next line: in fixed columns a
+    # projector's narrow view cut "109,4 KB" to "109,…" (#25).
+    figures = st.container(horizontal=True, gap="medium")
+    for label, value in (
+        (tr("arch.total"), num(analysis.total_params)),
+        (tr("arch.trainable"), num(analysis.trainable_params)),
+        (tr("arch.memory"), bytes_text(analysis.train_bytes, lang())),
+        (tr("arch.weights"), bytes_text(analysis.weight_bytes, lang())),
+    ):
+        figures.metric(label, value, width="content")
     st.number_input(tr("arch.batch"), 1, 4096, 32, key="arch.batch")
     st.graphviz_chart(to_dot(spec, analysis))
 
