@@ -1,0 +1,147 @@
+"""The house's rules that ARCHITECTURE.md states, read from the code itself (no app is run).
+
+Each rule is checked against every module, and each check is shown to catch a breach (a
+snippet that breaks the rule must be reported), so that a rule cannot pass by finding nothing.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from lib.train.runstore import SIDE_FILES, WORKER_SEED, RunStore
+
+ROOT = Path(__file__).resolve().parents[1]
+CODE = sorted(p for folder in ("lib", "app_pages", "bench", "scripts") for p in (ROOT / folder).rglob("*.py"))
+RUN_STORE = ROOT / "lib" / "train" / "runstore.py"
+RUN_FILES = {*WORKER_SEED, "config.json", "owner.json", "model.keras", "checkpoint.keras"}
+# Files named like a run's, that are not a run's: (module, name) -> why.
+NOT_RUN_FILES = {
+    ("lib/train/model_import.py", "config.json"): "the config.json inside an uploaded .keras archive",
+}
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def run_folder_breaches(source: str, module: str) -> list[str]:
+    """Where ``source`` builds a run's path (``<something>store.path(...)``) or names a run's file."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "path":
+            receiver = ast.unparse(node.func.value)
+            if re.search(r"store$", receiver):
+                out.append(f"{module}:{node.lineno} {receiver}.path(...)")
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in RUN_FILES:
+            if (module, node.value) not in NOT_RUN_FILES:
+                out.append(f"{module}:{node.lineno} {node.value!r}")
+    return out
+
+
+def streamlit_imports(source: str, module: str) -> list[str]:
+    """Where ``source`` imports Streamlit (or a Streamlit component)."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        out += [f"{module}:{node.lineno} {n}" for n in names if n.split(".")[0].startswith("streamlit")]
+    return out
+
+
+def module_imports(source: str, package: str = "lib") -> set[str]:
+    """The ``package`` modules ``source`` imports when it is loaded (top level, not inside functions)."""
+    found = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.split(".")[0] == package}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == package:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def import_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One cycle of the module graph, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> list[str] | None:
+        state[name] = 1
+        stack.append(name)
+        for other in sorted(graph.get(name, ())):
+            if state.get(other) == 1:
+                return [*stack[stack.index(other) :], other]
+            if other in graph and not state.get(other) and (cycle := visit(other)):
+                return cycle
+        stack.pop()
+        state[name] = 2
+        return None
+
+    for name in sorted(graph):
+        if not state.get(name) and (cycle := visit(name)):
+            return cycle
+    return None
+
+
+def test_no_module_but_the_run_store_builds_a_run_path_or_names_a_run_file():
+    breaches = [b for p in CODE if p != RUN_STORE for b in run_folder_breaches(p.read_text(), _relative(p))]
+    assert breaches == []
+
+
+def test_the_run_folder_rule_catches_a_breach():
+    bad = 'folder = manager().store.path(run_id)\nread_json(folder / "history.json")\nself.store.path(r)\n'
+    assert len(run_folder_breaches(bad, "x.py")) == 3
+    assert run_folder_breaches('Path("/tmp").joinpath("a")\nstore.best_model_path(r)\n', "x.py") == []
+
+
+def test_side_files_are_the_declared_ones(tmp_path):
+    store = RunStore(tmp_path)
+    store.write_side("abc", "frames.npz", b"frames")
+    assert store.read_side("abc", "frames.npz") == b"frames" and store.read_side("abc", "samples.npy") is None
+    with pytest.raises(ValueError, match="SIDE_FILES"):
+        store.write_side("abc", "history.json", b"{}")  # a run's own file is the store's, not a side file
+    with pytest.raises(ValueError):
+        store.read_side("abc", "../../etc/passwd")
+    assert set(SIDE_FILES) & RUN_FILES == set()
+
+
+def test_lib_imports_no_streamlit():
+    lib = [p for p in CODE if _relative(p).startswith("lib/")]
+    assert [b for p in lib for b in streamlit_imports(p.read_text(), _relative(p))] == []
+    assert streamlit_imports("import streamlit as st\nfrom streamlit_drawable_canvas import x\n", "x.py")
+
+
+def test_lib_has_no_import_cycle():
+    modules = {".".join(p.relative_to(ROOT).with_suffix("").parts): p for p in (ROOT / "lib").rglob("*.py")}
+    modules = {name.removesuffix(".__init__"): p for name, p in modules.items()}
+    graph = {n: {m for m in module_imports(p.read_text()) if m in modules and m != n} for n, p in modules.items()}
+    assert import_cycle(graph) is None
+    assert import_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+def test_architecture_md_names_only_files_that_exist():
+    text = (ROOT / "ARCHITECTURE.md").read_text()
+    named = set(re.findall(r"`((?:lib|app_pages|tests|bench|scripts)/[\w/.]+\.(?:py|json|md|sh))`", text))
+    assert len(named) > 10  # the document points at the code
+    assert sorted(n for n in named if not (ROOT / n).exists()) == []
+
+
+def test_every_job_kind_in_the_table_is_a_function_and_no_other_kind_runs():
+    from lib.train.kinds import JOB_KINDS, trainer_for
+
+    assert all(callable(trainer_for({"kind": kind})) for kind in JOB_KINDS)
+    assert trainer_for({}) is trainer_for({"kind": "fit"})
+    assert trainer_for({"kind": "os:system"}) is None and trainer_for({"kind": "lib.train.training:fit_run"}) is None
+
+
+def test_the_three_executors_keep_the_executor_protocol():
+    from lib.train.executors import Executor, ProcessExecutor, ThreadExecutor
+    from lib.train.ray_executor import RayExecutor
+
+    for executor in (ThreadExecutor, ProcessExecutor, RayExecutor):
+        assert all(callable(getattr(executor, name, None)) for name in ("run", "describe", "shutdown")), executor
+    assert isinstance(ThreadExecutor(), Executor) and not isinstance(object(), Executor)
