@@ -51,14 +51,18 @@ def node_editor(spec: ModelSpec, index: int):
     node = spec.nodes[index]
     layer = REGISTRY[node.class_name]
     box = st.container(border=True)
-    head = box.columns([3, 1], vertical_alignment="center")
+    head = box.columns([2, 1], vertical_alignment="center")
     head[0].markdown(f"**{index + 1}. {node.class_name}** · `{node.id}`  \n:gray[{pick(layer.help, lang())}]")
-    # The three buttons in a row of their own width: in a column each, a projector's 1024
-    # pixels left each narrower than its padding, and the arrows were cut off (#25).
+    # Three borderless buttons in a row of their own width: in a column each, a projector's
+    # 1024 pixels left each narrower than its padding, and the arrows were cut off (#25).
     moves = head[1].container(horizontal=True, horizontal_alignment="right", gap="small")
-    moves.button("↑", key=f"arch.up.{node.id}", help=tr("arch.up"), on_click=_move, args=(index, -1))
-    moves.button("↓", key=f"arch.down.{node.id}", help=tr("arch.down"), on_click=_move, args=(index, 1))
-    moves.button("✕", key=f"arch.rm.{node.id}", help=tr("arch.remove"), on_click=_remove, args=(index,))
+    for label, action, hint, args in (
+        ("↑", "up", "arch.up", (index, -1)),
+        ("↓", "down", "arch.down", (index, 1)),
+        ("✕", "rm", "arch.remove", (index,)),
+    ):
+        click = _remove if action == "rm" else _move
+        moves.button(label, key=f"arch.{action}.{node.id}", help=tr(hint), on_click=click, args=args, type="tertiary")
     config = normalise_config(layer, node.config)
     if layer.params:
         cols = box.columns(min(4, len(layer.params)))
