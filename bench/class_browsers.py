@@ -44,14 +44,20 @@ PAGES = {"open": "home", "dataset": "datasets", "network": "architecture", "trai
 
 
 def _children(pid: int) -> list[int]:
-    """Every descendant of ``pid`` (the training workers and their helpers)."""
+    """Every descendant of ``pid`` (the training workers and their helpers).
+
+    Read from every thread's ``children`` file: the workers are started by the job
+    manager's threads, and ``/proc/<pid>/task/<pid>/children`` lists only the main thread's.
+    """
     out, todo = [], [pid]
     while todo:
         parent = todo.pop()
-        try:
-            kids = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-        except OSError:
-            kids = []
+        kids = []
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                kids += task.read_text().split()
+            except OSError:
+                continue
         out += [int(k) for k in kids]
         todo += [int(k) for k in kids]
     return out
