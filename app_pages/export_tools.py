@@ -30,10 +30,16 @@ def export_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) ->
 
 
 def _formats(store: RunStore, run_id: str, jobs: ExportJobs) -> None:
-    for fmt, col in zip(FORMATS, st.columns(len(FORMATS))):
+    states = {fmt: jobs.state(store, run_id, fmt) for fmt in FORMATS}
+    for (fmt, state), col in zip(states.items(), st.columns(len(FORMATS))):
         with col.container(border=True):
             st.markdown(f"**{tr(f'runs.export.fmt.{fmt}')}**")
-            _one(store, run_id, fmt, jobs.state(store, run_id, fmt), jobs)
+            _one(store, run_id, fmt, state, jobs)
+    shape = ", ".join(str(d) for d in store.config(run_id)["spec"].get("input_shape", [])) or "…"
+    for fmt, state in states.items():  # how to run each checked file, full width (code lines are long)
+        if state.file is not None:
+            st.markdown(f"**{tr(f'runs.export.fmt.{fmt}')}** · {tr(f'runs.export.how.{fmt}')}")
+            st.code(SNIPPETS[fmt].format(file=f"{run_id}.{FORMATS[fmt].suffix}", shape=shape), language="python")
 
 
 def _one(store: RunStore, run_id: str, fmt: str, state: ExportState, jobs: ExportJobs) -> None:
@@ -54,9 +60,6 @@ def _one(store: RunStore, run_id: str, fmt: str, state: ExportState, jobs: Expor
             tr("runs.export.download", suffix=spec.suffix), state.file.read_bytes, f"{run_id}.{spec.suffix}",
             spec.mime, key=f"runs.exp_dl.{fmt}",
         )  # fmt: skip
-        st.caption(tr(f"runs.export.how.{fmt}"))
-        shape = ", ".join(str(d) for d in store.config(run_id)["spec"].get("input_shape", []))
-        st.code(SNIPPETS[fmt].format(file=f"{run_id}.{spec.suffix}", shape=shape or "…"), language="python")
         return
     detail = tr(f"runs.export.why.{result.why}", op=result.op) if result.why else result.detail
     values = {

@@ -15,6 +15,7 @@ from lib.own.sample_store import Collection, SampleError
 
 NEW = "new"
 SHOWN_PER_CLASS = 16  # the newest samples of each class shown in the grid (each with a delete button)
+SAME_POINTS = 0.5  # two test accuracies closer than this many points are "the same"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp", "bmp"]
 
 
@@ -57,10 +58,15 @@ def _pick(listed: dict[str, Collection]) -> Collection | None:
     return listed.get(picked)
 
 
+def _keep_open() -> None:
+    """The panel stays open after its own actions (a rerun may draw the expander anew)."""
+    st.session_state["make.expanded"] = True
+
+
 def _open(collection_id: str) -> None:
     st.session_state["make.current"] = collection_id
     st.session_state["make.picks"] = st.session_state.get("make.picks", 0) + 1  # a new selectbox, on it
-    st.session_state["make.expanded"] = True
+    _keep_open()
 
 
 def _create_form(who: str, teacher: bool) -> None:
@@ -130,6 +136,7 @@ def _store(collection: Collection, class_id: str, pictures: list[bytes], who: st
     except SampleError as err:
         st.session_state["make.result"] = ("error", err.code, err.values)
     st.session_state["make.round"] += 1
+    _keep_open()
     st.rerun()
 
 
@@ -167,9 +174,14 @@ def _grid(collection: Collection, per_class: dict, who: str, manages: bool) -> N
                          caption=sample.author if collection.for_class else None)  # fmt: skip
                 if manages or sample.author == who:
                     st.button("✕", key=f"make.del.{sample.id}", help=tr("make.delete_sample"),
-                              on_click=samples.delete_sample, args=(collection.id, class_id, sample.id))  # fmt: skip
+                              on_click=_delete, args=(collection.id, class_id, sample.id))  # fmt: skip
         if len(visible) > SHOWN_PER_CLASS:
             st.caption(tr("make.newest", shown=SHOWN_PER_CLASS, n=num(len(visible))))
+
+
+def _delete(collection_id: str, class_id: str, sample_id: str) -> None:
+    _keep_open()
+    samples.delete_sample(collection_id, class_id, sample_id)
 
 
 def _manage(collection: Collection, per_class: dict) -> None:
@@ -190,14 +202,23 @@ def _manage(collection: Collection, per_class: dict) -> None:
         _edit_classes(collection)
 
 
-def _build(collection: Collection) -> None:
+def _building(work):
+    """``work()`` under a spinner; a refusal is shown and None returned."""
     try:
         with st.spinner(tr("make.building")):
-            name = samples.build_dataset(collection.id)
+            return work()
     except SampleError as err:
         st.error(tr(f"make.err.{err.code}", **err.values))
+    except LookupError:  # no lesson network fits the pictures
+        st.error(tr("make.err.no_network"))
+    return None
+
+
+def _build(collection: Collection) -> None:
+    if (name := _building(lambda: samples.build_dataset(collection.id))) is None:
         return
     switch_value("data.name", name)  # the new dataset is chosen everywhere (Training, Draw...)
+    _keep_open()
     st.session_state["make.built"] = name
     st.rerun()
 
@@ -214,6 +235,7 @@ def _edit_classes(collection: Collection) -> None:
 
 
 def _change(action, *args) -> None:
+    _keep_open()
     try:
         action(*args)
     except SampleError as err:
@@ -234,28 +256,20 @@ def _class_view(collection: Collection) -> None:
         ]  # fmt: skip
         st.dataframe(rows, hide_index=True)
     st.caption(tr("make.split_intro"))
-    key = f"make.compare.{collection.id}"
-    if st.button(tr("make.split_button"), key="make.split", disabled=len(people) < 2):
-        _compare(collection, key)
-    if runs := st.session_state.get(key):
+    if st.button(tr("make.split_button"), key="make.split", disabled=len(people) < 2, on_click=_keep_open):
+        _compare(collection)
+    runs = collection.compared
+    if runs and all(manager().store.exists(r) for r in runs.values()):  # (a run deleted since: nothing to show)
         live_view(lambda: _comparison(runs), lambda: any(manager().is_active(r) for r in runs.values()), 1.0)
 
 
-def _compare(collection: Collection, key: str) -> None:
-    try:
-        with st.spinner(tr("make.building")):
-            configs = who_drew.configs(collection.id)
-    except SampleError as err:
-        st.error(tr(f"make.err.{err.code}", **err.values))
+def _compare(collection: Collection) -> None:
+    if (configs := _building(lambda: who_drew.configs(collection.id))) is None:
         return
-    except LookupError:
-        st.error(tr("make.err.no_network"))
-        return
-    who = identity.nickname()
-    st.session_state[key] = {
-        split: manager().submit(config, owner=session_id(), exclusive=False, nickname=who).run_id
-        for split, config in configs.items()
-    }
+    who, owner = identity.nickname(), session_id()
+    runs = {s: manager().submit(c, owner=owner, exclusive=False, nickname=who).run_id for s, c in configs.items()}
+    samples.set_compared(collection.id, runs)
+    _keep_open()
     st.rerun()
 
 
@@ -266,7 +280,7 @@ def _comparison(runs: dict[str, str]) -> None:
     for col, split in zip(cols, who_drew.SPLITS):
         with col:
             st.markdown(f"**{tr(f'make.split.{split}')}**")
-            show_run(runs[split], with_controls=False, place=f"make.{split}")
+            show_run(runs[split], with_controls=False, place=f"make.{split}", with_curves=False)
     result = who_drew.outcome(manager().store, runs)
     if result.gap is None:
         return
@@ -274,5 +288,6 @@ def _comparison(runs: dict[str, str]) -> None:
     cols[0].metric(tr("make.test_accuracy"), f"{percent['random']} %")
     cols[1].metric(tr("make.test_accuracy"), f"{percent['by_author']} %",
                    delta=tr("make.points", n=number(-100 * result.gap, lang(), 1)))  # fmt: skip
-    key = "make.gap" if result.gap >= 0 else "make.gap_reversed"
+    same = SAME_POINTS / 100
+    key = "make.gap" if result.gap >= same else "make.gap_reversed" if result.gap <= -same else "make.gap_none"
     st.info(tr(key, gap=number(100 * abs(result.gap), lang(), 1), held=", ".join(result.test_authors)))

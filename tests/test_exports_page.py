@@ -27,7 +27,7 @@ def test_a_run_exports_checked_with_its_snippet(lang, fmt, checked, suffix):
     run = _train(at, seed=41 if lang == "pt" else 42)
     at.switch_page(page_path("runs")).run()
     assert at.selectbox(key="runs.exp_run").value == run
-    intro = {"pt": "rodado em 100 entradas de teste", "en": "run on 100 test inputs"}[lang]
+    intro = {"pt": "rodado em até 100 entradas de teste", "en": "run on up to 100 test inputs"}[lang]
     assert intro in texts(at)
     at.button(key=f"runs.exp_make.{fmt}").click().run()
     rerun_until(at, lambda a: checked in texts(a))

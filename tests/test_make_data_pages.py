@@ -99,7 +99,7 @@ def test_a_class_dataset_in_english_counts_who_drew_and_compares_the_splits(monk
     assert list(table["Student"]) == ["tito", "vera"] and list(table["Total"]) == [6, 6]
     prof.button(key="make.split").click().run()
     assert not prof.exception
-    rerun_until(prof, lambda a: "points more" in texts(a))
+    rerun_until(prof, lambda a: "Held out" in texts(a))
     assert "Random split" in texts(prof) and "Split by who drew" in texts(prof)
     held = texts(prof).split("Held out")[1]  # the students the model never saw, named (either way the gap goes)
     assert ("tito" in held) != ("vera" in held)

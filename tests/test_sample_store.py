@@ -34,7 +34,7 @@ def _filled(collection: store.Collection, per_class: int, authors=("ana",)) -> N
         for i in range(per_class):
             picture = _drawing(SHAPES[k % len(SHAPES)], seed=100 * k + i)
             done = store.add_pictures(collection.id, class_id, [picture], authors[i % len(authors)])
-            assert done.added == 1, done
+            assert (done.added, done.full, done.errors) == (1, 0, {}), done
 
 
 def test_a_drawing_is_prepared_by_the_draw_pages_recipe_and_a_blank_is_refused(own_data_dir):

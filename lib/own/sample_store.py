@@ -90,6 +90,7 @@ class Collection:
     closed: bool = False  # no more samples (the teacher closed it for training)
     created: float = 0.0
     datasets: list[str] = field(default_factory=list)  # datasets made of it, newest last
+    compared: dict[str, str] = field(default_factory=dict)  # the last split comparison's runs (split -> run id)
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -337,7 +338,7 @@ def add_pictures(collection_id: str, class_id: str, pictures: list[bytes], autho
             images.append(prepare(data, collection.look))
         except SampleError as err:
             done.refuse(err.code)
-    if extra := len(pictures) - MAX_PICTURES_AT_ONCE:
+    if (extra := len(pictures) - MAX_PICTURES_AT_ONCE) > 0:
         done.errors["too_many"] = extra
     stored = add(collection_id, class_id, images, author) if images else Added()
     done.added, done.full = stored.added, stored.full
@@ -385,6 +386,14 @@ def set_closed(collection_id: str, closed: bool) -> None:
     with _locked(collection_id) as folder:
         collection = _must(collection_id)
         collection.closed = closed
+        _save(folder, collection)
+
+
+def set_compared(collection_id: str, runs: dict[str, str]) -> None:
+    """Remember the runs of the last comparison of splits (every session of the teacher shows it)."""
+    with _locked(collection_id) as folder:
+        collection = _must(collection_id)
+        collection.compared = dict(runs)
         _save(folder, collection)
 
 
