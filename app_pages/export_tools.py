@@ -7,7 +7,7 @@ import streamlit as st
 from app_pages.shared import lang, live_view, tr
 from lib.i18n import scientific
 from lib.train.export_jobs import ExportJobs, ExportState
-from lib.train.exports import CHECK_INPUTS, FORMATS, SNIPPETS, TOLERANCE
+from lib.train.exports import CHECK_INPUTS, FORMATS, SNIPPETS, TOLERANCE, failure_text
 from lib.train.runstore import RunStore
 
 
@@ -61,14 +61,5 @@ def _one(store: RunStore, run_id: str, fmt: str, state: ExportState, jobs: Expor
             spec.mime, key=f"runs.exp_dl.{fmt}",
         )  # fmt: skip
         return
-    detail = tr(f"runs.export.why.{result.why}", op=result.op) if result.why else result.detail
-    values = {
-        "layer": result.layer,
-        "type": result.layer_type,
-        "detail": detail,
-        "tol": scientific(TOLERANCE, lang(), 0),
-    }
-    if result.max_abs_diff is not None:
-        values["diff"] = scientific(result.max_abs_diff, lang())
-    st.error(tr(f"runs.export.err.{result.code}", **values))
+    st.error(failure_text(result, lang()))
     st.button(tr("runs.export.retry"), key=f"runs.exp_retry.{fmt}", on_click=jobs.retry, args=(store, run_id, fmt))

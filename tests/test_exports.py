@@ -65,6 +65,7 @@ def test_an_export_that_differs_is_refused_and_not_kept(tmp_path, monkeypatch):
     result = export_checked(_mlp(), "onnx", _inputs(), tmp_path)
     assert not result.ok and result.code == "mismatch"
     assert result.max_abs_diff == pytest.approx(1e-3, rel=1e-2)
+    assert "diferem das do Keras em até 1,0e-03, mais que 1e-04" in exports.failure_text(result, "pt")
     assert not list(tmp_path.glob("model.onnx"))
 
 
@@ -79,6 +80,9 @@ def test_a_layer_onnx_lacks_is_named(tmp_path):
     assert not result.ok and result.code == "layer"
     assert (result.layer, result.layer_type) == ("smooth", "Dense")
     assert (result.why, result.op) == ("no_op", "Erfc")
+    said = {lang: exports.failure_text(result, lang) for lang in ("en", "pt")}
+    assert "layer smooth (Dense)" in said["en"] and "Erfc, which ONNX does not define" in said["en"]
+    assert "camada smooth (Dense)" in said["pt"] and "Erfc, que o ONNX não define" in said["pt"]
 
 
 def test_a_recurrent_layer_litert_cannot_run_is_named(tmp_path):
@@ -109,3 +113,5 @@ def test_export_job_of_a_run_in_its_own_process(tmp_path):
     assert not jobs.start(store, run_id, "litert")  # done: kept on disk, shared with every session
     assert read_result(state.folder) == state.result
     assert run_id in store.list() and len(store.list()) == 1  # the exports folder is not a run
+    state.file.unlink()  # a checked file removed by hand: offered to be made again, not a broken download
+    assert jobs.state(store, run_id, "litert").state == "none"

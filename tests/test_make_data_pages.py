@@ -9,7 +9,7 @@ import pytest
 
 from lib.data import datasets
 from lib.own import sample_store
-from tests.apptest_helpers import rerun_until, texts
+from tests.apptest_helpers import page_path, rerun_until, texts
 from tests.own_fixtures import shape_picture
 from tests.test_class_pages import open_as
 from tests.test_draw_page import _canvas_value
@@ -57,12 +57,18 @@ def test_a_student_draws_a_dataset_in_portuguese_and_makes_it(monkeypatch):
         if i < sample_store.MIN_PER_CLASS - 1:
             _draw_and_add(at, "barra", _drawing("bar", 20 + i))
     assert "Ainda faltam" not in texts(at)
+    bad = _delete_buttons(at)[0]  # a bad sample, deleted from the grid
+    bad.click().run()
+    assert "Amostras: 9 · classes: 2" in texts(at) and "Ainda faltam em: barra (4)" in texts(at)
+    _draw_and_add(at, "barra", _drawing("bar", 30))
     at.button(key="make.build").click().run()
     name = at.session_state["data.name"]
     assert datasets.REGISTRY[name].is_own and list(datasets.REGISTRY[name].class_names) == ["barra", "anel"]
     assert "foi criado e escolhido" in texts(at)
     own = sample_store.load(at.session_state["make.current"])
     assert own.owner == "mika" and own.datasets == [name]
+    at.switch_page(page_path("draw")).run()  # it goes wherever a dataset goes: here, its lesson network
+    assert "Ainda não há modelo treinado para Formas" in texts(at)
 
 
 def _as_teacher(at, monkeypatch) -> None:
@@ -94,6 +100,11 @@ def test_a_class_dataset_in_english_counts_who_drew_and_compares_the_splits(monk
             _draw_and_add(at, "ring", _drawing("ring", 100 * k + 50 + i))
         assert len(_delete_buttons(at)) == 6  # a student sees (and may delete) her own samples only
     prof.run()
+    prof.toggle(key=f"make.closed.{collection.id}").set_value(True).run()  # closed for training
+    at.run()
+    assert "Closed for training: no more samples can be added." in texts(at) and "make.add" not in {
+        b.key for b in at.button
+    }
     assert len(_delete_buttons(prof)) == 12  # the teacher sees and may remove every sample
     table = prof.dataframe[0].value
     assert list(table["Student"]) == ["tito", "vera"] and list(table["Total"]) == [6, 6]

@@ -38,9 +38,12 @@ def write_result(folder: Path, result: ExportResult) -> None:
 
 
 def read_result(folder: Path) -> ExportResult | None:
-    """How the export in ``folder`` ended, or None while none has."""
+    """How the export in ``folder`` ended, or None while none has (or its checked file is gone)."""
     data = read_json(folder / RESULT)
-    return ExportResult.from_dict(data) if isinstance(data, dict) else None
+    result = ExportResult.from_dict(data) if isinstance(data, dict) else None
+    if result is not None and result.ok and not (folder / result.file).is_file():
+        return None  # (a file removed by hand: made again on request)
+    return result
 
 
 @dataclass

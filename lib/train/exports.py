@@ -276,3 +276,14 @@ def missing_op(detail: str) -> dict[str, str]:
 def input_shape_text(model) -> str:
     """One input's shape as the snippets write it (``28, 28, 1``)."""
     return ", ".join(str(d) for d in model.input_shape[1:])
+
+
+def failure_text(result: ExportResult, lang: str) -> str:
+    """Why an export was refused, in ``lang``: the layer and the missing operation, or the measured difference."""
+    from lib.i18n import scientific, t
+
+    detail = t(f"runs.export.why.{result.why}", lang, op=result.op) if result.why else result.detail
+    values = {"layer": result.layer, "type": result.layer_type, "detail": detail, "tol": scientific(TOLERANCE, lang, 0)}
+    if result.max_abs_diff is not None:
+        values["diff"] = scientific(result.max_abs_diff, lang)
+    return t(f"runs.export.err.{result.code}", lang, **values)
