@@ -24,7 +24,8 @@ def make_panel() -> None:
     with st.expander(tr("make.title"), expanded=st.session_state.get("make.expanded", False), icon=":material/draw:"):
         st.caption(
             tr("make.intro", min=samples.MIN_PER_CLASS, classes=samples.MAX_CLASSES, most=num(samples.MAX_PER_CLASS),
-               mb=samples.MAX_PICTURE_MB, at_once=samples.MAX_PICTURES_AT_ONCE)
+               mb=samples.MAX_PICTURE_MB, at_once=samples.MAX_PICTURES_AT_ONCE,
+               total=num(samples.MAX_COLLECTION_MB), mine=samples.MAX_PER_OWNER)
         )  # fmt: skip
         if built := st.session_state.pop("make.built", None):
             st.success(tr("make.built", name=dataset_label(built)))
@@ -153,7 +154,16 @@ def _show_result() -> None:
     if done.full:
         st.warning(tr("make.err.full", n=done.full, most=num(samples.MAX_PER_CLASS)))
     for code, n in done.errors.items():
-        st.warning(tr(f"make.refused.{code}", n=n, mb=samples.MAX_PICTURE_MB, at_once=samples.MAX_PICTURES_AT_ONCE))
+        st.warning(
+            tr(
+                f"make.refused.{code}",
+                n=n,
+                mb=samples.MAX_PICTURE_MB,
+                at_once=samples.MAX_PICTURES_AT_ONCE,
+                total=num(samples.MAX_COLLECTION_MB),
+                mine=samples.MAX_PER_OWNER,
+            )
+        )
 
 
 def _grid(collection: Collection, per_class: dict, who: str, manages: bool) -> None:
@@ -198,8 +208,13 @@ def _manage(collection: Collection, per_class: dict) -> None:
     if closed != collection.closed:
         samples.set_closed(collection.id, closed)
         st.rerun()
-    with st.popover(tr("make.edit_classes")):
+    edit, remove = st.columns(2)
+    with edit.popover(tr("make.edit_classes")):
         _edit_classes(collection)
+    with remove.popover(tr("make.delete")):
+        st.caption(tr("make.delete_help"))
+        if st.button(tr("make.delete_now", name=collection.title), key="make.delete_now", type="primary"):
+            _change(samples.delete, collection.id)
 
 
 def _building(work):

@@ -171,3 +171,16 @@ def test_split_by_who_drew_keeps_each_persons_drawings_on_one_side(own_data_dir)
     with pytest.raises(SampleError) as err:
         store.by_author_split(["ana"] * 6, np.array([0, 1] * 3), 0.2)
     assert err.value.code == "split_authors"
+
+
+def test_one_person_keeps_a_bounded_number_of_collections_and_may_delete_one(own_data_dir, monkeypatch):
+    monkeypatch.setattr(store, "MAX_PER_OWNER", 2)
+    first = store.create("a", ["x", "y"], "drawings", "ana")
+    store.create("b", ["x", "y"], "drawings", "ana")
+    store.create("c", ["x", "y"], "drawings", "bia")  # another person's do not count
+    with pytest.raises(SampleError) as err:
+        store.create("d", ["x", "y"], "drawings", "ana")
+    assert err.value.code == "too_many_collections"
+    store.delete(first.id)
+    assert store.load(first.id) is None
+    assert store.create("d", ["x", "y"], "drawings", "ana").title == "d"

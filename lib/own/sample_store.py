@@ -67,6 +67,7 @@ class Look:
 # Photos: shorter side to 32, centre crop, colour kept (the Draw page's photo recipe).
 LOOKS: dict[str, Look] = {"drawings": Look("fashion_mnist", (28, 28, 1)), "photos": Look("photo", (32, 32, 3))}
 MAX_COLLECTION_MB = MAX_SAMPLES * 32 * 32 * 3 / 2**20  # (PNGs of the largest look, never compressed)
+MAX_PER_OWNER = 20  # collections one person may keep
 
 
 class SampleError(ValueError):
@@ -165,6 +166,8 @@ def create(title: str, class_names: list[str], look: str, owner: str, for_class:
     names = clean_class_names(class_names)
     if look not in LOOKS:
         raise SampleError("bad_look")
+    if sum(c.owner == owner for c in listed()) >= MAX_PER_OWNER:
+        raise SampleError("too_many_collections", most=MAX_PER_OWNER)
     title = " ".join(str(title).split())[:MAX_TITLE] or ", ".join(names)[:MAX_TITLE]
     classes = {f"c{uuid.uuid4().hex[:8]}": n for n in names}
     collection = Collection(uuid.uuid4().hex[:12], title, look, owner, classes, for_class, False, time.time())
