@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages import own_data, own_details
+from app_pages import make_data, own_data, own_details
 from app_pages.shared import dataset_label, dataset_name, lang, load_dataset, num, plot, tr
 from app_pages.state import bind, fraction_slider
 from lib.data import dataset_views as views
@@ -35,6 +35,7 @@ name = st.selectbox(
 )
 info = datasets.REGISTRY[name]
 own_data.upload_panel()
+make_data.make_panel()
 if info.is_own:
     st.markdown(tr("ds.own_summary", kind=tr(f"ds.kind.{info.kind}"), task=tr(f"ds.task.{info.task}")))
     own_details.details(info)

@@ -9,23 +9,9 @@ from app_pages.presses import press
 from app_pages.shared import dataset_label, live_view, manager, session_id, tr
 from app_pages.train_tools import show_run
 from lib.data import datasets
-from lib.model.presets import PRESETS, fitting, for_dataset
-from lib.train.training import make_config
+from lib.train.training import lesson_config
 
 KEY = "draw.ready_run"
-
-
-def lesson_config(dataset: str) -> dict | None:
-    """The config of the dataset's first lesson classifier with its lesson settings (None if it has none).
-
-    An uploaded dataset gets the first lesson network that fits it.
-    """
-    info = datasets.REGISTRY[dataset]
-    for preset_id in fitting(info):
-        fitted = for_dataset(PRESETS[preset_id], info)
-        if fitted is not None and fitted.target_kind == "classes":
-            return make_config(fitted.spec, dataset, 0, "classes", fitted.settings)
-    return None
 
 
 def _train(config: dict) -> None:

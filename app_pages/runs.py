@@ -7,6 +7,7 @@ import streamlit as st
 
 from app_pages.class_tools import class_table, delete_controls, trash_panel, trash_result
 from app_pages.cluster_view import cluster_panel
+from app_pages.export_tools import export_panel
 from app_pages.identity import is_teacher, nickname
 from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, weights_panel, workers_panel
 from app_pages.shared import dataset_label, lang, manager, num, plot, tr
@@ -111,4 +112,5 @@ if chosen:
     delete_controls(store, chosen)
 
 weights_panel(store, run_ids, labels)
+export_panel(store, run_ids, labels)
 evaluation_panel(store, run_ids, labels)

@@ -122,7 +122,7 @@ def _curve_labels() -> dict[str, str]:
     return {k: tr(f"train.curve.{k}") for k in ("train", "val", "batch", "epoch")}
 
 
-def show_run(run_id: str, with_controls: bool = True, place: str = "run") -> None:
+def show_run(run_id: str, with_controls: bool = True, place: str = "run", with_curves: bool = True) -> None:
     """Status, progress, message and live curves of one run (read from the job and disk).
 
     The curves keep one element key per ``place`` and run, so that each poll of a live view
@@ -142,8 +142,8 @@ def show_run(run_id: str, with_controls: bool = True, place: str = "run") -> Non
         box = st.error if status.state == "failed" else st.info
         box(tr(f"train.msg.{status.message}", detail=status.detail))
     history, batches = jobs.store.history(run_id), jobs.store.batches(run_id)
-    if status.state == "failed" and not history.get("epoch"):
-        return  # its message says why; an empty chart would say nothing
+    if not with_curves or (status.state == "failed" and not history.get("epoch")):
+        return  # (a failed run's message says why; an empty chart would say nothing)
     names = [m for m in history.get("metrics", {}) if not m.startswith("val_") and m != "learning_rate"]
     cols = st.columns(max(1, min(2, len(names))))
     for i, metric in enumerate(names or ["loss"]):

@@ -85,6 +85,12 @@ def number(value: float, lang: str, decimals: int = 0) -> str:
     return text
 
 
+def scientific(value: float, lang: str, decimals: int = 1) -> str:
+    """A tiny or huge number in scientific notation (``4.5e-08``; pt-BR ``4,5e-08``)."""
+    text = f"{value:.{decimals}e}"
+    return text.replace(".", ",") if lang == "pt" else text
+
+
 def uploader_css(lang: str, limit_mb: int) -> str:
     """CSS that writes Streamlit's own file-uploader texts ("Upload", "50MB per file") in ``lang``.
 

@@ -96,7 +96,8 @@ QUARANTINE: dict[str, str] = {}
 # made the end of the run (xdist's default order, most tests first, put every one-test browser
 # file last). This changes only when a file runs, never what it checks.
 LONGEST_FIRST = (
-    "tests/browser/test_no_lost_click_browser.py", "tests/test_ray.py", "tests/browser/test_memory_browser.py",
+    "tests/browser/test_no_lost_click_browser.py", "tests/browser/test_make_data_browser.py", "tests/test_ray.py",
+    "tests/browser/test_memory_browser.py", "tests/test_exports.py",
     "tests/browser/test_lessons_browser.py", "tests/browser/test_classlink_browser.py",
     "tests/browser/test_identity_browser.py", "tests/test_draw_fidelity.py", "tests/browser/test_class_browser.py",
     "tests/test_experiments_page.py", "tests/browser/test_hardening_browser.py", "tests/browser/test_sweep_browser.py",

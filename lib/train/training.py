@@ -62,6 +62,21 @@ def make_config(
     }
 
 
+def lesson_config(dataset: str) -> dict | None:
+    """The config of the dataset's first lesson classifier with its lesson settings (None if it has none).
+
+    An uploaded dataset (or one made in the app) gets the first lesson network that fits it.
+    """
+    from lib.model.presets import PRESETS, fitting, for_dataset
+
+    info = datasets.REGISTRY[dataset]
+    for preset_id in fitting(info):
+        fitted = for_dataset(PRESETS[preset_id], info)
+        if fitted is not None and fitted.target_kind == "classes":
+            return make_config(fitted.spec, dataset, 0, "classes", fitted.settings)
+    return None
+
+
 def _keep_classes(x: np.ndarray, y: np.ndarray, classes: list[int]) -> tuple[np.ndarray, np.ndarray]:
     keep = np.isin(y, classes)
     remap = np.zeros(int(y.max()) + 1, dtype="int32")
