@@ -32,3 +32,17 @@ def test_no_english_left_in_run_diff_labels_and_dataset_credits():
     source = dataset_credit(REGISTRY["digits"], "pt")[0]
     assert "imagens" in source and "1.797" in source and "images" not in source
     assert "domínio público" in dataset_credit(REGISTRY["boston_housing"], "pt")[1]
+
+
+def test_the_report_table_gives_every_row_every_column_and_the_accuracy_row_dashes():
+    from lib.train.run_views import report_rows
+
+    report = {
+        "0": {"precision": 1.0, "recall": 0.5, "f1-score": 0.667, "support": 2},
+        "1": {"precision": 0.5, "recall": 1.0, "f1-score": 0.667, "support": 1},
+        "accuracy": 0.667,
+    }
+    rows = report_rows(report, ["cat", "dog"], "pt")
+    assert len({tuple(r) for r in rows}) == 1 and None not in [v for r in rows for v in r.values()]
+    accuracy = rows[-1]
+    assert accuracy["F1"] == "0,667" and list(accuracy.values()).count("—") == 3

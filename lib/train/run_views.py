@@ -176,7 +176,9 @@ def report_rows(report: dict, names: list[str], lang: str) -> list[dict[str, str
         label = names[int(key)] if key.isdigit() else t(f"runs.report.{key.replace(' ', '_')}", lang)
         cells = {t(f"runs.report.{m}", lang): number(v, lang, 0 if m == "support" else 3) for m, v in values.items()}
         rows.append({"": label, **cells})
-    return rows
+    columns = [c for row in rows for c in row]
+    columns = list(dict.fromkeys(columns))  # the "accuracy" row has one number: the others show "—", not None
+    return [{c: row.get(c, "—") for c in columns} for row in rows]
 
 
 def worker_rows(workers: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
