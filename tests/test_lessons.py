@@ -93,6 +93,8 @@ def test_class_results_one_row_per_student_from_the_run_store(tmp_path):
     store.claim(ana, "caio")  # caio asked for the same settings: the same run, his result too
     _run(store, fit_config("digits_mlp", seed=3, epochs=2, raw_pixels=True), "dan", [0.5])  # not this step's run
     _run(store, fit_config("fashion_mlp", seed=3, epochs=1, samples=100), "eva", [0.6])  # another network
+    elsewhere = {**fit_config("digits_mlp", seed=4, epochs=2), "dataset": "own_00000000beef"}
+    _run(store, elsewhere, "fred", [0.99])  # the same network on a class's own drawings: another lesson's result
     rows = class_results(store, "digits_mlp")
     assert [(r["nickname"], r["value"]) for r in rows] == [("ana", 0.90), ("caio", 0.90), ("bia", 0.85)]
     assert my_run(store, "digits_mlp", "bia") != ana and my_run(store, "digits_mlp", "zoe") is None

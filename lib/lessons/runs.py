@@ -52,9 +52,13 @@ def fit_config(
 
 
 def matches(config: dict, preset_id: str) -> bool:
-    """True for a run of the preset's network (any seed, epochs or subset), trained on normalised pixels."""
+    """True for a run of the preset's network on the lesson's dataset (any seed, epochs or subset), normalised pixels.
+
+    The same network fitted to another dataset (a class's own drawings, say) is another lesson's result.
+    """
     return (
         config.get("spec", {}).get("name") == preset_id
+        and config.get("dataset") == lesson_dataset(preset_id)[0]
         and config.get("kind", "fit") == "fit"
         and "pixels" not in config
         and not config.get("continues")
