@@ -60,10 +60,19 @@ def _canvas_pixels(page) -> np.ndarray:
     return (rgba[..., :3] * rgba[..., 3:] / 255).astype("uint8")  # over black, as the canvas is filled
 
 
-def _model_input(page) -> list[list[float]]:
-    """The exact array the model received for the last drawing (the Draw page's own view of it)."""
+def _model_input(page) -> list[list[float]] | None:
+    """The exact array the model received for the last drawing (the Draw page's own view of it).
+
+    None while Plotly has not drawn the view yet (a rerun replaced it): the wait asks again.
+    """
     view = page.locator(".js-plotly-plot").filter(has=page.locator(".heatmaplayer")).first
-    return view.evaluate("el => Array.from(el._fullData[0].z, row => Array.from(row))")  # (decoded by Plotly)
+    return view.evaluate(  # (decoded by Plotly)
+        "el => el._fullData && el._fullData[0] ? Array.from(el._fullData[0].z, row => Array.from(row)) : null"
+    )
+
+
+def _matches(seen: list[list[float]] | None, expected: np.ndarray) -> bool:
+    return seen is not None and np.abs(np.array(seen) - expected).max() < 0.02
 
 
 def test_train_then_draw_then_predict(page, app_url):
@@ -104,7 +113,7 @@ def test_train_then_draw_then_predict(page, app_url):
     # The model's input must become what the recipe makes of the canvas as the student sees it
     # (every stroke): a lost last update never matches, and the wait fails at its deadline.
     expected = prepare_drawing(_canvas_pixels(page), datasets.REGISTRY["digits"]).view
-    wait_until(lambda: np.abs(np.array(_model_input(page)) - expected).max() < 0.02,
+    wait_until(lambda: _matches(_model_input(page), expected),
                "the model's input to be the whole drawing", seen=lambda: _model_input(page))  # fmt: skip
     screenshot(page, "draw-two-strokes-en")
 
