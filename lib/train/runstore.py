@@ -6,7 +6,7 @@ Files: ``config.json`` (model spec, dataset, subset, target, compile/fit setting
 ``owner.json`` (the nickname that first asked for it, and everyone who asked since), and the
 side files of :data:`SIDE_FILES` (an evaluation's cache, a demo's frames). Every write is
 atomic: a reader never sees half a file. No other module builds a run's paths or opens its
-files (``tests/test_architecture_rules.py`` keeps it so): they ask the store.
+files (``tests/test_house_rules.py`` keeps it so): they ask the store.
 
 A run continued for more epochs is a new run (its config names the parent and the epoch
 it starts from): a finished run is never changed, so its cached answer stays true.
