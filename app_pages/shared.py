@@ -45,17 +45,30 @@ def num(value: float, decimals: int = 0) -> str:
     return number(value, lang(), decimals)
 
 
-def plot(where, fig, **kwargs) -> None:
-    """``where.plotly_chart(fig)`` with numbers (ticks, hover text) in this session's language."""
+def styled(fig, projector: bool | None = None):
+    """``fig`` with numbers (ticks, hover text) in this session's language, legible on a projector.
+
+    ``projector``: the Lessons page's presenter view (larger still); by default read from the session.
+    """
     fig.update_layout(separators=SEPARATORS[lang()], font={"size": 15, "color": "#111"})
     # Legible from the back of a classroom: larger, dark ticks (Plotly's default is 12 px grey).
     fig.update_xaxes(tickfont={"size": 14, "color": "#222"}, title_font={"size": 15})
     fig.update_yaxes(tickfont={"size": 14, "color": "#222"}, title_font={"size": 15})
-    if st.session_state.get("les.present") and st.session_state.get("app.page") == "lessons":
-        from lib.charts import for_projector  # (plot is only called once Plotly is loaded)
+    if presenting() if projector is None else projector:
+        from lib.charts import for_projector  # (styled is only called once Plotly is loaded)
 
-        for_projector(fig)  # the Lessons page's presenter view: larger still
-    where.plotly_chart(fig, **kwargs)
+        for_projector(fig)
+    return fig
+
+
+def presenting() -> bool:
+    """Whether this session shows the Lessons page's presenter view (charts larger still)."""
+    return bool(st.session_state.get("les.present")) and st.session_state.get("app.page") == "lessons"
+
+
+def plot(where, fig, **kwargs) -> None:
+    """``where.plotly_chart(fig)`` styled for this session (see :func:`styled`)."""
+    where.plotly_chart(styled(fig), **kwargs)
 
 
 def tr(key: str, **values: object) -> str:
@@ -220,24 +233,50 @@ def manager():
     return JobManager()
 
 
+@st.cache_resource(show_spinner=False)
+def poll_budget():
+    """The server's one :class:`lib.poll_budget.PollBudget`: how often live views may poll."""
+    from lib.poll_budget import PollBudget
+
+    return PollBudget()
+
+
 def live_view(render, busy, seconds: float = 2.0) -> None:
-    """Show ``render()`` and refresh it every ``seconds`` only while ``busy()`` is true.
+    """Show ``render()`` and refresh it while ``busy()`` is true: every ``seconds`` or slower.
 
     Polling re-sends every chart to the browser, which costs CPU that training needs (on
-    one machine, a chart-heavy page polled each second slowed a GAN 4x). When the work
-    ends, one full rerun turns the polling off.
+    one machine, a chart-heavy page polled each second slowed a GAN 4x), and every poll of
+    every student shares the server's one interpreter: the interval grows with the number
+    of sessions polling (:class:`lib.poll_budget.PollBudget`). When the work ends, one full
+    rerun turns the polling off.
     """
     polling = busy()
+    budget, me = poll_budget(), session_id()
+    if polling:
+        budget.polling(me)
+    else:
+        budget.stopped(me)
+    every = budget.interval(seconds) if polling else None
 
-    @st.fragment(run_every=seconds if polling else None)
+    @st.fragment(run_every=every)
     def _view() -> None:
+        started = time.thread_time()
         render()
         # A button inside the view reruns only the view: when it started (or ended) a
         # job, the whole page reruns so the polling starts (or stops).
         if polling != busy():
             st.rerun(scope="app")
+        if polling:
+            budget.spent(time.thread_time() - started)
+            budget.polling(me)
+            # The class's load changed: a full rerun declares the new interval (up at once,
+            # down only when it halved twice, so that a load near a step does not flap).
+            now = budget.interval(seconds)
+            if now > every or now * 4 <= every:
+                st.rerun(scope="app")
 
     _view()
-    # A mark nobody sees (an empty span in the sidebar): whether this view still polls. The
-    # browser tests wait for it to say "idle" instead of sleeping after a job ends.
-    st.sidebar.html(f'<span class="kp-live kp-live-{"polling" if polling else "idle"}"></span>')
+    # A mark nobody sees (an empty span in the sidebar): whether this view still polls, and
+    # how often. The browser tests wait for it to say "idle" instead of sleeping after a job ends.
+    mark = f"polling kp-every-{every:g}" if polling else "idle"
+    st.sidebar.html(f'<span class="kp-live kp-live-{mark}"></span>')

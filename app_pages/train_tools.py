@@ -5,11 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.identity import nickname
-from app_pages.shared import lang, manager, plot, session_id, tr
+from app_pages.shared import lang, manager, presenting, session_id, styled, tr
 from app_pages.state import bind, fraction_slider
 from app_pages.widgets import param_widget
 from lib import charts
-from lib.i18n import pick
+from lib.i18n import pick, t
 from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS, fit_bounds
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.config_check import BACKEND_CHOICES
@@ -118,8 +118,24 @@ def backend_choice() -> str:
     )
 
 
-def _curve_labels() -> dict[str, str]:
-    return {k: tr(f"train.curve.{k}") for k in ("train", "val", "batch", "epoch")}
+def _curve_labels(language: str) -> dict[str, str]:
+    return {k: t(f"train.curve.{k}", language) for k in ("train", "val", "batch", "epoch")}
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _curves(run_id: str, version: tuple, language: str, projector: bool) -> tuple[int, list[tuple[str, object]]]:
+    """The run's epochs so far and its styled curve charts, one per metric (shared by every viewer).
+
+    Built again only when the run's ``version`` (:meth:`RunStore.curves_version`) changed: a
+    live view polls every few seconds, and building a Plotly figure costs about 20 ms of the
+    server's one interpreter, for every student watching. The figures are only read after this.
+    """
+    store = manager().store
+    history, batches = store.history(run_id), store.batches(run_id)
+    names = [m for m in history.get("metrics", {}) if not m.startswith("val_") and m != "learning_rate"]
+    figures = [(m, styled(charts.training_curves(history, batches, m, m, _curve_labels(language)), projector))
+               for m in names or ["loss"]]  # fmt: skip
+    return len(history.get("epoch", [])), figures
 
 
 def show_run(run_id: str, with_controls: bool = True, place: str = "run", with_curves: bool = True) -> None:
@@ -141,14 +157,14 @@ def show_run(run_id: str, with_controls: bool = True, place: str = "run", with_c
     if status.message:
         box = st.error if status.state == "failed" else st.info
         box(tr(f"train.msg.{status.message}", detail=status.detail))
-    history, batches = jobs.store.history(run_id), jobs.store.batches(run_id)
-    if not with_curves or (status.state == "failed" and not history.get("epoch")):
+    if not with_curves:
+        return
+    epochs, figures = _curves(run_id, jobs.store.curves_version(run_id), lang(), presenting())
+    if status.state == "failed" and not epochs:
         return  # (a failed run's message says why; an empty chart would say nothing)
-    names = [m for m in history.get("metrics", {}) if not m.startswith("val_") and m != "learning_rate"]
-    cols = st.columns(max(1, min(2, len(names))))
-    for i, metric in enumerate(names or ["loss"]):
-        fig = charts.training_curves(history, batches, metric, metric, _curve_labels())
-        plot(cols[i % len(cols)], fig, key=f"{place}.curve.{run_id}.{metric}")
+    cols = st.columns(max(1, min(2, len(figures))))
+    for i, (metric, fig) in enumerate(figures):
+        cols[i % len(cols)].plotly_chart(fig, key=f"{place}.curve.{run_id}.{metric}")
     if with_controls:
         _controls(run_id, status.state)
 

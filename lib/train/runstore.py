@@ -217,6 +217,20 @@ class RunStore:
         """Replace the per-batch history."""
         write_json(self.path(run_id) / "batches.json", batches)
 
+    def curves_version(self, run_id: str) -> tuple[tuple[int, int], ...]:
+        """A stamp of the history and batch files (time, size): it changes whenever the curves do.
+
+        Live views poll a run's curves every few seconds; they rebuild the charts only when it changed.
+        """
+        stamps = []
+        for name in ("history.json", "batches.json"):
+            try:
+                stat = (self.path(run_id) / name).stat()
+                stamps.append((stat.st_mtime_ns, stat.st_size))
+            except OSError:
+                stamps.append((0, 0))
+        return tuple(stamps)
+
     def log(self, run_id: str, line: str) -> None:
         """Append a line to the run's log (appends are small; not rewritten)."""
         with (self.path(run_id) / "log.txt").open("a") as out:
