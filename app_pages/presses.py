@@ -26,6 +26,8 @@ import time
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from app_pages import timings
+
 PRESS_TTL_S = 120.0  # a press the page never reached (the student left the page) expires
 
 # (session id, button key) -> when it was pressed. Shared by every session of this server,
@@ -45,6 +47,7 @@ def _remember(key: str) -> None:
         for stale in [k for k, at in _PRESSES.items() if now - at >= PRESS_TTL_S]:
             del _PRESSES[stale]
         _PRESSES[(_session(), key)] = now
+    timings.note("press", _session(), key=key)  # (KP_TIMINGS only: the server-side start of a press)
 
 
 def press(where, label: str, key: str, **kwargs) -> bool:

@@ -13,6 +13,7 @@ import uuid
 
 import streamlit as st
 
+from app_pages import timings
 from app_pages.state import bind, set_value, switch_value
 from lib import heap
 from lib.data import dataset_views, datasets
@@ -264,14 +265,17 @@ def live_view(render, busy, seconds: float = 2.0) -> None:
         render()
         # A button inside the view reruns only the view: when it started (or ended) a
         # job, the whole page reruns so the polling starts (or stops).
-        if polling != busy():
+        still = busy()
+        now = budget.interval(seconds) if polling else None
+        timings.note("poll", me, polling=polling, busy=still, every=every, wanted=now,
+                     cpu=round(time.thread_time() - started, 4))  # fmt: skip
+        if polling != still:
             st.rerun(scope="app")
         if polling:
             budget.spent(time.thread_time() - started)
             budget.polling(me)
             # The class's load changed: a full rerun declares the new interval (up at once,
             # down only when it halved twice, so that a load near a step does not flap).
-            now = budget.interval(seconds)
             if now > every or now * 4 <= every:
                 st.rerun(scope="app")
 

@@ -32,5 +32,15 @@ def timed(run: Callable[[], None], page: str, session: Callable[[], str]) -> Non
     finally:
         line = {"t": time.time(), "page": page, "session": session(), "wall": time.perf_counter() - wall,
                 "cpu": time.thread_time() - cpu, "how": how}  # fmt: skip
-        with _LOCK, open(path, "a", encoding="utf-8") as log:
-            log.write(json.dumps(line) + "\n")
+        _append(path, line)
+
+
+def note(event: str, session: str, **fields: object) -> None:
+    """With ``$KP_TIMINGS`` set, append one event (e.g. a live view's poll) to the same log."""
+    if path := os.environ.get("KP_TIMINGS"):
+        _append(path, {"t": time.time(), "event": event, "session": session, **fields})
+
+
+def _append(path: str, line: dict) -> None:
+    with _LOCK, open(path, "a", encoding="utf-8") as log:
+        log.write(json.dumps(line) + "\n")

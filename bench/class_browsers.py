@@ -32,11 +32,18 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("KP_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-DEADLINE_MS = 600_000  # a hang guard for one browser wait (a loaded 2-core host is slow, not stuck)
+DEADLINE_MS = 300_000  # a hang guard for one browser wait (the slowest seen with 30 students: 180 s)
 PHASE_S = 900.0  # a student stuck this long in one phase is counted as failed there; the class goes on
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 CURVES_DRAWN = ("() => [...document.querySelectorAll('.js-plotly-plot')].some(el => (el.data || [])"
                 ".some(t => t.name === 'training' && t.x.length === 2))")  # fmt: skip
+STUCK_FACTS = """() => ({
+    script: document.querySelector('[data-testid=stApp]')?.getAttribute('data-test-script-state'),
+    marks: [...document.querySelectorAll('.kp-live')].map(el => el.className),
+    stale: document.querySelectorAll('[data-stale=true]').length,
+    status: [...document.querySelectorAll('[data-testid=stMarkdownContainer]')].map(el => el.innerText)
+        .filter(t => t.includes(' · ')).slice(0, 3),
+})"""
 PAGES = {"open": "home", "dataset": "datasets", "network": "architecture", "train": "training", "draw": "draw"}
 
 
@@ -218,6 +225,16 @@ class Student:
         await self.timed("stroke", stroke, self.tab.get_by_text("The model says").first.wait_for)
         await self.idle()
 
+    async def diagnose(self, folder: Path, phase: str) -> dict:
+        """What a student's page shows when it got stuck: a screenshot and the facts a waiter reads."""
+        facts = {"student": self.number, "phase": phase}
+        try:
+            await self.tab.screenshot(path=str(folder / f"stuck-{phase}-{self.number}.png"))
+            facts.update(await self.tab.evaluate(STUCK_FACTS))
+        except Exception as exc:  # noqa: BLE001 - a diagnosis must not end the benchmark
+            facts["error"] = repr(exc)[:200]
+        return facts
+
     async def exceptions(self) -> int:
         """Exception boxes on the page now."""
         return await self.tab.locator("[data-testid=stException]").count()
@@ -233,15 +250,24 @@ def _pct(values: list[float], q: float) -> float | None:
     return round(ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))], 3)
 
 
+def _events(path: Path, event: str) -> list[dict]:
+    """The ``timings.note`` events named ``event`` in the server's timings log."""
+    if not path.exists():
+        return []
+    rows = (json.loads(line) for line in path.read_text().splitlines() if line.strip())
+    return [r for r in rows if r.get("event") == event]
+
+
 def _server_runs(path: Path, page: str, since: float, until: float) -> list[dict]:
     if not path.exists():
         return []
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     pages = {page, ""} if page == "home" else {page}  # the default page's url_path is ""
-    return [r for r in rows if r["page"] in pages and since <= r["t"] <= until and r["how"] in ("ok", "stop")]
+    return [r for r in rows if r.get("page") in pages and since <= r["t"] <= until and r.get("how") in ("ok", "stop")]
 
 
-async def _phase(students: list[Student], name: str, exceptions: dict[str, int]) -> tuple[float, float]:
+async def _phase(students: list[Student], name: str, exceptions: dict[str, int],
+                 folder: Path | None = None) -> tuple[float, float]:
     """Every student does ``name`` at once; returns the phase's start and end (wall clock)."""
     start = time.time()
     results = await asyncio.gather(*(asyncio.wait_for(getattr(s, name)(), PHASE_S) for s in students),
@@ -249,6 +275,9 @@ async def _phase(students: list[Student], name: str, exceptions: dict[str, int])
     failed = [r for r in results if isinstance(r, BaseException)]
     for err in failed:
         print(f"  {name}: a student failed: {err!r}"[:300], flush=True)
+    for student, result in zip(students, results):
+        if isinstance(result, BaseException) and folder is not None:
+            print(f"  {name}: stuck page: {json.dumps(await student.diagnose(folder, name))}"[:600], flush=True)
     exceptions[name] = sum([await s.exceptions() for s in students]) + len(failed)
     return start, time.time()
 
@@ -268,7 +297,7 @@ async def drive(url: str, count: int, meter: Meter, timings: Path) -> dict:
             students.append(Student(tab, number, url))
         for phase in ("open", "dataset", "network", "train", "curves", "draw"):
             cpu_before = meter.cpu()
-            since, until = await _phase(students, phase, figures["exceptions"])
+            since, until = await _phase(students, phase, figures["exceptions"], timings.parent)
             cpu_after = meter.cpu()
             server_cpu = (cpu_after[0] - cpu_before[0]) / count
             worker_cpu = (cpu_after[1] - cpu_before[1]) / count
@@ -301,10 +330,14 @@ def _store_figures(runs: Path, marks: list[dict], count: int) -> dict:
     # A run is created in the script run that took the press: pair the n-th click with the n-th run.
     started = [max(0.0, c - k) for c, k in zip(created, clicks)]
     done_to_curves = [m["curves"] - m["done_seen"] for m in marks if "curves" in m and "done_seen" in m]
+    # Server side: the run that took the press started (its callback ran) → the job was created.
+    presses = sorted(e["t"] for e in _events(runs.parent / "timings.jsonl", "press") if e.get("key") == "train.start")
+    taken = [max(0.0, c - p) for c, p in zip(created, presses)]
     return {
         "runs": len(ids), "students": count, "lost_clicks": max(0, count - len(ids)),
         "done": sum(store.status(r).state == "done" for r in ids),
         "train_click_to_job_created_p50": _pct(started, 0.5), "train_click_to_job_created_p95": _pct(started, 0.95),
+        "press_taken_to_job_created_p50": _pct(taken, 0.5), "press_taken_to_job_created_p95": _pct(taken, 0.95),
         "done_seen_to_curves_p50": _pct(done_to_curves, 0.5), "done_seen_to_curves_p95": _pct(done_to_curves, 0.95),
     }  # fmt: skip
 
