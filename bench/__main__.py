@@ -144,8 +144,7 @@ def main() -> None:
     info = datasets.REGISTRY[name]
     samples = min(args.samples, info.train_size)
     preset = PRESETS["fashion_mlp"]
-    settings = preset.settings()
-    settings.fit.epochs, settings.fit.batch_size = args.epochs, args.batch
+    settings = preset.settings().with_fit(epochs=args.epochs, batch_size=args.batch)
     # The same backend as the plain script: this measures the app's own overhead.
     config = make_config(preset.spec(info.input_shape), name, samples, "classes", settings, "tensorflow")
     raw = datasets.load(name)

@@ -63,8 +63,7 @@ def app(manager: JobManager, config: dict) -> dict:
 
 
 def _config(preset: str, batch: int, dataset: str, epochs: int, samples: int, backend: str) -> dict:
-    settings = PRESETS[preset].settings()
-    settings.fit.epochs, settings.fit.batch_size = epochs, batch
+    settings = PRESETS[preset].settings().with_fit(epochs=epochs, batch_size=batch)
     info = datasets.REGISTRY[dataset]
     return make_config(PRESETS[preset].spec(info.input_shape), dataset, samples, "classes", settings, backend)
 

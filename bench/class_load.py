@@ -24,8 +24,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 def _configs(students: int, epochs: int) -> list[dict]:
     out = []
     for seed in range(students):
-        settings = PRESETS["digits_mlp"].settings()
-        settings.fit.epochs, settings.fit.seed = epochs, seed
+        settings = PRESETS["digits_mlp"].settings().with_fit(epochs=epochs, seed=seed)
         out.append(make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings))
     return out
 

@@ -29,8 +29,7 @@ EPOCHS = 400  # far more than a round lasts: every round ends by its stop
 
 
 def _config(seed: int) -> dict:
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs, settings.fit.seed = EPOCHS, seed
+    settings = PRESETS["digits_mlp"].settings().with_fit(epochs=EPOCHS, seed=seed)
     return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings, "jax")
 
 

@@ -28,8 +28,7 @@ PLAN = sweeps.SweepPlan({"learning_rate": [0.001, 0.003, 0.01], "batch_size": [1
 
 
 def _base(epochs: int) -> dict:
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs = epochs
+    settings = PRESETS["digits_mlp"].settings().with_fit(epochs=epochs)
     return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings)
 
 

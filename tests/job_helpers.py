@@ -28,8 +28,5 @@ def wait_running(manager: JobManager, run_id: str) -> dict:
 
 def digits_config(epochs: int = 1, samples: int = 200, backend: str = "auto", **compile_changes) -> dict:
     """The digits lesson MLP's config with a few changes (fast: seconds on either backend)."""
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs = epochs
-    for key, value in compile_changes.items():
-        setattr(settings.compile, key, value)
+    settings = PRESETS["digits_mlp"].settings().with_fit(epochs=epochs).with_compile(**compile_changes)
     return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", samples, "classes", settings, backend)

@@ -31,8 +31,7 @@ def _canvas_value(rgba: np.ndarray) -> dict:
 
 
 def _trained_digits_run() -> str:
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs = 3
+    settings = PRESETS["digits_mlp"].settings().with_fit(epochs=3)
     manager = JobManager(workers=1)
     run = manager.submit(make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings))
     assert wait(manager, run.run_id) == "done", manager.status(run.run_id)

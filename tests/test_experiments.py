@@ -200,8 +200,7 @@ def test_the_exported_script_weighs_classes_as_the_app_does():
     from lib.model.codegen import _CLASS_WEIGHT, export_script
     from lib.model.presets import PRESETS
 
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.class_weight = "balanced"
+    settings = PRESETS["digits_mlp"].settings().with_fit(class_weight="balanced")
     spec, target = PRESETS["digits_mlp"].spec((8, 8, 1)), Target("classes", 10)
     text = export_script(spec, analyse(spec, target), "digits", target, settings)
     compile(text, "weighted.py", "exec")

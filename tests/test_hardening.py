@@ -121,8 +121,7 @@ def test_the_injection_from_the_report_is_inert(tmp_path):
     "field, value", [("loss", 'mse", metrics=[__import__("os")]) #'), ("optimizer", "Adam(); import os #")]
 )
 def test_settings_outside_the_registries_are_not_exported(field, value):
-    settings = TrainSettings()
-    setattr(settings.compile, field, value)
+    settings = TrainSettings().with_compile(**{field: value})
     spec = PRESETS["digits_mlp"].spec((8, 8, 1))
     with pytest.raises((ExportError, KeyError)):
         export_script(spec, analyse(spec, Target("classes", 10)), "digits", Target("classes", 10), settings)

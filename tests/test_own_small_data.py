@@ -50,8 +50,7 @@ def test_a_frozen_start_keeps_the_base_runs_layers_and_learns_only_the_new_outpu
     assert wait(manager, base_id) == "done"
     info = _small_8x8_dataset()
     fitted = for_dataset(PRESETS["digits_mlp"], info)
-    fitted.settings.fit.epochs = 2
-    config = make_config(fitted.spec, info.name, 0, "classes", fitted.settings)
+    config = make_config(fitted.spec, info.name, 0, "classes", fitted.settings.with_fit(epochs=2))
     sources = transfer_sources(manager.store, fitted.spec, info.name)
     assert sources == {base_id: ["flatten_1", "dense_1"]}
     config["init_from"] = init_from(base_id, sources[base_id], freeze=True)

@@ -61,8 +61,7 @@ def test_held_out_validation_is_a_stratified_random_share():
 
 def test_a_run_with_the_lessons_splits_trains_and_is_evaluated_on_its_own_test_set(tmp_path):
     config = digits_config(epochs=2, samples=0)
-    settings = TrainSettings.from_dict(config["settings"])
-    settings.fit.test_fraction, settings.fit.validation = 0.25, "held_out"
+    settings = TrainSettings.from_dict(config["settings"]).with_fit(test_fraction=0.25, validation="held_out")
     config["settings"] = settings.to_dict()
     x_train, _, x_test, _ = training_arrays(config)
     assert len(x_train) == 1347 and len(x_test) == 450

@@ -143,8 +143,7 @@ def test_exploding_loss_fails_the_run_with_an_explanation(
     monkeypatch.setattr("lib.train.training.STEPS_PER_EXECUTION", 1)  # see each batch's loss before it is NaN
     keras_fixtures.write_boston(datasets_dir)
     preset = PRESETS["boston_mlp"]
-    settings = preset.settings()
-    settings.compile.optimizer, settings.compile.optimizer_params = "SGD", {"learning_rate": 10.0}
+    settings = preset.settings().with_compile(optimizer="SGD", optimizer_params={"learning_rate": 10.0})
     manager = JobManager(store, workers=1)
     run = manager.submit(make_config(preset.spec((13,)), "boston_housing", 0, "value", settings))
     assert wait(manager, run.run_id) == "failed"
@@ -199,8 +198,7 @@ def test_evaluation_of_a_classifier_and_a_regressor(store, datasets_dir, skip_ha
 
     keras_fixtures.write_boston(datasets_dir)
     preset = PRESETS["boston_mlp"]
-    settings = preset.settings()
-    settings.fit.epochs = 2
+    settings = preset.settings().with_fit(epochs=2)
     reg = manager.submit(make_config(preset.spec((13,)), "boston_housing", 0, "value", settings))
     assert wait(manager, reg.run_id) == "done"
     result = evaluate(store, reg.run_id)

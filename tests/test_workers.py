@@ -20,8 +20,7 @@ from tests.waiting import DEADLINE, wait_until
 
 
 def _config(backend: str = "auto", epochs: int = 2, samples: int = 400, preset: str = "digits_mlp") -> dict:
-    settings = PRESETS[preset].settings()
-    settings.fit.epochs = epochs
+    settings = PRESETS[preset].settings().with_fit(epochs=epochs)
     return make_config(PRESETS[preset].spec((8, 8, 1)), "digits", samples, "classes", settings, backend)
 
 

@@ -37,14 +37,11 @@ def fit_config(
     preset = PRESETS[preset_id]
     dataset, _ = lesson_dataset(preset_id)
     info = datasets.REGISTRY[dataset]
-    settings = preset.settings()
-    settings.fit.seed = int(seed)
+    settings = preset.settings().with_fit(seed=int(seed), **fit_changes)
     if epochs:
-        settings.fit.epochs = int(epochs)
+        settings = settings.with_fit(epochs=int(epochs))
     if loss:
-        settings.compile.loss = loss
-    for name, value in fit_changes.items():
-        setattr(settings.fit, name, value)
+        settings = settings.with_compile(loss=loss)
     config = make_config(preset.spec(info.input_shape), dataset, int(samples), preset.target_kind, settings)
     if raw_pixels:
         config["pixels"] = "raw"
