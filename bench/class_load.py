@@ -15,13 +15,14 @@ from pathlib import Path
 
 from lib.model.presets import PRESETS
 from lib.train.jobs import JobManager
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def _configs(students: int, epochs: int) -> list[dict]:
+def _configs(students: int, epochs: int) -> list[RunConfig]:
     out = []
     for seed in range(students):
         settings = PRESETS["digits_mlp"].settings().with_fit(epochs=epochs, seed=seed)

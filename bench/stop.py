@@ -22,13 +22,14 @@ from lib.data import datasets
 from lib.model.presets import PRESETS
 from lib.train.executors import ProcessExecutor
 from lib.train.jobs import JobManager
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
 
 EPOCHS = 400  # far more than a round lasts: every round ends by its stop
 
 
-def _config(seed: int) -> dict:
+def _config(seed: int) -> RunConfig:
     settings = PRESETS["digits_mlp"].settings().with_fit(epochs=EPOCHS, seed=seed)
     return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings, "jax")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lib.model.presets import PRESETS
 from lib.train.jobs import JobManager
+from lib.train.run_config import RunConfig
 from lib.train.training import make_config
 from tests.waiting import DEADLINE, wait_until
 
@@ -26,7 +27,7 @@ def wait_running(manager: JobManager, run_id: str) -> dict:
     return wait_until(batches, f"run {run_id} to train its first batches", seen=lambda: manager.status(run_id))
 
 
-def digits_config(epochs: int = 1, samples: int = 200, backend: str = "auto", **compile_changes) -> dict:
+def digits_config(epochs: int = 1, samples: int = 200, backend: str = "auto", **compile_changes) -> RunConfig:
     """The digits lesson MLP's config with a few changes (fast: seconds on either backend)."""
     settings = PRESETS["digits_mlp"].settings().with_fit(epochs=epochs).with_compile(**compile_changes)
     return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", samples, "classes", settings, backend)

@@ -214,8 +214,7 @@ def test_hostile_share_links_open_with_a_message(case):
 
 
 def test_out_of_range_settings_and_wrong_inputs_are_refused_before_training(store):
-    config = _digits_config()
-    config["settings"]["compile"]["optimizer_params"]["learning_rate"] = -1
+    config = _digits_config().with_compile(optimizer_params={"learning_rate": -1})
     assert [p.code for p in config_problems(config)] == ["bad_setting"]
     manager = JobManager(store, workers=1)
     with pytest.raises(ConfigError):
@@ -434,7 +433,7 @@ def _damage(root: Path) -> list[str]:
     """Four damaged run folders beside the sound ones (each once crashed every page)."""
     from lib.train.runstore import write_json
 
-    good = _digits_config()
+    good = _digits_config().to_dict()  # written by hand below, damaged
     cases = {
         "d0broken": ("{broken", None),
         "d1nospec": (json.dumps({k: v for k, v in good.items() if k != "spec"}), None),

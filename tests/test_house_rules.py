@@ -132,10 +132,12 @@ def test_architecture_md_names_only_files_that_exist():
 
 def test_every_job_kind_in_the_table_is_a_function_and_no_other_kind_runs():
     from lib.train.kinds import JOB_KINDS, trainer_for
+    from lib.train.run_config import RunConfig
 
-    assert all(callable(trainer_for({"kind": kind})) for kind in JOB_KINDS)
-    assert trainer_for({}) is trainer_for({"kind": "fit"})
-    assert trainer_for({"kind": "os:system"}) is None and trainer_for({"kind": "lib.train.training:fit_run"}) is None
+    assert all(callable(trainer_for(RunConfig(kind=kind))) for kind in JOB_KINDS)
+    assert trainer_for(RunConfig.from_dict({})) is trainer_for(RunConfig.from_dict({"kind": "fit"}))
+    assert trainer_for(RunConfig(kind="os:system")) is None
+    assert trainer_for(RunConfig(kind="lib.train.training:fit_run")) is None
 
 
 def test_the_three_executors_keep_the_executor_protocol():

@@ -234,7 +234,7 @@ def test_initial_model_is_the_weights_the_run_started_from():
     trained = load_run_model(manager.store, run.run_id).get_weights()
     start = initial_model(manager.store.config(run.run_id)).get_weights()
     assert all(np.allclose(a, b, atol=1e-3) for a, b in zip(trained, start))
-    other = dict(config, settings={**config["settings"], "fit": {**config["settings"]["fit"], "seed": 22}})
+    other = config.with_fit(seed=22)
     assert not np.allclose(initial_model(other).get_weights()[0], trained[0], atol=1e-3)
 
 

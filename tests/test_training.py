@@ -15,6 +15,7 @@ from lib.model.spec import sequential
 from lib.train.evaluation import evaluate
 from lib.train.jobs import JobManager, Submitted
 from lib.train.model_import import ModelImportError, import_model
+from lib.train.run_config import Continues, RunConfig
 from lib.train.runstore import RunStore, Status, atomic_write, config_hash
 from lib.train.training import make_config
 from tests.job_helpers import digits_config, wait
@@ -33,7 +34,8 @@ def store(tmp_path) -> RunStore:
 def test_config_hash_is_stable_and_sensitive():
     a, b = _digits_config(), _digits_config()
     assert config_hash(a) == config_hash(b)
-    assert config_hash(a) == config_hash(json.loads(json.dumps(a)))  # survives a JSON round trip
+    assert config_hash(a) == config_hash(json.loads(json.dumps(a.to_dict())))  # survives a JSON round trip
+    assert config_hash(a) == config_hash(RunConfig.from_dict(json.loads(json.dumps(a.to_dict()))))
     assert config_hash(_digits_config(epochs=3)) != config_hash(a)
 
 
@@ -86,7 +88,7 @@ def test_train_cache_resume(store):
     # The child went on from the parent's epoch 2; the parent is exactly as it was.
     assert store.history(child.run_id)["epoch"] == [1, 2, 3, 4]
     assert store.history(child.run_id)["metrics"]["loss"][:2] == history["metrics"]["loss"]
-    assert store.config(child.run_id)["continues"] == {"run": first.run_id, "epoch": 2}
+    assert store.config(child.run_id).continues == Continues(first.run_id, 2)
     assert store.history(first.run_id) == history and store.model_path(first.run_id).read_bytes() == parent_model
     assert store.status(first.run_id).epochs_done == 2
     # Asking for the 2-epoch settings is still the 2-epoch answer; the same continuation is cached.
@@ -250,7 +252,7 @@ def test_a_personal_train_on_someone_elses_run_makes_an_own_copy(store):
     assert manager.submit(config, owner="s-ana", nickname="ana", personal=True) == Submitted(ana.run_id, "cached")
     bia = manager.submit(config, owner="s-bia", nickname="bia", personal=True)
     assert bia.outcome == "queued" and bia.run_id != ana.run_id  # her own run, not ana's answer
-    assert store.owner(bia.run_id)["owner"] == "bia" and store.config(bia.run_id)["owner"] == "bia"
+    assert store.owner(bia.run_id)["owner"] == "bia" and store.config(bia.run_id).owner == "bia"
     assert wait(manager, bia.run_id) == "done"
     assert manager.submit(config, owner="s-bia", nickname="bia", personal=True) == Submitted(bia.run_id, "cached")
     again = manager.submit(config, force=True, owner="s-bia", nickname="bia", personal=True)

@@ -16,28 +16,29 @@ import numpy as np
 from lib.data import datasets
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
+from lib.train.run_config import NO_BACKEND_KEYS, RunConfig
 from lib.train.runstore import RunStore
 
 LATENT = 32
 GRID = 16  # fixed-noise samples drawn after each epoch
 
 
-def gan_config(dataset: str, samples: int, epochs: int) -> dict:
+def gan_config(dataset: str, samples: int, epochs: int) -> RunConfig:
     """The run config of a GAN on ``dataset`` (a run kind of its own, same store and manager)."""
     settings = TrainSettings(
         CompileSettings(optimizer_params={"learning_rate": 0.0002, "beta_1": 0.5}, metrics=[]),
         FitSettings(epochs=epochs, batch_size=64, validation_split=0.0),
     )
-    return {
-        "version": 1,
-        "kind": "gan",
-        "spec": {"name": "mlp_gan"},
-        "dataset": dataset,
-        "train_samples": samples,
-        "target": "gan",
-        "latent": LATENT,
-        "settings": settings.to_dict(),
-    }
+    return RunConfig(
+        kind="gan",
+        spec={"name": "mlp_gan"},
+        dataset=dataset,
+        train_samples=samples,
+        target="gan",
+        latent=LATENT,
+        settings=settings,
+        written=NO_BACKEND_KEYS,
+    )
 
 
 def _loss(value) -> float:
@@ -79,11 +80,10 @@ def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
     import keras
 
     config = store.config(run_id)
-    info = datasets.REGISTRY[config["dataset"]]
-    settings = TrainSettings.from_dict(config["settings"])
-    fit, params = settings.fit, settings.compile.optimizer_params
+    info = datasets.REGISTRY[config.dataset]
+    fit, params = config.fit, config.compile.optimizer_params
     keras.utils.set_random_seed(fit.seed)
-    x = datasets.prepare(datasets.load(info.name), config["train_samples"] or None, fit.seed).x_train
+    x = datasets.prepare(datasets.load(info.name), config.train_samples or None, fit.seed).x_train
     generator, discriminator = _models(info.input_shape, params["learning_rate"], params["beta_1"])
     rng = np.random.default_rng(fit.seed)
     batch = min(fit.batch_size, len(x))

@@ -21,6 +21,7 @@ from lib.model.layers import REGISTRY as LAYERS
 from lib.model.spec import sequential
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 
 KIND = "playground"
@@ -129,17 +130,15 @@ def playground_config(
         CompileSettings("Adam", {"learning_rate": float(learning_rate)}, "binary_crossentropy", ["accuracy"]),
         FitSettings(epochs=epochs, batch_size=batch_size, validation_split=0.0, seed=points["seed"]),
     )
-    return {
-        "version": 1,
-        "kind": KIND,
-        "dataset": DATASET,
-        "train_samples": points["samples"],
-        "target": "classes",
-        "points": dict(points),
-        "spec": spec.to_dict(),
-        "settings": settings.to_dict(),
-        "backend": "auto",
-    }
+    return RunConfig(
+        kind=KIND,
+        dataset=DATASET,
+        train_samples=points["samples"],
+        target="classes",
+        points=dict(points),
+        spec=spec.to_dict(),
+        settings=settings,
+    )
 
 
 def grid() -> tuple[np.ndarray, np.ndarray]:
@@ -211,17 +210,16 @@ def fit_playground(store: RunStore, run_id: str, stop: threading.Event, live: di
 
     from lib.model.analysis import Target, analyse
     from lib.model.builder import build_model
-    from lib.model.spec import from_dict
 
     config = store.config(run_id)
-    settings = TrainSettings.from_dict(config["settings"])
-    spec = from_dict(config["spec"])
+    settings = config.settings
+    spec = config.model_spec()
     hidden = [(n.config.get("units"), n.config.get("activation")) for n in spec.nodes[:-1]]
     try:  # the worker checks again what the page checked: a config may come from anywhere
-        _check(config["points"], hidden, settings.fit.epochs, settings.compile.optimizer_params["learning_rate"])
+        _check(config.points, hidden, settings.fit.epochs, settings.compile.optimizer_params["learning_rate"])
     except (PlaygroundError, KeyError, TypeError) as err:
         return "failed", "invalid_model", str(err)[:60]
-    x_train, y_train, x_test, y_test = split_points(config["points"])
+    x_train, y_train, x_test, y_test = split_points(config.points)
     keras.utils.set_random_seed(settings.fit.seed)
     model = build_model(spec, analyse(spec, Target("classes", 2)))
     model.compile(
@@ -261,15 +259,14 @@ def frames(store: RunStore, run_id: str) -> dict[str, np.ndarray] | None:
         return None
 
 
-def script(config: dict) -> str:
+def script(config: RunConfig) -> str:
     """The run as a standalone Keras script: the same point generators, split, model and fit."""
     import inspect
 
     from lib.model.analysis import Target, analyse
     from lib.model.codegen import export_script
-    from lib.model.spec import from_dict
 
-    points = config["points"]
+    points = config.points
     sources = "\n\n".join(inspect.getsource(f) for f in (_spiral, _xor, make_points))
     data_code = (
         "\n\n" + sources + "\n\ndef load_data():\n"
@@ -281,8 +278,7 @@ def script(config: dict) -> str:
         "    )\n"
         "    return (x_train, y_train), (x_test, y_test)\n"
     )
-    spec = from_dict(config["spec"])
-    settings = TrainSettings.from_dict(config["settings"])
+    spec = config.model_spec()
     target = Target("classes", 2)
-    return export_script(spec, analyse(spec, target), DATASET, target, settings, filename="playground.py",
+    return export_script(spec, analyse(spec, target), DATASET, target, config.settings, filename="playground.py",
                          data_code=data_code)  # fmt: skip

@@ -15,6 +15,7 @@ from pathlib import Path
 from lib.data import keras_cache
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
+from lib.train.run_config import NO_BACKEND_KEYS, RunConfig
 from lib.train.runstore import RunStore
 
 KIND = "pretrained"
@@ -41,23 +42,23 @@ def download_weights() -> None:
     keras.applications.MobileNetV2(input_shape=(SIZE, SIZE, 3), alpha=ALPHA, include_top=False, weights="imagenet")
 
 
-def pretrained_config(dataset: str, classes: list[int], samples: int, epochs: int, seed: int = 0) -> dict:
+def pretrained_config(dataset: str, classes: list[int], samples: int, epochs: int, seed: int = 0) -> RunConfig:
     """A run of MobileNetV2's frozen ImageNet features plus a new softmax head on ``classes``."""
     settings = TrainSettings(
         CompileSettings(optimizer_params={"learning_rate": 0.001}),
         FitSettings(epochs=epochs, batch_size=8, validation_split=0.2, seed=seed),
     )
-    return {
-        "version": 1,
-        "kind": KIND,
-        "spec": {"name": "mobilenet_v2_imagenet_frozen"},
-        "dataset": dataset,
-        "train_samples": samples,
-        "target": "classes",
-        "classes": list(classes),
-        "settings": settings.to_dict(),
-        "weights": WEIGHTS_FILE,
-    }
+    return RunConfig(
+        kind=KIND,
+        spec={"name": "mobilenet_v2_imagenet_frozen"},
+        dataset=dataset,
+        train_samples=samples,
+        target="classes",
+        classes=tuple(classes),
+        settings=settings,
+        weights=WEIGHTS_FILE,
+        written=NO_BACKEND_KEYS,
+    )
 
 
 def build(input_shape: tuple[int, ...], num_classes: int):
@@ -90,10 +91,10 @@ def fit_pretrained(store: RunStore, run_id: str, stop: threading.Event, live: di
     if not available():
         return "failed", "pretrained_missing", WEIGHTS_FILE
     config = store.config(run_id)
-    settings = TrainSettings.from_dict(config["settings"])
+    settings = config.settings
     x_train, y_train, _, _ = training_arrays(config)
     keras.utils.set_random_seed(settings.fit.seed)
-    model = build(datasets.REGISTRY[config["dataset"]].input_shape, len(config["classes"]))
+    model = build(datasets.REGISTRY[config.dataset].input_shape, len(config.class_ids()))
     model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     store.update_status(run_id, state="running", device=device_name(), backend=keras.config.backend(),
                         epochs_target=settings.fit.epochs)  # fmt: skip

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from lib.train import orphans
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import run_training
 
@@ -46,7 +47,7 @@ def jax_available() -> bool:
     return importlib.util.find_spec("jax") is not None
 
 
-def resolve_backend(config: dict) -> str:
+def resolve_backend(config: RunConfig) -> str:
     """The Keras backend a run trains with: the one asked for, or for ``auto`` the faster one.
 
     ``auto`` rule (figures in the README, from ``./scripts/bench.sh backends``): JAX for
@@ -57,14 +58,14 @@ def resolve_backend(config: dict) -> str:
     whenever TensorFlow is known to Python, and a JAX worker hides it
     (``lib/train/worker_main.py``), so they fail to build there.
     """
-    asked = config.get("backend", "auto")
+    asked = config.backend
     if asked in BACKENDS:
         return asked if asked != "jax" or jax_available() else "tensorflow"
-    if config.get("kind") == "gan" or not jax_available():
+    if config.kind == "gan" or not jax_available():
         return "tensorflow"
     from lib.model.layers import REGISTRY
 
-    names = [layer.get("class_name") for layer in config.get("spec", {}).get("layers", [])]
+    names = [layer.get("class_name") for layer in config.spec.get("layers", [])]
     augmented = any(name in REGISTRY and REGISTRY[name].augmentation for name in names)
     return "tensorflow" if augmented or any(name in TF_FAVOURED for name in names) else "jax"
 

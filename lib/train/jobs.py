@@ -10,7 +10,6 @@ left "running" with no worker behind it reads as failed (the watchdog in :meth:`
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections import deque
@@ -22,6 +21,7 @@ from lib.train import orphans
 from lib.train.config_check import check_config
 from lib.train.executors import Executor, ProcessExecutor, ThreadExecutor
 from lib.train.host import available_memory_mb, job_memory_mb, server_plan
+from lib.train.run_config import Continues, RunConfig, as_run_config
 from lib.train.runstore import ParentMissing, RunStore, Status, config_hash
 from lib.train.training import clean_detail
 
@@ -47,20 +47,17 @@ def default_executor(workers: int) -> Executor:
     return cluster_or(lambda: ProcessExecutor(workers, memory_mb=plan.worker_memory_mb, warm=plan.warm))
 
 
-def continued_config(parent: dict[str, Any], parent_id: str, epochs_done: int, more_epochs: int) -> dict[str, Any]:
+def continued_config(parent: RunConfig, parent_id: str, epochs_done: int, more_epochs: int) -> RunConfig:
     """The config of ``parent`` continued from its epoch ``epochs_done`` for ``more_epochs`` more."""
-    child = json.loads(json.dumps(parent))
-    child["settings"]["fit"]["epochs"] = epochs_done + more_epochs
-    child["continues"] = {"run": parent_id, "epoch": epochs_done}
-    return child
+    return parent.with_fit(epochs=epochs_done + more_epochs).replace(continues=Continues(parent_id, epochs_done))
 
 
-def own_copy(config: dict[str, Any], nickname: str) -> dict[str, Any]:
+def own_copy(config: RunConfig, nickname: str) -> RunConfig:
     """``config`` as ``nickname``'s own copy: the same settings, a run of its own (``owner`` in its hash).
 
     Configs without ``owner`` (every run from before copies existed) keep their hash.
     """
-    return {**config, "owner": nickname}
+    return config.replace(owner=nickname)
 
 
 @dataclass
@@ -135,7 +132,7 @@ class JobManager:
 
     def submit(
         self,
-        config: dict[str, Any],
+        config: RunConfig | dict[str, Any],
         force: bool = False,
         owner: str = "",
         exclusive: bool = True,
@@ -156,10 +153,13 @@ class JobManager:
         own (the config names them as ``owner``, so it has its own hash and folder), theirs
         to stop, continue and delete; asking again answers from that copy's cache.
 
+        A config given as its JSON form (a link, an import) is read into a :class:`RunConfig` here.
+
         Raises:
             ConfigError: the config cannot train (checked against every registry first).
         """
         check_config(config)
+        config = as_run_config(config)
         with self._lock:
             if personal and nickname:
                 config = self._personal(config, nickname)
@@ -185,13 +185,13 @@ class JobManager:
                 self._lost[run_id] = Status(state="failed", message="disk", detail=clean_detail(str(exc)))
                 return Submitted(run_id, "failed")
             self._lost.pop(run_id, None)
-            more = config["settings"]["fit"]["epochs"] - config["continues"]["epoch"] if config.get("continues") else 0
+            more = config.fit.epochs - config.continues.epoch if config.continues else 0
             self._enqueue(Job(run_id, more, watchers={owner}, owner=owner, exclusive=exclusive))
         return Submitted(run_id, "queued")
 
-    def _personal(self, config: dict[str, Any], nickname: str) -> dict[str, Any]:
+    def _personal(self, config: RunConfig, nickname: str) -> RunConfig:
         """``config`` as ``nickname``'s own run: the shared one if theirs (or nobody's), else their copy."""
-        shared = {k: v for k, v in config.items() if k != "owner"}
+        shared = config.replace(owner=None)
         own = own_copy(shared, nickname)
         if self._known(config_hash(own)):
             return own

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lib.train.run_config import RunConfig
 
 # (store, run_id, stop, live, more_epochs) -> (state, message code, detail)
 KindTrainer = Callable[..., tuple[str, str, str]]
@@ -22,9 +26,9 @@ JOB_KINDS: dict[str, str] = {
 }
 
 
-def trainer_for(config: dict) -> KindTrainer | None:
+def trainer_for(config: RunConfig) -> KindTrainer | None:
     """The function for ``config``'s kind, or None when no such kind is in the table."""
-    where = JOB_KINDS.get(config.get("kind", DEFAULT_KIND))
+    where = JOB_KINDS.get(config.kind)
     if where is None:
         return None
     module, function = where.split(":")

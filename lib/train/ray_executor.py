@@ -54,6 +54,7 @@ from lib.data import own_store
 from lib.train.config_check import check_config
 from lib.train.executors import STOP_GRACE_S, resolve_backend
 from lib.train.ray_worker import OWN_DATA
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import clean_detail
 
@@ -174,10 +175,10 @@ def probe(address: str, timeout: float = 3.0) -> None:
         raise ConnectionError(f"No Ray head answers at {address}: {exc}") from None
 
 
-def seed_files(store: RunStore, run_id: str, config: dict, more_epochs: int) -> dict[str, bytes]:
+def seed_files(store: RunStore, run_id: str, config: RunConfig, more_epochs: int) -> dict[str, bytes]:
     """What a worker needs: the run store's seed (:meth:`RunStore.seed`) and an uploaded dataset."""
     out = store.seed(run_id, config, more_epochs)
-    if own_store.looks_own(name := config.get("dataset")):  # an uploaded dataset is only on this server
+    if own_store.looks_own(name := config.dataset):  # an uploaded dataset is only on this server
         out |= {f"{OWN_DATA}{name}/{file}": data for file, data in own_store.files(name).items()}
     return out
 
@@ -311,9 +312,9 @@ class RayExecutor:
             self._active[job.key] = job
         try:
             ref = self._task.options(**self.task_options(job.backend, run_id)).remote(
-                config, seed_files(store, run_id, config, more_epochs), run_id, more_epochs, self._hub, job.key,
-                job.backend,
-            )  # fmt: skip
+                config.to_dict(), seed_files(store, run_id, config, more_epochs), run_id, more_epochs, self._hub,
+                job.key, job.backend,
+            )  # fmt: skip  (Ray sends the config's JSON form: plain data)
             state, outcome = self._follow(ref, job, store, stop, live)
         finally:
             self._hub.close.remote(job.key)

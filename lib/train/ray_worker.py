@@ -135,6 +135,8 @@ def train_job(
 ) -> dict[str, Any]:
     """Train one run on this worker; return its final state, live progress and files.
 
+    ``config`` is the run config's JSON form (``RunConfig.to_dict``: Ray sends plain data).
+
     ``seed`` maps paths relative to a run store (``<run_id>/status.json``,
     ``<base run>/model.keras``) to their bytes; ``hub`` is the :class:`ProgressHub` handle.
     """

@@ -124,6 +124,8 @@ _PARTS: dict[str, Any] = {
 }
 # The keys ``make_config`` writes: a config built here (not read) writes them even at their default.
 STANDARD_KEYS = frozenset({"version", "spec", "dataset", "train_samples", "target", "settings", "backend"})
+# The GAN, the pretrained demo and an imported model never named a backend: theirs stays unwritten.
+NO_BACKEND_KEYS = STANDARD_KEYS - {"backend"}
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class RunConfig:
         points: the playground's 2-D points (``lib.demos.playground``), else None.
         latent: the GAN's latent size, else None.
         weights: the hash of weights loaded into the model (``lib.train.weights``), else None.
+        imported: the hash of an imported ``.keras`` model (``lib.train.model_import``), else None.
         extra: keys no code reads (older or hand-made configs), kept so the run keeps its name.
         written: keys written even at their default (those its source had; a new config's standard ones).
     """
@@ -171,6 +174,7 @@ class RunConfig:
     points: dict[str, Any] | None = None
     latent: int | None = None
     weights: str | None = None
+    imported: str | None = None
     extra: tuple[tuple[str, Any], ...] = ()
     written: frozenset[str] = STANDARD_KEYS
 

@@ -20,13 +20,14 @@ from lib.model.analysis import analyse
 from lib.model.builder import build_model
 from lib.model.compile_registry import OPTIMIZERS, metric_object
 from lib.model.labels import encode, encoding
-from lib.model.spec import ModelSpec, from_dict
+from lib.model.spec import ModelSpec
 from lib.model.train_config import TrainSettings
 from lib.train.config_check import ConfigError, check_config, class_ids, run_target
 from lib.train.device import device_name
 from lib.train.folds import fold_split, label_ids
 from lib.train.imbalance import balanced_class_weight, kept_indices, oversample
 from lib.train.kinds import trainer_for
+from lib.train.run_config import InitFrom, RunConfig
 from lib.train.runstore import RunStore
 
 __all__ = ["class_ids", "make_config", "run_target", "run_training", "test_labels", "training_arrays"]
@@ -45,24 +46,23 @@ _PATHS = re.compile(r"(/[\w.+-]+){2,}/?")
 
 def make_config(
     spec: ModelSpec, dataset: str, train_samples: int, target_kind: str, settings: TrainSettings, backend: str = "auto"
-) -> dict:
-    """Everything that decides a run's result, as JSON-ready data (its hash names the run).
+) -> RunConfig:
+    """Everything that decides a run's result (its JSON form's hash names the run).
 
     ``backend`` is the Keras backend asked for (``auto``, ``tensorflow`` or ``jax``): the
     same settings on another backend give other numbers, so it is part of the run's name.
     """
-    return {
-        "version": 1,
-        "spec": spec.to_dict(),
-        "dataset": dataset,
-        "train_samples": int(train_samples or 0),
-        "target": target_kind,
-        "settings": settings.to_dict(),
-        "backend": backend,
-    }
+    return RunConfig(
+        spec=spec.to_dict(),
+        dataset=dataset,
+        train_samples=int(train_samples or 0),
+        target=target_kind,
+        settings=settings,
+        backend=backend,
+    )
 
 
-def lesson_config(dataset: str) -> dict | None:
+def lesson_config(dataset: str) -> RunConfig | None:
     """The config of the dataset's first lesson classifier with its lesson settings (None if it has none).
 
     An uploaded dataset (or one made in the app) gets the first lesson network that fits it.
@@ -84,40 +84,41 @@ def _keep_classes(x: np.ndarray, y: np.ndarray, classes: list[int]) -> tuple[np.
     return x[keep], remap[y[keep].astype(int)]
 
 
-def run_dataset(config: dict) -> datasets.Dataset:
+def run_dataset(config: RunConfig) -> datasets.Dataset:
     """The run's dataset as loaded, split the run's way (its own test set, or pooled and split again)."""
-    raw = datasets.load(config["dataset"])
-    fraction = TrainSettings.from_dict(config["settings"]).fit.test_fraction
-    return datasets.repool(raw, fraction, TrainSettings.from_dict(config["settings"]).fit.seed) if fraction else raw
+    raw = datasets.load(config.dataset)
+    fraction = config.fit.test_fraction
+    return datasets.repool(raw, fraction, config.fit.seed) if fraction else raw
 
 
-def test_labels(config: dict) -> np.ndarray:
+def test_labels(config: RunConfig) -> np.ndarray:
     """The test set's class ids as the run numbers them (0..k-1)."""
     y = run_dataset(config).y_test.reshape(-1).astype(int)
-    return _keep_classes(y, y, class_ids(config))[1] if config.get("classes") else y
+    return _keep_classes(y, y, config.class_ids())[1] if config.classes else y
 
 
-def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def training_arrays(config: RunConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The inputs and encoded targets a run trains and is evaluated on."""
-    settings = TrainSettings.from_dict(config["settings"])
+    settings = config.settings
     seed = settings.fit.seed
     raw = run_dataset(config)  # the lessons' own split of the pooled data (e.g. 75/25), if asked
-    if config.get("classes"):  # keep some classes, then take the subset among them
+    if config.classes:  # keep some classes, then take the subset among them
+        classes = list(config.classes)
         data = datasets.prepare(raw, None, seed)
-        data.x_train, data.y_train = _keep_classes(data.x_train, data.y_train, config["classes"])
-        data.x_test, data.y_test = _keep_classes(data.x_test, data.y_test, config["classes"])
-        if config["train_samples"] and config["train_samples"] < len(data.y_train):
-            keep = datasets.subset_indices(data.y_train, config["train_samples"], seed)
+        data.x_train, data.y_train = _keep_classes(data.x_train, data.y_train, classes)
+        data.x_test, data.y_test = _keep_classes(data.x_test, data.y_test, classes)
+        if config.train_samples and config.train_samples < len(data.y_train):
+            keep = datasets.subset_indices(data.y_train, config.train_samples, seed)
             data.x_train, data.y_train = data.x_train[keep], data.y_train[keep]
     else:
-        data = datasets.prepare(raw, config["train_samples"] or None, seed)
-    if config.get("pixels") == "raw":  # the normalisation lesson: the same pixels, not divided (0-255)
-        scale = datasets.REGISTRY[config["dataset"]].pixel_max
+        data = datasets.prepare(raw, config.train_samples or None, seed)
+    if config.pixels == "raw":  # the normalisation lesson: the same pixels, not divided (0-255)
+        scale = datasets.REGISTRY[config.dataset].pixel_max
         data.x_train, data.x_test = data.x_train * scale, data.x_test * scale
-    if imbalance := config.get("imbalance"):  # fewer training samples of some classes, on purpose
-        keep = kept_indices(data.y_train, imbalance["classes"], imbalance["keep"], seed)
+    if imbalance := config.imbalance:  # fewer training samples of some classes, on purpose
+        keep = kept_indices(data.y_train, list(imbalance.classes), imbalance.keep, seed)
         data.x_train, data.y_train = data.x_train[keep], data.y_train[keep]
-    target = run_target(config)
+    target = config.run_target()
     how = encoding(settings.compile.loss, target)
     if how == "input":
         return data.x_train, data.x_train, data.x_test, data.x_test
@@ -144,17 +145,17 @@ def validation_set(x: np.ndarray, y: np.ndarray, fit) -> tuple[np.ndarray, np.nd
     return x_fit, y_fit, (x_val, y_val)
 
 
-def fit_data(config: dict, x: np.ndarray, y: np.ndarray, fit) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+def fit_data(config: RunConfig, x: np.ndarray, y: np.ndarray, fit) -> tuple[np.ndarray, np.ndarray, tuple | None]:
     """``(x, y, validation_data)`` for ``model.fit``: validation (or the run's fold) set aside, then oversampling.
 
     The rare classes are oversampled after the validation data is set aside, so no copy of
     a training sample is ever validated on.
     """
-    if fold := config.get("fold"):
-        x, y, validation = fold_split(x, y, fold, fit.seed, stratify=config["target"] == "classes")
+    if fold := config.fold:
+        x, y, validation = fold_split(x, y, fold, fit.seed, stratify=config.target == "classes")
     else:
         x, y, validation = validation_set(x, y, fit)
-    how = (config.get("imbalance") or {}).get("oversample", "none")
+    how = (config.imbalance.oversample if config.imbalance else None) or "none"
     x, y = oversample(x, y, how, fit.seed)
     return x, y, validation
 
@@ -165,15 +166,15 @@ def class_weight(y: np.ndarray, fit, num_classes: int) -> dict[int, float] | Non
     return None if labels is None else balanced_class_weight(labels, max(num_classes, 2))
 
 
-def _initialise_from(model, store: RunStore, init: dict) -> None:
+def _initialise_from(model, store: RunStore, init: InitFrom) -> None:
     """Copy named layers' weights from another run's model; freeze them if asked (transfer)."""
     import keras
 
-    base = keras.saving.load_model(store.best_model_path(init["run"]), safe_mode=True)
-    for name in init["layers"]:
+    base = keras.saving.load_model(store.best_model_path(init.run), safe_mode=True)
+    for name in init.layers:
         layer = model.get_layer(name)
         layer.set_weights(base.get_layer(name).get_weights())
-        layer.trainable = not init.get("freeze", False)
+        layer.trainable = not init.freeze
 
 
 def compile_model(model, settings: TrainSettings, how: str) -> None:
@@ -342,7 +343,7 @@ def _dispatch(store: RunStore, run_id: str, stop: threading.Event, live: dict, m
     config = store.config(run_id)
     trainer = trainer_for(config)
     if trainer is None:
-        return "failed", "unknown_kind", str(config.get("kind"))[:40]
+        return "failed", "unknown_kind", str(config.kind)[:40]
     return trainer(store, run_id, stop, live, more_epochs)
 
 
@@ -355,9 +356,9 @@ def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
         check_config(config)
     except ConfigError as err:
         return "failed", "invalid_model", ", ".join(p.code for p in err.problems)
-    settings = TrainSettings.from_dict(config["settings"])
-    target = run_target(config)
-    spec = from_dict(config["spec"])
+    settings = config.settings
+    target = config.run_target()
+    spec = config.model_spec()
     analysis = analyse(spec, target, settings.fit.batch_size)
     status = store.update_status(
         run_id, state="running", device=device_name(), backend=keras.config.backend(), message="", detail=""
@@ -370,10 +371,10 @@ def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
         model = keras.saving.load_model(store.best_model_path(run_id))
     else:
         model = build_model(spec, analysis)
-        if config.get("init_from"):
-            if store.best_model_path(config["init_from"]["run"]) is None:
-                return "failed", "base_missing", config["init_from"]["run"]  # deleted since it was chosen
-            _initialise_from(model, store, config["init_from"])
+        if init := config.init_from:
+            if store.best_model_path(init.run) is None:
+                return "failed", "base_missing", init.run  # deleted since it was chosen
+            _initialise_from(model, store, init)
         compile_model(model, settings, how)
     epochs = initial + (more_epochs or settings.fit.epochs)
     store.update_status(run_id, epochs_target=epochs)
