@@ -76,7 +76,7 @@ def start_latency(manager: JobManager, repeats: int = 5) -> float:
         config = _config("digits_mlp", 32, "digits", 1, 0, "auto").with_fit(seed=100 + seed)
         start = time.perf_counter()
         run = manager.submit(config, force=True)
-        while not (manager.live(run.run_id) or {}).get("batch") and manager.is_active(run.run_id):
+        while not getattr(manager.live(run.run_id), "batch", 0) and manager.is_active(run.run_id):
             time.sleep(0.002)
         times.append(time.perf_counter() - start)
         while manager.is_active(run.run_id):

@@ -37,7 +37,7 @@ def _config(seed: int) -> RunConfig:
 def app_stop_s(manager: JobManager, seed: int) -> float:
     """Seconds from ``manager.stop`` to the run no longer active (the pool, JAX worker)."""
     run = manager.submit(_config(seed))
-    while not (manager.live(run.run_id) or {}).get("batch"):
+    while not getattr(manager.live(run.run_id), "batch", 0):
         time.sleep(0.01)
     start = time.perf_counter()
     manager.stop(run.run_id)

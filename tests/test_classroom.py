@@ -11,6 +11,7 @@ from lib.classroom import clean_nickname, configured_passphrase, may_manage, pas
 from lib.train import runstore
 from lib.train.config_check import config_problems
 from lib.train.jobs import continued_config
+from lib.train.progress import Progress
 from lib.train.run_config import Continues
 from lib.train.run_views import lineage, progress
 from lib.train.runstore import ParentMissing, RunStore, config_hash
@@ -131,8 +132,8 @@ def test_who_may_manage_a_run():
 
 
 def test_progress_of_a_live_job():
-    assert progress(None) is None and progress({"epoch": 0}) is None
-    live = {"epoch": 3, "initial_epoch": 2, "steps": 10, "batch": 5, "epochs": 4}
+    assert progress(None) is None and progress(Progress(epoch=0)) is None
+    live = Progress(epoch=3, initial_epoch=2, steps=10, batch=5, epochs=4)
     assert progress(live) == pytest.approx(15 / 20)
 
 

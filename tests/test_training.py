@@ -104,7 +104,7 @@ def test_queue_positions_and_stopping_a_queued_job(store):
     gate = threading.Event()
 
     def slow_trainer(store_, run_id, stop, live, more):
-        live["running"] = True
+        live.update(epoch=0)  # it has begun
         gate.wait(DEADLINE)  # held until the test has looked at the queue
         store_.update_status(run_id, state="done")
 
@@ -112,7 +112,7 @@ def test_queue_positions_and_stopping_a_queued_job(store):
     first = manager.submit(_digits_config(epochs=1))
     second = manager.submit(_digits_config(epochs=2))
     third = manager.submit(_digits_config(epochs=3))
-    wait_until(lambda: (manager.live(first.run_id) or {}).get("running"), "the first job to be running")
+    wait_until(lambda: getattr(manager.live(first.run_id), "epoch", None) == 0, "the first job to be running")
     assert manager.queue_position(first.run_id) is None  # running
     assert manager.queue_position(second.run_id) == 1 and manager.queue_position(third.run_id) == 2
     manager.stop(second.run_id)
@@ -229,16 +229,19 @@ def test_status_defaults():
 
 
 def test_progress_never_passes_its_total_and_tells_no_time_left_before_timing():
+    import dataclasses
+
+    from lib.train.progress import Progress
     from lib.train.run_views import progress_text
     from lib.train.training import SpeedClock
 
-    live = {"epoch": 0, "epochs": 5, "initial_epoch": 0, "batch": 1504, "steps": 1500, "batch_size": 32}
+    live = Progress(epoch=0, epochs=5, initial_epoch=0, batch=1504, steps=1500, batch_size=32)
     first = progress_text(live, "en")  # only the first (compiling) execution so far: no speed yet
     assert "batch 1500/1500" in first and "measuring the speed" in first and "left" not in first
     assert "medindo a velocidade" in progress_text(live, "pt")
     clock = SpeedClock()
     assert clock.update(1024) == {}  # the first execution's end starts the clock
-    live.update(batch=750, **clock.update(1024 + 32_000) or {"sps": 1.0})
+    live = dataclasses.replace(live, batch=750, **clock.update(1024 + 32_000) or {"sps": 1.0})
     timed = progress_text(live, "en")
     assert "samples/s" in timed and "s left" in timed and "batch 750/1500" in timed
 

@@ -84,7 +84,7 @@ def test_a_killed_or_crashed_worker_fails_only_its_run_and_is_replaced(manager, 
     run = manager.submit(_config("jax", epochs=400, samples=1437))
     live = wait_running(manager, run.run_id)
     replaced = pool.replaced
-    os.kill(live["worker_pid"], sig)
+    os.kill(live.worker_pid, sig)
     assert wait(manager, run.run_id) == "failed"
     status = manager.status(run.run_id)
     assert status.message == "worker_crashed" and detail in status.detail

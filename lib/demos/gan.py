@@ -16,6 +16,8 @@ import numpy as np
 from lib.data import datasets
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
+from lib.train.outcome import STOPPED, Outcome
+from lib.train.progress import Live
 from lib.train.run_config import NO_BACKEND_KEYS, RunConfig
 from lib.train.runstore import RunStore
 
@@ -75,7 +77,7 @@ def _models(shape: tuple[int, ...], lr: float, beta_1: float):
     return generator, discriminator
 
 
-def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int = 0) -> tuple:
+def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0) -> Outcome:
     """Train the GAN of ``run_id``; write losses, samples and the generator; return the outcome."""
     import keras
 
@@ -126,12 +128,12 @@ def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
         store.write_side(run_id, "samples.npy", buffer.getvalue())
         store.write_history(run_id, history)
         store.update_status(
-            run_id, epochs_done=epoch + 1, train_seconds=time.monotonic() - started, samples_per_second=live["sps"]
+            run_id, epochs_done=epoch + 1, train_seconds=time.monotonic() - started, samples_per_second=live.now.sps
         )
         if stop.is_set():
             break
     generator.save(store.model_path(run_id, "model"))
-    return ("stopped", "stopped_by_user", "") if stop.is_set() else ("done", "", "")
+    return STOPPED if stop.is_set() else Outcome("done")
 
 
 def samples(store: RunStore, run_id: str) -> np.ndarray | None:

@@ -21,6 +21,8 @@ from lib.model.layers import REGISTRY as LAYERS
 from lib.model.spec import sequential
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
+from lib.train.outcome import STOPPED, Outcome
+from lib.train.progress import Live
 from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 
@@ -154,7 +156,7 @@ def frame_epochs(epochs: int) -> set[int]:
     return {1, epochs, *range(step, epochs + 1, step)}
 
 
-def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: dict, epochs: int):
+def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: Live, epochs: int):
     import keras
 
     _, points = grid()
@@ -183,12 +185,13 @@ def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: 
                     float(logs[name]) if name in logs else None
                 )
             seconds = time.monotonic() - self.started
-            live["sps"] = (epoch + 1) * self.params.get("steps", 1) * live["batch_size"] / max(seconds, 1e-6)
+            sps = (epoch + 1) * self.params.get("steps", 1) * live.now.batch_size / max(seconds, 1e-6)
+            live.update(sps=sps)
             if epoch + 1 in keep or stop.is_set():  # epochs take milliseconds: write at the frames only
                 self._record(epoch + 1)
                 store.write_history(run_id, self.history)
                 store.update_status(run_id, epochs_done=epoch + 1, train_seconds=seconds,
-                                    samples_per_second=live["sps"])  # fmt: skip
+                                    samples_per_second=sps)  # fmt: skip
 
         def _record(self, epoch: int) -> None:
             to_numpy = keras.ops.convert_to_numpy
@@ -204,7 +207,9 @@ def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: 
     return Frames()
 
 
-def fit_playground(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int = 0) -> tuple:
+def fit_playground(
+    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
+) -> Outcome:
     """Train the playground run ``run_id``; its frames, history and model go to the run store."""
     import keras
 
@@ -218,7 +223,7 @@ def fit_playground(store: RunStore, run_id: str, stop: threading.Event, live: di
     try:  # the worker checks again what the page checked: a config may come from anywhere
         _check(config.points, hidden, settings.fit.epochs, settings.compile.optimizer_params["learning_rate"])
     except (PlaygroundError, KeyError, TypeError) as err:
-        return "failed", "invalid_model", str(err)[:60]
+        return Outcome("failed", "invalid_model", str(err)[:60])
     x_train, y_train, x_test, y_test = split_points(config.points)
     keras.utils.set_random_seed(settings.fit.seed)
     model = build_model(spec, analyse(spec, Target("classes", 2)))
@@ -244,7 +249,7 @@ def fit_playground(store: RunStore, run_id: str, stop: threading.Event, live: di
         verbose=0,
     )
     model.save(store.model_path(run_id, "model"))
-    return ("stopped", "stopped_by_user", "") if stop.is_set() else ("done", "", "")
+    return STOPPED if stop.is_set() else Outcome("done")
 
 
 def frames(store: RunStore, run_id: str) -> dict[str, np.ndarray] | None:

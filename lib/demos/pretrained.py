@@ -15,6 +15,8 @@ from pathlib import Path
 from lib.data import keras_cache
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
+from lib.train.outcome import STOPPED, Outcome
+from lib.train.progress import Live
 from lib.train.run_config import NO_BACKEND_KEYS, RunConfig
 from lib.train.runstore import RunStore
 
@@ -81,7 +83,9 @@ def build(input_shape: tuple[int, ...], num_classes: int):
     return keras.Model(inputs, outputs, name="mobilenet_v2_imagenet_frozen")
 
 
-def fit_pretrained(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int = 0) -> tuple:
+def fit_pretrained(
+    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
+) -> Outcome:
     """Train the new head of run ``run_id`` on the frozen pretrained features."""
     import keras
 
@@ -89,7 +93,7 @@ def fit_pretrained(store: RunStore, run_id: str, stop: threading.Event, live: di
     from lib.train.training import fit_callbacks, progress_callback, save_atomic, training_arrays
 
     if not available():
-        return "failed", "pretrained_missing", WEIGHTS_FILE
+        return Outcome("failed", "pretrained_missing", WEIGHTS_FILE)
     config = store.config(run_id)
     settings = config.settings
     x_train, y_train, _, _ = training_arrays(config)
@@ -106,4 +110,4 @@ def fit_pretrained(store: RunStore, run_id: str, stop: threading.Event, live: di
               callbacks=fit_callbacks(settings, progress), verbose=0)  # fmt: skip
     save_atomic(model, store.model_path(run_id, "model"))
     store.model_path(run_id, "checkpoint").unlink(missing_ok=True)
-    return ("stopped", "stopped_by_user", "") if stop.is_set() else ("done", "", "")
+    return STOPPED if stop.is_set() else Outcome("done")

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from lib.train.outcome import Outcome
     from lib.train.run_config import RunConfig
 
-# (store, run_id, stop, live, more_epochs) -> (state, message code, detail)
-KindTrainer = Callable[..., tuple[str, str, str]]
+# (store, run_id, stop, live: lib.train.progress.Live, more_epochs) -> lib.train.outcome.Outcome
+KindTrainer = Callable[..., "Outcome"]
 DEFAULT_KIND = "fit"
 JOB_KINDS: dict[str, str] = {
     DEFAULT_KIND: "lib.train.training:fit_run",  # model.fit of a spec on a dataset

@@ -8,6 +8,7 @@ from typing import Any
 
 from lib.i18n import catalog, number, t
 from lib.train.config_check import BACKEND_CHOICES
+from lib.train.progress import Progress
 from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 
@@ -59,12 +60,12 @@ def mine_first(store: RunStore, run_ids: list[str], nickname: str) -> list[str]:
     return mine + [r for r in run_ids if r not in mine]
 
 
-def progress(live: dict[str, Any] | None) -> float | None:
-    """How far a running job is (0-1) from its live data; None when it is not running."""
-    if not live or "steps" not in live:
+def progress(live: Progress | None) -> float | None:
+    """How far a running job is (0-1) from its live progress; None when it is not running (or not yet told)."""
+    if live is None or live.steps is None or live.epoch is None:
         return None
-    done = (live["epoch"] - live["initial_epoch"]) * live["steps"] + live["batch"]
-    total = max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"])
+    done = (live.epoch - live.initial_epoch) * live.steps + live.batch
+    total = max(1, (live.epochs - live.initial_epoch) * live.steps)
     return min(done / total, 1.0)
 
 
@@ -151,23 +152,23 @@ def status_line(run_id: str, status, lang: str) -> str:
              device=where_label(status, lang))  # fmt: skip
 
 
-def progress_text(live: dict[str, Any], lang: str) -> str:
+def progress_text(live: Progress, lang: str) -> str:
     """The progress bar's text: epoch, batch, samples per second and the time left.
 
     No speed and no time left until batches after the first (compiling) execution are timed:
     a guess from the first batches alone once read "about 240,000 s left".
     """
-    where = {"epoch": min(live["epoch"] + 1, live["epochs"]), "epochs": live["epochs"],
-             "batch": min(live["batch"], live["steps"]), "steps": live["steps"]}  # fmt: skip
-    if not live.get("sps"):
+    where = {"epoch": min(live.epoch + 1, live.epochs), "epochs": live.epochs,
+             "batch": min(live.batch, live.steps), "steps": live.steps}  # fmt: skip
+    if not live.sps:
         return t("train.progress_timing", lang, **where)
-    return t("train.progress", lang, **where, sps=number(live["sps"], lang), eta=number(eta_seconds(live), lang))
+    return t("train.progress", lang, **where, sps=number(live.sps, lang), eta=number(eta_seconds(live), lang))
 
 
-def eta_seconds(live: dict[str, Any]) -> float:
+def eta_seconds(live: Progress) -> float:
     """Seconds left for a running job, from its progress and measured samples per second."""
-    left = (1 - (progress(live) or 0.0)) * max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"])
-    return left * live["batch_size"] / max(live.get("sps") or 1.0, 1e-6)
+    left = (1 - (progress(live) or 0.0)) * max(1, (live.epochs - live.initial_epoch) * live.steps)
+    return left * live.batch_size / max(live.sps or 1.0, 1e-6)
 
 
 # How the Training page shows each job-manager answer that is not simply "your run".

@@ -11,7 +11,6 @@ import os
 import re
 import threading
 import time
-from typing import Any
 
 import numpy as np
 
@@ -27,6 +26,8 @@ from lib.train.device import device_name
 from lib.train.folds import fold_split, label_ids
 from lib.train.imbalance import balanced_class_weight, kept_indices, oversample
 from lib.train.kinds import trainer_for
+from lib.train.outcome import STOPPED, Outcome
+from lib.train.progress import Live
 from lib.train.run_config import InitFrom, RunConfig
 from lib.train.runstore import RunStore
 
@@ -208,7 +209,7 @@ class SpeedClock:
         return {"sps": (seen - seen_then) / (now - started)} if now > started else {}
 
 
-def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live: dict[str, Any]):
+def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live: Live):
     import keras
 
     class Progress(keras.callbacks.Callback):
@@ -217,7 +218,7 @@ def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live:
         def on_train_begin(self, logs=None):
             self.steps = self.params.get("steps") or 1
             calls = math.ceil(self.steps / STEPS_PER_EXECUTION) * max(
-                1, self.params.get("epochs", 1) - live.get("initial_epoch", 0)
+                1, self.params.get("epochs", 1) - live.now.initial_epoch
             )
             self.every = max(1, math.ceil(calls / MAX_BATCH_POINTS))
             self.calls = 0
@@ -238,20 +239,20 @@ def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live:
             logs = logs or {}
             loss = float(logs.get("loss", float("nan")))
             if not math.isfinite(loss):
-                live["nan"] = True
+                live.update(nan=True)
             elif self.first_loss is None:
                 self.first_loss = loss
             elif diverged(self.first_loss, loss):
-                live["diverged"] = True
+                live.update(diverged=True)
                 self.model.stop_training = True
             # Batches arrive STEPS_PER_EXECUTION at a time: count samples from the batch index,
             # never past the epoch's last batch (the last execution's index can run over).
             done = min(batch + 1, self.steps)
-            self.seen = self.seen_before + done * live["batch_size"]
+            self.seen = self.seen_before + done * live.now.batch_size
             live.update(batch=done, loss=loss, **self.speed.update(self.seen))
             self.calls += 1
             if self.calls % self.every == 0:
-                self.batches["x"].append(live["epoch"] + (batch + 1) / self.steps)
+                self.batches["x"].append(live.now.epoch + (batch + 1) / self.steps)
                 self.batches["loss"].append(loss if math.isfinite(loss) else None)
             if stop.is_set():
                 self.model.stop_training = True
@@ -267,8 +268,8 @@ def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live:
                 # Not after the last epoch: the final model is saved right after it anyway.
                 save_atomic(self.model, store.model_path(run_id, "checkpoint"))
             elapsed = time.monotonic() - self.started
-            train_seconds = live.get("previous_seconds", 0.0) + elapsed
-            sps = live.get("sps") or self.seen / max(elapsed, 1e-6)  # too short to time apart from compiling
+            train_seconds = live.now.previous_seconds + elapsed
+            sps = live.now.sps or self.seen / max(elapsed, 1e-6)  # too short to time apart from compiling
             status = store.update_status(run_id, epochs_done=epoch + 1, train_seconds=train_seconds,
                                          samples_per_second=sps)  # fmt: skip
             _give_up_if_interrupted(status, self.model, stop)
@@ -314,48 +315,48 @@ def fit_callbacks(settings: TrainSettings, progress) -> list:
 
 
 def run_training(
-    store: RunStore, run_id: str, stop: threading.Event, live: dict[str, Any], more_epochs: int = 0
+    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
 ) -> str:
-    """Train run ``run_id`` (or resume it for ``more_epochs``); return its final state."""
+    """Train run ``run_id`` (or resume it for ``more_epochs``); return its final state (its outcome: in ``live``)."""
     try:
-        state, message, detail = _dispatch(store, run_id, stop, live, more_epochs)
+        outcome = _dispatch(store, run_id, stop, live, more_epochs)
     except datasets.DatasetError as err:
-        state, message, detail = "failed", f"dataset_{err.code}", err.name
+        outcome = Outcome("failed", f"dataset_{err.code}", err.name)
     except MemoryError:
-        state, message, detail = "failed", "oom", ""
+        outcome = Outcome("failed", "oom")
     except OSError as exc:  # the run folder became unwritable, or the disk is full
-        state, message, detail = "failed", "disk", clean_detail(f"{type(exc).__name__}: {exc}")
+        outcome = Outcome("failed", "disk", clean_detail(f"{type(exc).__name__}: {exc}"))
     except Exception as exc:  # noqa: BLE001 - a job's failure must never reach the app
         oom = "ResourceExhausted" in type(exc).__name__ or "out of memory" in str(exc).lower()
-        state, message, detail = "failed", "oom" if oom else "exception", clean_detail(f"{type(exc).__name__}: {exc}")
-    live["outcome"] = {"state": state, "message": message, "detail": detail}
+        outcome = Outcome("failed", "oom" if oom else "exception", clean_detail(f"{type(exc).__name__}: {exc}"))
+    live.update(outcome=outcome)
     try:
-        store.update_status(run_id, state=state, message=message, detail=detail)
-        store.log(run_id, f"{state} {message} {detail}".strip())
+        store.update_status(run_id, **outcome.to_dict())
+        store.log(run_id, f"{outcome.state} {outcome.message} {outcome.detail}".strip())
     except OSError as exc:  # the job manager keeps the outcome in memory and shows it
-        live["outcome"] = {"state": "failed", "message": "disk", "detail": clean_detail(str(exc))}
+        live.update(outcome=Outcome("failed", "disk", clean_detail(str(exc))))
         return "failed"
-    return state
+    return outcome.state
 
 
-def _dispatch(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> tuple:
+def _dispatch(store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int) -> Outcome:
     """Train with the function registered for the run's kind (``lib.train.kinds``)."""
     config = store.config(run_id)
     trainer = trainer_for(config)
     if trainer is None:
-        return "failed", "unknown_kind", str(config.kind)[:40]
+        return Outcome("failed", "unknown_kind", str(config.kind)[:40])
     return trainer(store, run_id, stop, live, more_epochs)
 
 
-def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> tuple[str, str, str]:
-    """Train run ``run_id`` with ``model.fit`` (the ``fit`` kind): state, message code, detail."""
+def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int) -> Outcome:
+    """Train run ``run_id`` with ``model.fit`` (the ``fit`` kind)."""
     import keras
 
     config = store.config(run_id)
     try:
         check_config(config)
     except ConfigError as err:
-        return "failed", "invalid_model", ", ".join(p.code for p in err.problems)
+        return Outcome("failed", "invalid_model", ", ".join(p.code for p in err.problems))
     settings = config.settings
     target = config.run_target()
     spec = config.model_spec()
@@ -373,7 +374,7 @@ def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
         model = build_model(spec, analysis)
         if init := config.init_from:
             if store.best_model_path(init.run) is None:
-                return "failed", "base_missing", init.run  # deleted since it was chosen
+                return Outcome("failed", "base_missing", init.run)  # deleted since it was chosen
             _initialise_from(model, store, init)
         compile_model(model, settings, how)
     epochs = initial + (more_epochs or settings.fit.epochs)
@@ -401,19 +402,19 @@ def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
         callbacks=fit_callbacks(settings, progress),
         verbose=0,
     )
-    if live.get("nan"):
-        return "failed", "nan", ""
-    if live.get("diverged"):
-        return "failed", "diverged", ""
+    if live.now.nan:
+        return Outcome("failed", "nan")
+    if live.now.diverged:
+        return Outcome("failed", "diverged")
     checkpoint = store.model_path(run_id, "checkpoint")
     if stop.is_set() and checkpoint.exists():
         # The epoch that Stop cut short was just checkpointed (Keras ends the epoch): keep
         # that file as it is, so Stop returns at once instead of saving the model again.
-        return "stopped", "stopped_by_user", ""
+        return STOPPED
     save_atomic(model, store.model_path(run_id, "model"))
     # One copy per run: the final model also carries the optimizer state that resuming needs.
     checkpoint.unlink(missing_ok=True)
     if stop.is_set():
-        return "stopped", "stopped_by_user", ""
+        return STOPPED
     done = store.status(run_id).epochs_done
-    return "done", "early_stopping" if done < epochs else "", ""
+    return Outcome("done", "early_stopping" if done < epochs else "")
