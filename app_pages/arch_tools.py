@@ -14,8 +14,9 @@ from lib.model.analysis import Analysis, Target
 from lib.model.builder import build_model, summary_text
 from lib.model.codegen import export_script, script_filename
 from lib.model.presets import PRESETS, fitting, for_dataset
-from lib.model.spec import ModelSpec, SpecError, from_dict, from_json, from_link_token
+from lib.model.spec import ModelSpec, SpecError, from_json, from_link_token
 from lib.model.train_config import TrainSettings
+from lib.train.run_config import RunConfig
 from lib.train.setup_link import PARAM, setup_token
 from lib.train.training import make_config
 
@@ -53,14 +54,14 @@ def load_preset(preset_id: str, quiet: bool = False) -> None:
         st.session_state["arch.note"] = note
 
 
-def current_config(spec: ModelSpec, dataset: str, target: Target) -> dict:
+def current_config(spec: ModelSpec, dataset: str, target: Target) -> RunConfig:
     """The run config this session's setup would train (what a share link carries)."""
     settings = st.session_state.get("train.settings") or TrainSettings()
     samples = st.session_state.get("data.train_samples") or 0
     return make_config(spec, dataset, samples, target.kind, settings, st.session_state.get("train.backend") or "auto")
 
 
-def share_link(config: dict, heading: bool = True) -> None:
+def share_link(config: RunConfig, heading: bool = True) -> None:
     """The link that reopens this whole setup (rebuilt on every edit), with a copy button."""
     page = st.session_state.get("app.page", "")
     base = public_address() + (f"/{page}" if page and page != "home" else "/")  # the public address, not localhost
@@ -95,19 +96,20 @@ def use_parts(parts: dict) -> None:
         spec, target = parts["model"]
         _use_spec(spec, "input" if target == "input" else None)
     if "settings" in parts:
-        set_value("data.val_fraction", parts["settings"]["fit"].get("validation_split", 0.2))
-        st.session_state["train.settings"] = TrainSettings.from_dict(parts["settings"])
+        settings = TrainSettings.from_dict(parts["settings"])  # a link's part: checked JSON
+        set_value("data.val_fraction", settings.fit.validation_split)
+        st.session_state["train.settings"] = settings
         forget("train.w.")
 
 
-def use_config(config: dict) -> None:
+def use_config(config: RunConfig) -> None:
     """Make a run config this session's whole setup: dataset, subset, model, settings, backend."""
-    set_value("data.name", config["dataset"])
-    set_value("data.train_samples", config["train_samples"])
-    set_value("data.val_fraction", config["settings"]["fit"]["validation_split"])
-    set_value("train.backend", config["backend"])
-    _use_spec(from_dict(config["spec"]), "input" if config["target"] == "input" else None)
-    st.session_state["train.settings"] = TrainSettings.from_dict(config["settings"])
+    set_value("data.name", config.dataset)
+    set_value("data.train_samples", config.train_samples)
+    set_value("data.val_fraction", config.fit.validation_split)
+    set_value("train.backend", config.backend)
+    _use_spec(config.model_spec(), "input" if config.target == "input" else None)
+    st.session_state["train.settings"] = config.settings
     forget("train.w.")
 
 

@@ -76,8 +76,8 @@ def _class_rows(store: RunStore, run_ids: list[str]) -> list[dict]:
         metric, value = best_validation(store.history(run_id))
         rows.append({
             tr("runs.col.owner"): store.owner(run_id).get("owner") or "—",
-            tr("runs.col.model"): config["spec"]["name"],
-            tr("runs.col.dataset"): dataset_label(config["dataset"]),
+            tr("runs.col.model"): config.model_name,
+            tr("runs.col.dataset"): dataset_label(config.dataset),
             tr("runs.col.epochs"): f"{status.epochs_done}/{status.epochs_target}",
             tr("runs.col.best"): f"{metric} {num(value, 4)}" if value is not None else "—",
             tr("runs.col.state"): tr(f"train.state.{status.state}"),

@@ -11,9 +11,10 @@ from app_pages.widgets import decimal_slider
 from lib import charts
 from lib.data import datasets, keras_cache
 from lib.demos import experiments
+from lib.train.run_config import RunConfig
 
 
-def demo_submit(config: dict) -> str:
+def demo_submit(config: RunConfig) -> str:
     """Queue one run of a demo's experiment; the student who started it owns it."""
     return manager().submit(config, nickname=nickname()).run_id
 

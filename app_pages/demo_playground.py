@@ -9,6 +9,7 @@ from app_pages.shared import live_view, manager, num, plot, session_id, tr
 from app_pages.state import fraction_slider
 from lib import charts
 from lib.demos import playground as pg
+from lib.train.run_config import RunConfig
 
 P = "demo.pg."  # widget and state key prefix
 
@@ -43,7 +44,7 @@ def _hidden(default_model: str = "perceptron") -> list[tuple[int, str]]:
     return hidden
 
 
-def _start(config: dict) -> None:
+def _start(config: RunConfig) -> None:
     submitted = manager().submit(config, owner=session_id(), nickname=nickname())
     st.session_state[P + "run"] = submitted.run_id
     if submitted.outcome == "busy":
@@ -71,7 +72,7 @@ def _show(run_id: str) -> None:
     left, right = st.columns([3, 2])
     names = (tr("demo.pg_class", n=0), tr("demo.pg_class", n=1))
     title = tr("demo.pg_boundary", epoch=int(frames["epoch"][pick]))
-    points = pg.split_points(config["points"])
+    points = pg.split_points(config.points)
     plot(left, charts.decision_boundary(axis, frames["boundary"][pick], points, title, names), key=P + "boundary")
     accuracy = [v for v in history["metrics"].get("val_accuracy", []) if v is not None]
     if accuracy:

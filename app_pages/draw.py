@@ -22,7 +22,7 @@ st.title(tr("draw.title"))
 store = manager().store
 runs = ordered_runs(store, drawable_runs(store), nickname())  # the default: this student's newest run
 chosen_dataset = dataset_name()
-if not any(store.config(r)["dataset"] == chosen_dataset for r in runs):
+if not any(store.config(r).dataset == chosen_dataset for r in runs):
     offer_lesson_network(chosen_dataset, bool(runs))  # a model in seconds, right here
 if not runs:
     st.caption(tr("draw.no_runs"))
@@ -35,7 +35,7 @@ def _label(run_id: str) -> str:
     config = store.config(run_id)
     metric, value = best_validation(store.history(run_id))
     score = f"{metric} {num(value, 3)}" if value is not None else run_id
-    label = tr("draw.model_label", model=config["spec"]["name"], dataset=dataset_label(config["dataset"]), metric=score)
+    label = tr("draw.model_label", model=config.model_name, dataset=dataset_label(config.dataset), metric=score)
     label = f"{label} · {names[run_id]}"  # what tells it from the others: a differing setting, its experiment, when
     return label if is_mine(store, run_id, nickname()) else f"{label} · {store.owner(run_id).get('owner') or '—'}"
 
@@ -58,7 +58,7 @@ fresh = [r for r in runs if r not in choice.get("listed", []) and is_mine(store,
 index = runs.index(choice["run"]) if choice.get("run") in runs and not fresh else 0
 run_id = st.selectbox(tr("draw.model"), runs, index=index, format_func=run_labels.__getitem__, key="draw.run",
                       on_change=_keep_choice, args=(runs,))  # fmt: skip
-info = datasets.REGISTRY[store.config(run_id)["dataset"]]
+info = datasets.REGISTRY[store.config(run_id).dataset]
 bundle = inside(run_id, store.best_model_path(run_id).stat().st_mtime)  # loaded once per saved file, never per stroke
 model = bundle.predictor
 recipe = info.draw_recipe

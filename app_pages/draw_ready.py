@@ -9,12 +9,13 @@ from app_pages.presses import press
 from app_pages.shared import dataset_label, live_view, manager, session_id, tr
 from app_pages.train_tools import show_run
 from lib.data import datasets
+from lib.train.run_config import RunConfig
 from lib.train.training import lesson_config
 
 KEY = "draw.ready_run"
 
 
-def _train(config: dict) -> None:
+def _train(config: RunConfig) -> None:
     submitted = manager().submit(config, owner=session_id(), nickname=nickname())
     st.session_state[KEY] = submitted.run_id
 
@@ -33,7 +34,7 @@ def offer_lesson_network(dataset: str, have_runs: bool) -> None:
         live_view(lambda: show_run(run_id, with_controls=False), lambda: manager().is_active(run_id), 1.0)
         return
     text = "draw.offer_other" if have_runs else "draw.offer"
-    st.info(tr(text, dataset=dataset_label(dataset), model=config["spec"]["name"]))
+    st.info(tr(text, dataset=dataset_label(dataset), model=config.model_name))
     if press(st, tr("draw.offer_button", dataset=dataset_label(dataset)), "draw.ready", type="primary"):
         _train(config)
         st.rerun()

@@ -26,11 +26,12 @@ from lib.experiments import baseline, reports
 from lib.train import folds, imbalance
 from lib.train.config_check import ConfigError
 from lib.train.evaluation import evaluate
+from lib.train.run_config import RunConfig
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _training_labels(config_json: str) -> np.ndarray | None:
-    return reports.training_labels(json.loads(config_json))
+    return reports.training_labels(RunConfig.from_dict(json.loads(config_json)))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -53,10 +54,10 @@ def _busy(run_ids) -> bool:
     return any(manager().is_active(r) for r in run_ids)
 
 
-def baseline_panel(base: dict) -> None:
+def baseline_panel(base: RunConfig) -> None:
     """The majority/mean predictor and a linear model on this setup's data, computed once and kept."""
     st.caption(tr("exp.base.intro"))
-    if base["target"] not in ("classes", "value"):
+    if base.target not in ("classes", "value"):
         st.info(tr("exp.base.no_target"))
         return
     root = manager().store.root
@@ -75,12 +76,12 @@ def baseline_panel(base: dict) -> None:
                   seconds=num(found["seconds"], 1), dataset=dataset_label(found["dataset"])))  # fmt: skip
 
 
-def folds_panel(base: dict) -> None:
+def folds_panel(base: RunConfig) -> None:
     """K-fold cross-validation of this setup: k runs, mean ± std, the folds' curves overlaid."""
     st.caption(tr("exp.cv.intro"))
     k = int(st.columns([1, 3])[0].number_input(tr("exp.cv.k"), folds.K_MIN, folds.K_MAX, 3, key="exp.cv.k"))
-    labels = _training_labels(json.dumps(base, sort_keys=True))
-    samples = len(labels) if labels is not None else base["train_samples"] or k
+    labels = _training_labels(json.dumps(base.to_dict(), sort_keys=True))  # the cache's key: the JSON form
+    samples = len(labels) if labels is not None else base.train_samples or k
     if problem := reports.fold_problem(labels, samples, k):
         st.error(tr(f"exp.cv.err.{problem[0]}", **problem[1]))
     elif press(st, tr("exp.cv.run", k=k), "exp.cv.run", type="primary"):
@@ -109,11 +110,11 @@ def _folds_view(run_ids: list[str]) -> None:
         best_run_inside(best, key="exp.cv.inside")
 
 
-def imbalance_panel(base: dict, dataset: str) -> None:
+def imbalance_panel(base: RunConfig, dataset: str) -> None:
     """Keep N% of some classes, then plain training vs class weights vs oversampling with augmentation."""
     st.caption(tr("exp.imb.intro"))
     names = class_names(dataset)
-    labels = _training_labels(json.dumps(base, sort_keys=True))
+    labels = _training_labels(json.dumps(base.to_dict(), sort_keys=True))
     if labels is None or not names:
         st.info(tr("exp.imb.err.task"))
         return

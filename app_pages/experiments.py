@@ -18,7 +18,7 @@ spec = ensure_spec()
 name = dataset_name()
 info = datasets.REGISTRY[name]
 base = current_config(spec, name, target_for(info))
-samples = base["train_samples"] or info.train_size
+samples = base.train_samples or info.train_size
 st.markdown(tr("exp.setup_line", model=spec.name, dataset=dataset_label(name), samples=num(samples)))
 kinds = {k: tr(f"exp.kind.{k}") for k in KINDS}
 address.page_choice("exp", "exp.kind", list(KINDS))  # a reload reopens the experiment

@@ -19,7 +19,7 @@ def export_jobs() -> ExportJobs:
 
 def export_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) -> None:
     """Pick a run; per format a button that makes and checks the file, then its download and snippet."""
-    with_models = [r for r in run_ids if store.best_model_path(r) and store.config(r).get("kind", "fit") == "fit"]
+    with_models = [r for r in run_ids if store.best_model_path(r) and store.config(r).kind == "fit"]
     if not with_models:
         return
     st.subheader(tr("runs.export.title"))
@@ -35,7 +35,7 @@ def _formats(store: RunStore, run_id: str, jobs: ExportJobs) -> None:
         with col.container(border=True):
             st.markdown(f"**{tr(f'runs.export.fmt.{fmt}')}**")
             _one(store, run_id, fmt, state, jobs)
-    shape = ", ".join(str(d) for d in store.config(run_id)["spec"].get("input_shape", [])) or "…"
+    shape = ", ".join(str(d) for d in store.config(run_id).spec.get("input_shape", [])) or "…"
     for fmt, state in states.items():  # how to run each checked file, full width (code lines are long)
         if state.file is not None:
             st.markdown(f"**{tr(f'runs.export.fmt.{fmt}')}** · {tr(f'runs.export.how.{fmt}')}")

@@ -17,6 +17,7 @@ from app_pages.shared import lang, num, tr
 from lib.i18n import SEPARATORS
 from lib.inside import figures
 from lib.inside.confusion import cell_members, clicked_cell, mistakes_first, most_confused, selected_indices
+from lib.train.run_config import RunConfig
 
 PROJECTOR_DIMS = (2, 3)
 
@@ -308,12 +309,12 @@ def _test_outputs(run_id: str, model_mtime: float) -> tuple[np.ndarray, np.ndarr
 def _test_images(config_json: str) -> np.ndarray:
     from lib.train.training import training_arrays
 
-    return training_arrays(json.loads(config_json))[2]
+    return training_arrays(RunConfig.from_dict(json.loads(config_json)))[2]
 
 
-def test_images(config: dict):
+def test_images(config: RunConfig):
     """A function from test indices to the run's test images (scaled as the model saw them)."""
-    x = _test_images(json.dumps(config, sort_keys=True))
+    x = _test_images(json.dumps(config.to_dict(), sort_keys=True))  # the cache's key: the config's JSON form
     return lambda indices: [x[int(i)] for i in indices]
 
 
@@ -327,7 +328,9 @@ def _sync_cell(key: str, event, classes: int, default: tuple[int, int]) -> None:
         st.session_state[f"{key}.true"], st.session_state[f"{key}.predicted"] = clicked
 
 
-def confusion_panel(run_id: str, config: dict, matrix: list, names: list[str], image_kind: bool, key: str) -> list[int]:
+def confusion_panel(
+    run_id: str, config: RunConfig, matrix: list, names: list[str], image_kind: bool, key: str
+) -> list[int]:
     """The confusion matrix; clicking a cell shows its test samples with their probabilities.
 
     Returns the indices of the cell's samples shown (the most confident first).
@@ -376,7 +379,7 @@ def _member_caption(member, names: list[str]) -> str:
               true=names[member.true], predicted=names[member.predicted])  # fmt: skip
 
 
-def test_image_panel(run_id: str, config: dict, names: list[str], cell: list[int], key: str) -> None:
+def test_image_panel(run_id: str, config: RunConfig, names: list[str], cell: list[int], key: str) -> None:
     """What the model looks at for any test image: the cell's images first, then every mistake."""
     from app_pages.shared import manager
 

@@ -18,6 +18,7 @@ from lib.lessons.runs import fit_config, lesson_dataset
 from lib.model.analysis import analyse
 from lib.model.compile_registry import LOSSES
 from lib.model.presets import PRESETS
+from lib.train.run_config import RunConfig
 from lib.train.run_views import report_rows
 
 
@@ -107,7 +108,7 @@ def fit3(params: dict) -> None:
         st.caption(tr("les.lesson_run_none"))
 
 
-def _config_run(config: dict) -> str | None:
+def _config_run(config: RunConfig) -> str | None:
     from lib.train.runstore import config_hash
 
     run_id = config_hash(config)
@@ -139,9 +140,9 @@ def report(params: dict) -> None:
     config = manager().store.config(run_id)
     accuracy = result.get("metrics", {}).get("accuracy")
     if accuracy is not None:
-        st.metric(tr("les.your_accuracy", epochs=config["settings"]["fit"]["epochs"]), f"{num(100 * accuracy, 1)} %")
+        st.metric(tr("les.your_accuracy", epochs=config.fit.epochs), f"{num(100 * accuracy, 1)} %")
     if "report" in result:
-        st.dataframe(report_rows(result["report"], class_names(config["dataset"]), lang()), hide_index=True)
+        st.dataframe(report_rows(result["report"], class_names(config.dataset), lang()), hide_index=True)
 
 
 def networks(params: dict) -> None:
@@ -199,7 +200,7 @@ def classification_losses(params: dict) -> None:
          key="les.ce.chart")  # fmt: skip
 
 
-def _method_base(preset_id: str) -> dict:
+def _method_base(preset_id: str) -> RunConfig:
     return fit_config(preset_id)
 
 
@@ -251,7 +252,7 @@ def imbalance(params: dict) -> None:
     from app_pages.experiment_tools import imbalance_panel
 
     base = _method_base(params["preset"])
-    imbalance_panel(base, base["dataset"])
+    imbalance_panel(base, base.dataset)
 
 
 PARTS.update({

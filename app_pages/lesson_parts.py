@@ -343,8 +343,8 @@ def overfitting(params: dict) -> None:
     _gap_table(run_id)
     longer = int(params.get("longer", 20))
     st.subheader(tr("les.longer", epochs=longer))
-    config = fit_config(params["preset"], seed=manager().store.config(run_id)["settings"]["fit"]["seed"],
-                        epochs=longer, samples=manager().store.config(run_id)["train_samples"])  # fmt: skip
+    mine = manager().store.config(run_id)
+    config = fit_config(params["preset"], seed=mine.fit.seed, epochs=longer, samples=mine.train_samples)
     if st.button(tr("les.train_longer", epochs=longer), key="les.longer"):
         st.session_state["les.longer_run"] = manager().submit(config, owner=session_id(), nickname=nickname()).run_id
     other = st.session_state.get("les.longer_run")
@@ -378,13 +378,13 @@ def predict(params: dict) -> None:
         return
     store = manager().store
     config = store.config(run_id)
-    ds = _dataset(config["dataset"])
+    ds = _dataset(config.dataset)
     if ds is None:
         return
     index = st.number_input(tr("les.test_image"), 0, len(ds.y_test) - 1, 0, key="les.predict.i")
     x = datasets.scale_images(ds.x_test[index : index + 1], ds.info)
     probabilities = Predictor(_model_of(run_id)).probabilities(x)
-    names = class_names(config["dataset"])
+    names = class_names(config.dataset)
     top, truth = int(probabilities.argmax()), int(ds.y_test[index])
     left, right = st.columns([1, 2])
     plot(left, charts.model_view(x[0, ..., 0], tr("les.test_title", i=index, label=names[truth])), key="les.pred.img")
@@ -405,7 +405,7 @@ def draw(params: dict) -> None:
     if run_id is None:
         return
     config = manager().store.config(run_id)
-    info = datasets.REGISTRY[config["dataset"]]
+    info = datasets.REGISTRY[config.dataset]
     left, right = st.columns([1, 2])
     with left:
         canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=280,

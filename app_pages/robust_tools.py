@@ -18,6 +18,7 @@ from app_pages.train_tools import show_run
 from lib import charts
 from lib.infer import robustness
 from lib.infer.robustness import AXES, Curves
+from lib.train.run_config import RunConfig
 
 SAMPLE = 200  # test images in a batch
 SOURCES = ("drawing", "test")
@@ -25,7 +26,7 @@ SOURCES = ("drawing", "test")
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _batch(config_json: str) -> tuple[np.ndarray, np.ndarray]:
-    return robustness.test_batch(json.loads(config_json), SAMPLE)
+    return robustness.test_batch(RunConfig.from_dict(json.loads(config_json)), SAMPLE)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -34,7 +35,7 @@ def _batch_curves(run_id: str, model_mtime: float, inputs_of: str) -> Curves:
     from app_pages.inside_tools import inside
 
     config = manager().store.config(inputs_of)
-    x, labels = _batch(json.dumps(config, sort_keys=True))
+    x, labels = _batch(json.dumps(config.to_dict(), sort_keys=True))  # the cache's key: its JSON form
     return robustness.measure(inside(run_id, model_mtime).predictor.batch_probabilities, x, labels)
 
 
@@ -109,7 +110,7 @@ def robust_panel(run_id: str, names: list[str], x: np.ndarray | None, recipe: st
     inputs = x if what == "drawing" else None
     ours = _curves(run_id, inputs, run_id)
     series = {tr("robust.series.this"): ours}
-    other = None if robustness.has_augmentation(config["spec"]) else robustness.augmented_run(store, config, nickname())
+    other = None if robustness.has_augmentation(config.spec) else robustness.augmented_run(store, config, nickname())
     other_done = other is not None and store.status(other).state == "done" and store.best_model_path(other)
     if other_done:
         series[tr("robust.series.augmented")] = _curves(other, inputs, run_id)
@@ -129,10 +130,10 @@ def robust_panel(run_id: str, names: list[str], x: np.ndarray | None, recipe: st
     _remedy(run_id, config, other, recipe)
 
 
-def _remedy(run_id: str, config: dict, other: str | None, recipe: str) -> None:
+def _remedy(run_id: str, config: RunConfig, other: str | None, recipe: str) -> None:
     """The augmentation layers, and the button that trains the same network with them (or its progress)."""
     width_note = tr("robust.no_width_layer") + (" " + tr("robust.width_digits") if recipe == "uci_digits" else "")
-    if robustness.has_augmentation(config["spec"]):
+    if robustness.has_augmentation(config.spec):
         st.caption(tr("robust.already") + " " + width_note)
         return
     st.markdown(tr("robust.augment", layers=_layers_text(robustness.augmentation_layers())))
@@ -149,7 +150,7 @@ def _remedy(run_id: str, config: dict, other: str | None, recipe: str) -> None:
         _train(run_id, config)
 
 
-def _train(run_id: str, config: dict) -> None:
+def _train(run_id: str, config: RunConfig) -> None:
     from lib.train.config_check import ConfigError
 
     try:

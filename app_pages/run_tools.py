@@ -12,6 +12,7 @@ from lib import charts
 from lib.data import datasets
 from lib.train.evaluation import evaluate
 from lib.train.model_import import ModelImportError, import_model
+from lib.train.run_config import RunConfig
 from lib.train.run_views import host_plan_text, report_rows, worker_rows
 from lib.train.runstore import RunStore
 from lib.train.training import class_ids, clean_detail, training_arrays
@@ -28,7 +29,7 @@ def evaluation_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]
     """Test-set metrics, report, confusion matrix and mistakes (or residuals) of one run."""
     st.subheader(tr("runs.evaluate"))
     # A generator (GAN) has no test accuracy; the playground shows its own held-out accuracy.
-    run_ids = [r for r in run_ids if store.config(r).get("kind", "fit") == "fit"]
+    run_ids = [r for r in run_ids if store.config(r).kind == "fit"]
     if not run_ids:
         return
     run_id = st.selectbox(tr("runs.eval_pick"), run_ids, format_func=labels.__getitem__, key="runs.eval")
@@ -74,17 +75,17 @@ def evaluation_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]
 @st.cache_data(show_spinner=False, max_entries=16)
 def _mistake_images(config_json: str, indices: tuple[int, ...]) -> list[np.ndarray]:
     """The run's own test images at ``indices``, scaled as the model saw them (once per run)."""
-    x_test = training_arrays(json.loads(config_json))[2]
+    x_test = training_arrays(RunConfig.from_dict(json.loads(config_json)))[2]
     return [x_test[i][..., 0] if x_test.shape[-1] == 1 else x_test[i] for i in indices]
 
 
-def _classification(result: dict, config: dict, run_id: str) -> None:
-    every = class_names(config["dataset"])
-    known = config["dataset"] in datasets.REGISTRY  # (an evaluation cached before its dataset was deleted)
+def _classification(result: dict, config: RunConfig, run_id: str) -> None:
+    every = class_names(config.dataset)
+    known = config.dataset in datasets.REGISTRY  # (an evaluation cached before its dataset was deleted)
     names = [every[c] for c in (class_ids(config) if known else range(len(result["confusion"])))]
     if "accuracy" not in result["metrics"]:
         st.metric("accuracy", num(result["accuracy"], 4))
-    info = datasets.REGISTRY.get(config["dataset"])  # None: an uploaded dataset deleted since it was evaluated
+    info = datasets.REGISTRY.get(config.dataset)  # None: an uploaded dataset deleted since it was evaluated
     if info is None:
         plot(st, charts.confusion_heatmap(result["confusion"], names, tr("runs.confusion"),
                                           (tr("runs.true"), tr("runs.predicted"))), key="runs.confusion")  # fmt: skip
@@ -95,7 +96,8 @@ def _classification(result: dict, config: dict, run_id: str) -> None:
     st.dataframe(report_rows(report, names, lang()), hide_index=True)
     if info is None or info.kind != "image" or not result["mistakes"]:
         return
-    images = _mistake_images(json.dumps(config, sort_keys=True), tuple(m["index"] for m in result["mistakes"]))
+    key = json.dumps(config.to_dict(), sort_keys=True)  # the cache's key: the config's JSON form
+    images = _mistake_images(key, tuple(m["index"] for m in result["mistakes"]))
     st.markdown(f"**{tr('runs.mistakes')}**")
     cols = st.columns(8)
     for i, (m, image) in enumerate(zip(result["mistakes"], images)):
@@ -108,7 +110,7 @@ def _classification(result: dict, config: dict, run_id: str) -> None:
         cols[i % 8].image(np.clip(image, 0, 1), caption=caption, width="stretch", clamp=True)
 
 
-def inside_sections(run_id: str, config: dict, matrix: list, names: list[str], image_kind: bool, key: str) -> None:
+def inside_sections(run_id: str, config: RunConfig, matrix: list, names: list[str], image_kind: bool, key: str) -> None:
     """Where it confuses (a clickable confusion matrix), what it looks at, and the projector."""
     from app_pages.inside_tools import confusion_panel, projector_panel, test_image_panel, test_images
 
@@ -133,7 +135,7 @@ def best_run_inside(run_id: str, key: str) -> None:
     store = manager().store
     path = store.best_model_path(run_id) if store.exists(run_id) else None
     config = store.config(run_id) if path else None
-    if config is None or config.get("target") != "classes" or config.get("kind", "fit") != "fit":
+    if config is None or config.target != "classes" or config.kind != "fit":
         return
     if not st.toggle(tr("inside.best_title"), key=f"{key}.on", help=run_id):
         return
@@ -143,10 +145,10 @@ def best_run_inside(run_id: str, key: str) -> None:
         except Exception as exc:  # noqa: BLE001 - as in the evaluation panel
             st.error(tr("runs.eval_failed", detail=clean_detail(f"{type(exc).__name__}: {exc}", 200)))
             return
-        info = datasets.REGISTRY.get(config["dataset"])
+        info = datasets.REGISTRY.get(config.dataset)
         if info is None:
             return
-        every = class_names(config["dataset"])
+        every = class_names(config.dataset)
         names = [every[c] for c in class_ids(config)]
         inside_sections(run_id, config, result["confusion"], names, info.kind == "image", key)
 
@@ -176,7 +178,7 @@ def import_panel(store: RunStore) -> None:
         if code != "ok":
             st.error(tr(f"runs.upload_err.{code}", **{**values, "dataset": labels[dataset]}))
         elif store.exists(values["run"]):
-            st.success(tr("runs.upload_ok", name=store.config(values["run"])["spec"]["name"], params="—"))
+            st.success(tr("runs.upload_ok", name=store.config(values["run"]).model_name, params="—"))
 
 
 def weights_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) -> None:
@@ -184,7 +186,7 @@ def weights_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) -
     from app_pages.identity import nickname
     from lib.train.weights import WeightsError, load_weights
 
-    with_models = [r for r in run_ids if store.best_model_path(r) and store.config(r).get("kind", "fit") == "fit"]
+    with_models = [r for r in run_ids if store.best_model_path(r) and store.config(r).kind == "fit"]
     if not with_models:
         return
     with st.expander(tr("runs.load_weights")):

@@ -101,7 +101,7 @@ if chosen:
             )  # fmt: skip
         cols[3].download_button(
             tr("runs.download_config"),
-            json.dumps(store.config(run_id), indent=1),
+            json.dumps(store.config_json(run_id), indent=1),  # the file as it is on disk
             f"{run_id}.json",
             "application/json",
             key=f"runs.dl_config.{run_id}",

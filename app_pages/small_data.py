@@ -75,4 +75,4 @@ def _run_label(run_id: str) -> str:
     config = store.config(run_id)
     metric, value = best_validation(store.history(run_id))
     score = f" · {metric} {num(value, 3)}" if value is not None else ""
-    return f"{config['spec']['name']} · {dataset_label(config['dataset'])}{score} · {run_id[:8]}"
+    return f"{config.model_name} · {dataset_label(config.dataset)}{score} · {run_id[:8]}"

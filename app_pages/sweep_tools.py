@@ -12,6 +12,7 @@ from app_pages.train_tools import show_run
 from lib import charts
 from lib.experiments import class_sweeps, sweeps
 from lib.train.config_check import ConfigError, config_problems
+from lib.train.run_config import RunConfig
 
 MODES = ("grid", "random")
 
@@ -33,7 +34,7 @@ def _values_widget(name: str, mode: str) -> list:
                           key=f"sweep.values.{name}", placeholder=tr("app.choose"))  # fmt: skip
 
 
-def plan_form(base: dict) -> sweeps.SweepPlan:
+def plan_form(base: RunConfig) -> sweeps.SweepPlan:
     """Parameters to vary, their values, grid or random, and the budget (widgets from ``sweeps.PARAMS``)."""
     left, right = st.columns([2, 1], gap="large")
     names = list(sweeps.PARAMS)
@@ -53,10 +54,10 @@ def plan_form(base: dict) -> sweeps.SweepPlan:
     for i, name in enumerate(chosen):
         with cols[i % len(cols)]:
             values[name] = _values_widget(name, mode)
-    return sweeps.SweepPlan(values, mode, int(budget), seed=base["settings"]["fit"]["seed"])
+    return sweeps.SweepPlan(values, mode, int(budget), seed=base.fit.seed)
 
 
-def plan_messages(plan: sweeps.SweepPlan, base: dict) -> list[dict] | None:
+def plan_messages(plan: sweeps.SweepPlan, base: RunConfig) -> list[dict] | None:
     """Explain what is wrong with ``plan`` (translated); its cells when it can run."""
     problems = sweeps.plan_problems(plan, base)
     for problem in problems:
@@ -73,10 +74,10 @@ def plan_messages(plan: sweeps.SweepPlan, base: dict) -> list[dict] | None:
     return cells
 
 
-def run_sweep(base: dict, cells: list[dict]) -> None:
+def run_sweep(base: RunConfig, cells: list[dict]) -> None:
     """Submit every cell (in the script body); the ones trained before come from the cache."""
 
-    def submit(config: dict):
+    def submit(config: RunConfig):
         return manager().submit(config, owner=session_id(), exclusive=False, nickname=nickname())
 
     try:
@@ -90,15 +91,15 @@ def run_sweep(base: dict, cells: list[dict]) -> None:
     st.session_state["sweep.note"] = tr("sweep.submitted", n=len(cells), cached=cached)
 
 
-def open_for_class(base: dict, cells: list[dict]) -> None:
+def open_for_class(base: RunConfig, cells: list[dict]) -> None:
     """A teacher's button: the same cells as a class sweep, filled in by the students."""
-    title = base["spec"]["name"]  # the list shows the cell count in each reader's language
+    title = base.model_name  # the list shows the cell count in each reader's language
     sid = class_sweeps.open_sweep(manager().store.root, base, cells, teacher=nickname(), title=title)
     st.session_state["sweep.class.pick"] = sid
     st.session_state["sweep.note"] = tr("sweep.class.opened", title=title)
 
 
-def _use_best(config: dict) -> None:
+def _use_best(config: RunConfig) -> None:
     use_config(config)
     st.session_state["sweep.best_note"] = True
 
@@ -107,7 +108,7 @@ def _busy(run_ids: list[str]) -> bool:
     return any(manager().is_active(r) for r in run_ids)
 
 
-def results(base: dict, cells: list[dict], key: str, who: list[str] | None = None) -> None:
+def results(base: RunConfig, cells: list[dict], key: str, who: list[str] | None = None) -> None:
     """The sweep's table, parallel-coordinates chart and best cell, live while cells train."""
     rows = sweeps.result_rows(manager().store, base, cells, manager().status)
     best = sweeps.best_index(rows)
@@ -130,7 +131,7 @@ def results(base: dict, cells: list[dict], key: str, who: list[str] | None = Non
         best_run_inside(rows[best]["run"], key=f"{key}.inside")
 
 
-def sweep_panel(base: dict) -> None:
+def sweep_panel(base: RunConfig) -> None:
     """Vary the current setup: the form, the buttons, and the live results of this session's sweep."""
     st.caption(tr("sweep.intro"))
     plan = plan_form(base)
@@ -156,7 +157,7 @@ def _state_of(run_id: str) -> str | None:
 def _take_next(sid: str) -> None:
     """Take the next untried cell and train it as this student's run (in the script body)."""
 
-    def submit(config: dict):
+    def submit(config: RunConfig):
         return manager().submit(config, owner=session_id(), nickname=nickname())
 
     outcome, index, run_id = class_sweeps.train_next(manager().store.root, sid, nickname(), _state_of, submit)
@@ -196,7 +197,7 @@ def class_panel() -> None:
 
     def view() -> None:
         fresh = class_sweeps.load(root, sid) or sweep
-        results(fresh["base"], cells, "sweep.class", who=[c["taken_by"] for c in fresh["cells"]])
+        results(class_sweeps.base_config(fresh), cells, "sweep.class", who=[c["taken_by"] for c in fresh["cells"]])
         if mine and mine[0] == sid:
             st.markdown(f"**{tr('sweep.class.your_cell', cell=mine[1] + 1)}**")
             show_run(mine[2], with_controls=False, place="sweep_cell")

@@ -59,7 +59,7 @@ for problem in problems:
     (st.warning if problem.severity == "hint" else st.error)(tr(f"train.err.{problem.code}", **problem.values))
 config = make_config(spec, name, st.session_state.get("data.train_samples") or 0, target.kind, settings, backend)
 if start_from:
-    config["init_from"] = start_from
+    config = config.replace(init_from=start_from)
 if backend == "auto":
     st.caption(tr("train.backend_auto_is", backend=tr(f"train.backend.{resolve_backend(config)}")))
 # The model's own problems are explained in detail above; the rest (settings out of range,

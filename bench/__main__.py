@@ -42,6 +42,7 @@ from bench.pages import page_times
 from lib.data import datasets
 from lib.model.presets import PRESETS
 from lib.train.jobs import JobManager
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
 
@@ -70,7 +71,7 @@ def plain_keras(raw: datasets.Dataset, samples: int, epochs: int, batch: int, se
     return len(x) * 0.8 * epochs / (time.perf_counter() - start)
 
 
-def app_job(manager: JobManager, config: dict) -> float:
+def app_job(manager: JobManager, config: RunConfig) -> float:
     """The same training through the app's job manager; returns samples per second (wall)."""
     start = time.perf_counter()
     run = manager.submit(config, force=True)
@@ -79,11 +80,11 @@ def app_job(manager: JobManager, config: dict) -> float:
     seconds = time.perf_counter() - start
     status = manager.store.status(run.run_id)
     assert status.state == "done", status
-    fit = config["settings"]["fit"]
-    return config["train_samples"] * (1 - fit["validation_split"]) * fit["epochs"] / seconds
+    fit = config.fit
+    return config.train_samples * (1 - fit.validation_split) * fit.epochs / seconds
 
 
-def cached_run_ms(manager: JobManager, config: dict, repeats: int = 20) -> float:
+def cached_run_ms(manager: JobManager, config: RunConfig, repeats: int = 20) -> float:
     """Time to answer "train" for an already trained config and read what the page shows."""
     from lib import charts
 
@@ -144,8 +145,7 @@ def main() -> None:
     info = datasets.REGISTRY[name]
     samples = min(args.samples, info.train_size)
     preset = PRESETS["fashion_mlp"]
-    settings = preset.settings()
-    settings.fit.epochs, settings.fit.batch_size = args.epochs, args.batch
+    settings = preset.settings().with_fit(epochs=args.epochs, batch_size=args.batch)
     # The same backend as the plain script: this measures the app's own overhead.
     config = make_config(preset.spec(info.input_shape), name, samples, "classes", settings, "tensorflow")
     raw = datasets.load(name)

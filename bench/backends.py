@@ -22,6 +22,7 @@ from lib.data import datasets
 from lib.model.presets import PRESETS
 from lib.train.executors import ProcessExecutor, resolve_backend, rss_mb
 from lib.train.jobs import JobManager
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
 
@@ -44,7 +45,7 @@ def plain(preset: str, batch: int, epochs: int, samples: int, backend: str = "te
     return json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])
 
 
-def app(manager: JobManager, config: dict) -> dict:
+def app(manager: JobManager, config: RunConfig) -> dict:
     """One run through the job manager (forced: never the cache); wall-clock samples/s and accuracy."""
     from lib.train.evaluation import evaluate
 
@@ -55,16 +56,15 @@ def app(manager: JobManager, config: dict) -> dict:
     seconds = time.perf_counter() - start
     status = manager.status(run.run_id)
     assert status.state == "done", status
-    fit = config["settings"]["fit"]
-    n = config["train_samples"] or datasets.REGISTRY[config["dataset"]].train_size
+    fit = config.fit
+    n = config.train_samples or datasets.REGISTRY[config.dataset].train_size
     accuracy = evaluate(manager.store, run.run_id)["accuracy"]
-    sps = n * (1 - fit["validation_split"]) * fit["epochs"] / seconds
+    sps = n * (1 - fit.validation_split) * fit.epochs / seconds
     return {"samples_per_second": sps, "test_accuracy": accuracy, "backend": status.backend}
 
 
-def _config(preset: str, batch: int, dataset: str, epochs: int, samples: int, backend: str) -> dict:
-    settings = PRESETS[preset].settings()
-    settings.fit.epochs, settings.fit.batch_size = epochs, batch
+def _config(preset: str, batch: int, dataset: str, epochs: int, samples: int, backend: str) -> RunConfig:
+    settings = PRESETS[preset].settings().with_fit(epochs=epochs, batch_size=batch)
     info = datasets.REGISTRY[dataset]
     return make_config(PRESETS[preset].spec(info.input_shape), dataset, samples, "classes", settings, backend)
 
@@ -73,11 +73,10 @@ def start_latency(manager: JobManager, repeats: int = 5) -> float:
     """Median seconds from submit to the first finished batch (digits MLP, warm worker)."""
     times = []
     for seed in range(repeats):
-        config = _config("digits_mlp", 32, "digits", 1, 0, "auto")
-        config["settings"]["fit"]["seed"] = 100 + seed
+        config = _config("digits_mlp", 32, "digits", 1, 0, "auto").with_fit(seed=100 + seed)
         start = time.perf_counter()
         run = manager.submit(config, force=True)
-        while not (manager.live(run.run_id) or {}).get("batch") and manager.is_active(run.run_id):
+        while not getattr(manager.live(run.run_id), "batch", 0) and manager.is_active(run.run_id):
             time.sleep(0.002)
         times.append(time.perf_counter() - start)
         while manager.is_active(run.run_id):

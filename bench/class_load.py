@@ -15,17 +15,17 @@ from pathlib import Path
 
 from lib.model.presets import PRESETS
 from lib.train.jobs import JobManager
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def _configs(students: int, epochs: int) -> list[dict]:
+def _configs(students: int, epochs: int) -> list[RunConfig]:
     out = []
     for seed in range(students):
-        settings = PRESETS["digits_mlp"].settings()
-        settings.fit.epochs, settings.fit.seed = epochs, seed
+        settings = PRESETS["digits_mlp"].settings().with_fit(epochs=epochs, seed=seed)
         out.append(make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings))
     return out
 

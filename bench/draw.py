@@ -54,9 +54,9 @@ def train(manager: JobManager, case: Case) -> str:
     preset = PRESETS[case.preset]
     settings = preset.settings()
     if case.epochs:
-        settings.fit.epochs = case.epochs
+        settings = settings.with_fit(epochs=case.epochs)
     if case.batch:
-        settings.fit.batch_size = case.batch
+        settings = settings.with_fit(batch_size=case.batch)
     info = datasets.REGISTRY[case.dataset]
     config = make_config(preset.spec(info.input_shape), case.dataset, case.train_samples, "classes", settings)
     run = manager.submit(config)

@@ -15,8 +15,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from lib.train.run_config import RunConfig
 
 TARGET_MS = 300.0  # heatmap + activations for one input (the target)
 TARGET_PROJECTOR_S = 2.0
@@ -108,7 +112,7 @@ def _plain_projector(model, x: np.ndarray) -> None:
     PCA(n_components=2).fit_transform(features.reshape(len(features), -1))
 
 
-def _app_projector(model, x: np.ndarray, config: dict | None) -> None:
+def _app_projector(model, x: np.ndarray, config: RunConfig | None) -> None:
     from lib.inside.projector import embed, initial_model, pca, penultimate_model
 
     pca(embed(penultimate_model(model), x), 2)

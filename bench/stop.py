@@ -22,22 +22,22 @@ from lib.data import datasets
 from lib.model.presets import PRESETS
 from lib.train.executors import ProcessExecutor
 from lib.train.jobs import JobManager
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
 
 EPOCHS = 400  # far more than a round lasts: every round ends by its stop
 
 
-def _config(seed: int) -> dict:
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs, settings.fit.seed = EPOCHS, seed
+def _config(seed: int) -> RunConfig:
+    settings = PRESETS["digits_mlp"].settings().with_fit(epochs=EPOCHS, seed=seed)
     return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings, "jax")
 
 
 def app_stop_s(manager: JobManager, seed: int) -> float:
     """Seconds from ``manager.stop`` to the run no longer active (the pool, JAX worker)."""
     run = manager.submit(_config(seed))
-    while not (manager.live(run.run_id) or {}).get("batch"):
+    while not getattr(manager.live(run.run_id), "batch", 0):
         time.sleep(0.01)
     start = time.perf_counter()
     manager.stop(run.run_id)

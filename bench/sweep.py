@@ -20,6 +20,7 @@ from lib.experiments import sweeps
 from lib.model.presets import PRESETS
 from lib.train.executors import ProcessExecutor
 from lib.train.jobs import JobManager
+from lib.train.run_config import RunConfig
 from lib.train.run_views import best_validation
 from lib.train.runstore import RunStore
 from lib.train.training import make_config, training_arrays
@@ -27,13 +28,12 @@ from lib.train.training import make_config, training_arrays
 PLAN = sweeps.SweepPlan({"learning_rate": [0.001, 0.003, 0.01], "batch_size": [16, 32, 64, 128]})
 
 
-def _base(epochs: int) -> dict:
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs = epochs
+def _base(epochs: int) -> RunConfig:
+    settings = PRESETS["digits_mlp"].settings().with_fit(epochs=epochs)
     return make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings)
 
 
-def plain_loop(base: dict, cells: list[dict]) -> dict:
+def plain_loop(base: RunConfig, cells: list[dict]) -> dict:
     """Each cell as a plain Keras script would train it, one after another in this process."""
     import keras
 
@@ -41,21 +41,21 @@ def plain_loop(base: dict, cells: list[dict]) -> dict:
     scores = []
     start = time.perf_counter()
     for cell in cells:
-        keras.utils.set_random_seed(base["settings"]["fit"]["seed"])
+        keras.utils.set_random_seed(base.fit.seed)
         model = keras.Sequential([
             keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(64, activation="relu"),
             keras.layers.Dense(10, activation="softmax"),
         ])  # fmt: skip
         model.compile(optimizer=keras.optimizers.Adam(cell["learning_rate"]), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])  # fmt: skip
-        history = model.fit(x, y, epochs=base["settings"]["fit"]["epochs"], batch_size=cell["batch_size"],
+        history = model.fit(x, y, epochs=base.fit.epochs, batch_size=cell["batch_size"],
                             validation_split=0.2, verbose=0)  # fmt: skip
         scores.append(max(history.history["val_accuracy"]))
     seconds = time.perf_counter() - start
     return {"seconds": round(seconds, 1), "mean_best_val_accuracy": round(statistics.mean(scores), 4)}
 
 
-def app_sweep(base: dict, cells: list[dict], workers: int) -> dict:
+def app_sweep(base: RunConfig, cells: list[dict], workers: int) -> dict:
     """The sweep through the job manager and its warm worker pool; then again, from the cache."""
     store = RunStore(Path(tempfile.mkdtemp(prefix="kp-sweep-")))
     pool = ProcessExecutor(workers, warm=("jax",) * workers)

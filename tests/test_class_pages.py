@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from lib.train.run_config import Continues
 from lib.train.runstore import config_hash
 from lib.train.setup_link import setup_from_token
 from lib.train.training import make_config
@@ -75,7 +76,7 @@ def test_continue_is_a_new_run_and_the_cached_answer_is_unchanged():
     assert ana.button(key="train.stop") or "· **concluído** ·" in texts(ana)  # the view follows the new run
     rerun_until(ana, lambda a: "· **concluído** ·" in texts(a))
     store = manager().store
-    assert store.status(child).epochs_done == 3 and store.config(child)["continues"] == {"run": parent, "epoch": 1}
+    assert store.status(child).epochs_done == 3 and store.config(child).continues == Continues(parent, 1)
     assert store.status(parent).epochs_done == 1 and store.history(parent)["epoch"] == [1]
 
     bia = open_as("bia", "training", "pt")  # asks for ana's 1-epoch settings: trains her own copy

@@ -11,6 +11,8 @@ from lib.classroom import clean_nickname, configured_passphrase, may_manage, pas
 from lib.train import runstore
 from lib.train.config_check import config_problems
 from lib.train.jobs import continued_config
+from lib.train.progress import Progress
+from lib.train.run_config import Continues
 from lib.train.run_views import lineage, progress
 from lib.train.runstore import ParentMissing, RunStore, config_hash
 from tests.job_helpers import digits_config
@@ -74,7 +76,7 @@ def test_a_continued_run_copies_its_start_and_leaves_the_parent_alone(store):
     assert lineage(store, child) == [parent, child] and store.owner(child)["owner"] == "bia"
     store.trash(parent)
     with pytest.raises(ParentMissing):
-        store.create(continued_config(store.config(child), child, 2, 1) | {"continues": {"run": parent, "epoch": 1}})
+        store.create(continued_config(store.config(child), child, 2, 1).replace(continues=Continues(parent, 1)))
 
 
 @pytest.mark.parametrize(
@@ -89,7 +91,7 @@ def test_a_continued_run_copies_its_start_and_leaves_the_parent_alone(store):
     ],
 )
 def test_malformed_continuations_are_refused(continues):
-    config = digits_config(epochs=5) | {"continues": continues}
+    config = digits_config(epochs=5).to_dict() | {"continues": continues}  # the JSON form, as an import brings it
     assert [p.code for p in config_problems(config)] == ["malformed"]
 
 
@@ -130,8 +132,8 @@ def test_who_may_manage_a_run():
 
 
 def test_progress_of_a_live_job():
-    assert progress(None) is None and progress({"epoch": 0}) is None
-    live = {"epoch": 3, "initial_epoch": 2, "steps": 10, "batch": 5, "epochs": 4}
+    assert progress(None) is None and progress(Progress(epoch=0)) is None
+    live = Progress(epoch=3, initial_epoch=2, steps=10, batch=5, epochs=4)
     assert progress(live) == pytest.approx(15 / 20)
 
 

@@ -95,8 +95,8 @@ def test_transfer_learning_runs_task_a_then_three_task_b_runs(datasets_dir):
     from app_pages.shared import manager
 
     config = manager().store.config(runs["frozen"])
-    assert config["classes"] == [5, 6, 7, 8, 9] and config["init_from"]["freeze"] is True
-    assert config["init_from"]["run"] == runs["base"]
+    assert config.classes == (5, 6, 7, 8, 9) and config.init_from.freeze is True
+    assert config.init_from.run == runs["base"]
 
 
 def test_gan_trains_as_a_run_with_losses_and_samples_per_epoch():

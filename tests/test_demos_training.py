@@ -7,14 +7,17 @@ import threading
 import numpy as np
 
 from lib.demos.gan import GRID, fit_gan, gan_config, samples
+from lib.train.outcome import Outcome
+from lib.train.progress import Live
 from lib.train.runstore import RunStore
 
 
 def test_gan_job_writes_losses_samples_and_generator(tmp_path):
     store = RunStore(tmp_path)
     run_id = store.create(gan_config("digits", 300, 2))
-    state, _, _ = fit_gan(store, run_id, threading.Event(), {})
-    assert state == "done"
+    live = Live()
+    assert fit_gan(store, run_id, threading.Event(), live) == Outcome("done")
+    assert live.now.epoch == 1 and live.now.batch == live.now.steps and live.now.sps > 0
     history = store.history(run_id)
     assert history["epoch"] == [1, 2] and all(np.isfinite(history["metrics"]["g_loss"]))
     grids = samples(store, run_id)

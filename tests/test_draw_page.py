@@ -31,8 +31,7 @@ def _canvas_value(rgba: np.ndarray) -> dict:
 
 
 def _trained_digits_run() -> str:
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs = 3
+    settings = PRESETS["digits_mlp"].settings().with_fit(epochs=3)
     manager = JobManager(workers=1)
     run = manager.submit(make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 0, "classes", settings))
     assert wait(manager, run.run_id) == "done", manager.status(run.run_id)
@@ -176,7 +175,7 @@ def test_an_empty_draw_page_trains_the_lesson_network_and_then_shows_the_canvas(
         at.button(key="draw.ready").click().run()
         rerun_until(at, lambda a: any(s.key == "draw.run" for s in a.selectbox))
         run_id = at.selectbox(key="draw.run").value
-        assert manager().store.config(run_id)["spec"]["name"] == "digits_mlp"
+        assert manager().store.config(run_id).spec["name"] == "digits_mlp"
         assert manager().store.owner(run_id)["owner"] == at.session_state["app.nickname"]
         assert "Ainda não há modelo" not in texts(at)
     finally:
@@ -277,7 +276,7 @@ def test_how_robust_is_my_model_then_the_same_network_with_augmentation(lang):
     augmented = robustness.augmented_run(manager().store, config, at.session_state["app.nickname"])
     assert augmented is not None
     assert manager().store.owner(augmented)["owner"] == at.session_state["app.nickname"]
-    layers = manager().store.config(augmented)["spec"]["layers"]
+    layers = manager().store.config(augmented).spec["layers"]
     assert [layer["class_name"] for layer in layers[:2]] == ["RandomTranslation", "RandomRotation"]
     rerun_until(at, lambda a: any(words["other"] in s for s in plotly_specs(a)))
     assert manager().store.status(augmented).state == "done"

@@ -14,6 +14,7 @@ from lib.train import folds, imbalance
 from lib.train.config_check import config_problems
 from lib.train.evaluation import evaluate
 from lib.train.jobs import JobManager
+from lib.train.run_config import Fold
 from lib.train.runstore import RunStore, config_hash
 from tests.job_helpers import digits_config, wait
 
@@ -44,8 +45,8 @@ def test_a_2x2_grid_sweep_on_digits_completes_with_four_runs_and_a_best_cell_the
     assert [r["state"] for r in rows] == ["done"] * 4 and all(r["metric"] == "val_accuracy" for r in rows)
     best = sweeps.best_index(rows)
     assert rows[best]["value"] == max(r["value"] for r in rows)
-    best_fit = manager.store.config(rows[best]["run"])["settings"]["fit"]
-    assert best_fit["batch_size"] == rows[best]["values"]["batch_size"]
+    best_fit = manager.store.config(rows[best]["run"]).fit
+    assert best_fit.batch_size == rows[best]["values"]["batch_size"]
 
     created = {s.run_id: manager.store.status(s.run_id).created for s in first}
     again = sweeps.submit_cells(submit, base, cells)
@@ -68,8 +69,8 @@ def test_sweep_plans_are_checked_and_random_draws_are_repeatable():
     assert drawn == sweeps.cells(plan) and len(drawn) == 5
     assert all(1e-4 <= c["learning_rate"] <= 1e-1 and c["optimizer"] in ("SGD", "Adam") for c in drawn)
     sgd = sweeps.cell_config(base, {"optimizer": "SGD", "learning_rate": 0.05, "units": 16})
-    assert sgd["settings"]["compile"]["optimizer_params"] == {"learning_rate": 0.05, "momentum": 0.0, "nesterov": False}
-    assert sgd["spec"]["layers"][1]["config"]["units"] == 16 and sgd["spec"]["layers"][-1]["config"]["units"] == 10
+    assert sgd.compile.optimizer_params == {"learning_rate": 0.05, "momentum": 0.0, "nesterov": False}
+    assert sgd.spec["layers"][1]["config"]["units"] == 16 and sgd.spec["layers"][-1]["config"]["units"] == 10
     assert config_problems(sgd) == []
 
 
@@ -134,15 +135,16 @@ def test_three_fold_cross_validation_gives_three_runs_with_a_mean(manager):
     # The folds are disjoint, cover the training data, and keep the class shares.
     x = np.arange(300, dtype="float32")[:, None]
     y = np.repeat(np.arange(10), 30)
-    held = [folds.fold_split(x, y, {"k": 3, "index": i}, seed=0)[2] for i in range(3)]
+    held = [folds.fold_split(x, y, Fold(3, i), seed=0)[2] for i in range(3)]
     assert sorted(np.concatenate([h[0][:, 0] for h in held]).tolist()) == list(range(300))
     assert all((np.bincount(h[1]) == 10).all() for h in held)
 
 
 def test_experiment_keys_are_checked_and_leave_older_run_names_alone():
-    config = digits_config()
+    config = digits_config().to_dict()  # the JSON form, as a link or an import brings it
     before = config_hash(config)
     assert "class_weight" not in config["settings"]["fit"]  # at its default: older runs keep their hashes
+    assert config_hash(digits_config().with_fit(class_weight="none")) == before
     for key, value, code in (
         ("fold", {"k": 3, "index": 3}, "bad_fold"),
         ("fold", {"k": 1, "index": 0}, "bad_fold"),
@@ -200,8 +202,7 @@ def test_the_exported_script_weighs_classes_as_the_app_does():
     from lib.model.codegen import _CLASS_WEIGHT, export_script
     from lib.model.presets import PRESETS
 
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.class_weight = "balanced"
+    settings = PRESETS["digits_mlp"].settings().with_fit(class_weight="balanced")
     spec, target = PRESETS["digits_mlp"].spec((8, 8, 1)), Target("classes", 10)
     text = export_script(spec, analyse(spec, target), "digits", target, settings)
     compile(text, "weighted.py", "exec")

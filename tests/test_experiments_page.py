@@ -80,8 +80,7 @@ def test_every_experiment_with_its_results_speaks_portuguese():
     from tests.test_i18n_pages import ENGLISH_ONLY, _visible, english_decimals
 
     at = open_page("experiments", "pt", nick="scan")
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs = 3
+    settings = PRESETS["digits_mlp"].settings().with_fit(epochs=3)
     at.session_state["train.settings"] = settings
     at.session_state["data.train_samples"] = 600
     at.run()

@@ -121,8 +121,7 @@ def test_the_injection_from_the_report_is_inert(tmp_path):
     "field, value", [("loss", 'mse", metrics=[__import__("os")]) #'), ("optimizer", "Adam(); import os #")]
 )
 def test_settings_outside_the_registries_are_not_exported(field, value):
-    settings = TrainSettings()
-    setattr(settings.compile, field, value)
+    settings = TrainSettings().with_compile(**{field: value})
     spec = PRESETS["digits_mlp"].spec((8, 8, 1))
     with pytest.raises((ExportError, KeyError)):
         export_script(spec, analyse(spec, Target("classes", 10)), "digits", Target("classes", 10), settings)
@@ -215,8 +214,7 @@ def test_hostile_share_links_open_with_a_message(case):
 
 
 def test_out_of_range_settings_and_wrong_inputs_are_refused_before_training(store):
-    config = _digits_config()
-    config["settings"]["compile"]["optimizer_params"]["learning_rate"] = -1
+    config = _digits_config().with_compile(optimizer_params={"learning_rate": -1})
     assert [p.code for p in config_problems(config)] == ["bad_setting"]
     manager = JobManager(store, workers=1)
     with pytest.raises(ConfigError):
@@ -435,7 +433,7 @@ def _damage(root: Path) -> list[str]:
     """Four damaged run folders beside the sound ones (each once crashed every page)."""
     from lib.train.runstore import write_json
 
-    good = _digits_config()
+    good = _digits_config().to_dict()  # written by hand below, damaged
     cases = {
         "d0broken": ("{broken", None),
         "d1nospec": (json.dumps({k: v for k, v in good.items() if k != "spec"}), None),

@@ -18,6 +18,17 @@ ROOT = Path(__file__).resolve().parents[1]
 CODE = sorted(p for folder in ("lib", "app_pages", "bench", "scripts") for p in (ROOT / folder).rglob("*.py"))
 RUN_STORE = ROOT / "lib" / "train" / "runstore.py"
 RUN_FILES = {*WORKER_SEED, "config.json", "owner.json", "model.keras", "checkpoint.keras"}
+# Where a run config's JSON form is read or written key by key (lib/train/run_config.py): why each may.
+CONFIG_BOUNDARY = {
+    "lib/train/run_config.py": "the config's own module: its JSON form in and out",
+    "lib/model/train_config.py": "the compile/fit settings' own JSON form",
+    "lib/train/config_check.py": "checks the JSON form (what names the run, also from a link or an import)",
+    "lib/train/runstore.py": "config.json on disk: a damaged folder is named before the type reads it",
+    "lib/train/setup_link.py": "a share link's JSON, checked part by part",
+}
+# Modules whose ``config`` is another thing: module -> what it is.
+NOT_RUN_CONFIGS = {"lib/model/layers.py": "a layer's config (its Keras arguments), in every shape function"}
+SETTING_KEYS = ("fit", "compile")  # a lookup by these keys is a settings dict's anywhere
 # Files named like a run's, that are not a run's: (module, name) -> why.
 NOT_RUN_FILES = {
     ("lib/train/model_import.py", "config.json"): "the config.json inside an uploaded .keras archive",
@@ -39,6 +50,27 @@ def run_folder_breaches(source: str, module: str) -> list[str]:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in RUN_FILES:
             if (module, node.value) not in NOT_RUN_FILES:
                 out.append(f"{module}:{node.lineno} {node.value!r}")
+    return out
+
+
+def _config_like(node: ast.expr) -> bool:
+    """A name or call that holds a run config: ``config``, ``cfg``, ``base_config``, ``store.config(r)``."""
+    if isinstance(node, ast.Name):
+        return re.search(r"(^|_)(config|cfg)$", node.id) is not None
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "config"
+
+
+def raw_config_lookups(source: str, module: str) -> list[str]:
+    """Where ``source`` reads a run config as a dict: ``config["fit"]``, ``x["compile"]``, ``config.get("dataset")``."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        key = node.slice.value if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) else None
+        if isinstance(key, str):
+            if key in SETTING_KEYS or _config_like(node.value):
+                out.append(f"{module}:{node.lineno} {ast.unparse(node)}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get":
+            if _config_like(node.func.value):
+                out.append(f"{module}:{node.lineno} {ast.unparse(node)}")
     return out
 
 
@@ -98,6 +130,25 @@ def test_the_run_folder_rule_catches_a_breach():
     assert run_folder_breaches('Path("/tmp").joinpath("a")\nstore.best_model_path(r)\n', "x.py") == []
 
 
+def test_a_run_config_is_read_by_attribute_outside_its_module_and_the_json_boundary():
+    """``config.fit.epochs``, not ``config["settings"]["fit"]["epochs"]`` (lib/train/run_config.py)."""
+    outside = [p for p in CODE if _relative(p) not in CONFIG_BOUNDARY | NOT_RUN_CONFIGS]
+    assert [b for p in outside for b in raw_config_lookups(p.read_text(), _relative(p))] == []
+    assert all((ROOT / module).exists() for module in CONFIG_BOUNDARY | NOT_RUN_CONFIGS)
+    layers = (ROOT / "lib/model/layers.py").read_text()
+    assert not re.search(r"RunConfig|run_config|\[\"(fit|compile|settings)\"\]", layers)  # no run config in it
+
+
+def test_the_raw_config_rule_catches_a_breach():
+    bad = (
+        'e = config["settings"]["fit"]["epochs"]\nd = store.config(r)["dataset"]\nx = cfg.get("kind", "fit")\n'
+        'lr = settings["compile"]["optimizer_params"]\nb = base_config["backend"]\n'
+    )
+    assert len(raw_config_lookups(bad, "x.py")) == 6  # the fit lookup counts twice: ["fit"] and config[...]
+    fine = 'u = node.config["units"]\ne = config.fit.epochs\nd = store.config(r).dataset\np = parts["dataset"]\n'
+    assert raw_config_lookups(fine, "x.py") == []
+
+
 def test_side_files_are_the_declared_ones(tmp_path):
     store = RunStore(tmp_path)
     store.write_side("abc", "frames.npz", b"frames")
@@ -132,10 +183,12 @@ def test_architecture_md_names_only_files_that_exist():
 
 def test_every_job_kind_in_the_table_is_a_function_and_no_other_kind_runs():
     from lib.train.kinds import JOB_KINDS, trainer_for
+    from lib.train.run_config import RunConfig
 
-    assert all(callable(trainer_for({"kind": kind})) for kind in JOB_KINDS)
-    assert trainer_for({}) is trainer_for({"kind": "fit"})
-    assert trainer_for({"kind": "os:system"}) is None and trainer_for({"kind": "lib.train.training:fit_run"}) is None
+    assert all(callable(trainer_for(RunConfig(kind=kind))) for kind in JOB_KINDS)
+    assert trainer_for(RunConfig.from_dict({})) is trainer_for(RunConfig.from_dict({"kind": "fit"}))
+    assert trainer_for(RunConfig(kind="os:system")) is None
+    assert trainer_for(RunConfig(kind="lib.train.training:fit_run")) is None
 
 
 def test_the_three_executors_keep_the_executor_protocol():

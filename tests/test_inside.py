@@ -225,9 +225,8 @@ def test_initial_model_is_the_weights_the_run_started_from():
     from lib.train.jobs import JobManager
     from lib.train.training import make_config
 
-    settings = PRESETS["digits_mlp"].settings()
-    settings.compile.optimizer, settings.compile.optimizer_params = "SGD", {"learning_rate": 1e-6}
-    settings.fit.epochs, settings.fit.seed = 1, 21
+    settings = PRESETS["digits_mlp"].settings().with_compile(optimizer="SGD", optimizer_params={"learning_rate": 1e-6})
+    settings = settings.with_fit(epochs=1, seed=21)
     config = make_config(PRESETS["digits_mlp"].spec((8, 8, 1)), "digits", 300, "classes", settings)
     manager = JobManager(workers=1)
     run = manager.submit(config)
@@ -235,7 +234,7 @@ def test_initial_model_is_the_weights_the_run_started_from():
     trained = load_run_model(manager.store, run.run_id).get_weights()
     start = initial_model(manager.store.config(run.run_id)).get_weights()
     assert all(np.allclose(a, b, atol=1e-3) for a, b in zip(trained, start))
-    other = dict(config, settings={**config["settings"], "fit": {**config["settings"]["fit"], "seed": 22}})
+    other = config.with_fit(seed=22)
     assert not np.allclose(initial_model(other).get_weights()[0], trained[0], atol=1e-3)
 
 

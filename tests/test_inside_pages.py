@@ -31,8 +31,7 @@ def conv_run() -> str:
         ("Dense", {"units": 10, "activation": "softmax"}),
         name="digits_conv",
     )
-    settings = PRESETS["digits_mlp"].settings()
-    settings.fit.epochs = 2
+    settings = PRESETS["digits_mlp"].settings().with_fit(epochs=2)
     manager = JobManager(workers=1)
     run = manager.submit(make_config(spec, "digits", 0, "classes", settings))
     wait(manager, run.run_id)

@@ -93,7 +93,7 @@ def test_class_results_one_row_per_student_from_the_run_store(tmp_path):
     store.claim(ana, "caio")  # caio asked for the same settings: the same run, his result too
     _run(store, fit_config("digits_mlp", seed=3, epochs=2, raw_pixels=True), "dan", [0.5])  # not this step's run
     _run(store, fit_config("fashion_mlp", seed=3, epochs=1, samples=100), "eva", [0.6])  # another network
-    elsewhere = {**fit_config("digits_mlp", seed=4, epochs=2), "dataset": "own_00000000beef"}
+    elsewhere = fit_config("digits_mlp", seed=4, epochs=2).replace(dataset="own_00000000beef")
     _run(store, elsewhere, "fred", [0.99])  # the same network on a class's own drawings: another lesson's result
     rows = class_results(store, "digits_mlp")
     assert [(r["nickname"], r["value"]) for r in rows] == [("ana", 0.90), ("caio", 0.90), ("bia", 0.85)]
@@ -103,14 +103,14 @@ def test_class_results_one_row_per_student_from_the_run_store(tmp_path):
 def test_a_lesson_run_is_an_ordinary_checked_config():
     config = fit_config("fashion_mlp", seed=personal_seed("ana"), epochs=5)
     assert config_problems(config) == [] and matches(config, "fashion_mlp")
-    assert config["settings"]["fit"]["validation_split"] == 0.2 and config["settings"]["fit"]["epochs"] == 5
+    assert config.fit.validation_split == 0.2 and config.fit.epochs == 5
     assert personal_seed("ana") == personal_seed("ana") != personal_seed("bia")
     raw = fit_config("fashion_mlp", raw_pixels=True)
-    assert raw["pixels"] == "raw" and config_problems(raw) == []
-    assert config_problems({**raw, "pixels": "half"})  # only "raw" exists
+    assert raw.pixels == "raw" and config_problems(raw) == []
+    assert config_problems(raw.replace(pixels="half"))  # only "raw" exists
     lesson3 = fit_config("sigmoid_mlp", loss="categorical_crossentropy", test_fraction=0.25)
-    assert lesson3["settings"]["compile"]["loss"] == "categorical_crossentropy"
-    assert lesson3["settings"]["fit"]["test_fraction"] == 0.25 and config_problems(lesson3) == []
+    assert lesson3.compile.loss == "categorical_crossentropy"
+    assert lesson3.fit.test_fraction == 0.25 and config_problems(lesson3) == []
 
 
 def test_raw_pixels_reach_training_undivided():

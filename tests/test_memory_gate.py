@@ -37,7 +37,7 @@ def test_a_job_waits_while_memory_is_short_says_why_and_starts_when_it_is_freed(
 
     def trainer(store, run_id, stop, live, more_epochs):
         started.set()
-        live["epoch"] = 0
+        live.update(epoch=0)
         store.update_status(run_id, state="done")
         return "done"
 
@@ -66,7 +66,7 @@ def test_a_queued_run_says_its_place_and_why_it_waits(tmp_path: Path):
     gate = threading.Event()
 
     def trainer(store, run_id, stop, live, more_epochs):
-        live["epoch"] = 0
+        live.update(epoch=0)
         gate.wait(60)
         return "done"
 

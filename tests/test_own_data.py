@@ -302,11 +302,12 @@ def test_an_interrupted_save_leaves_nothing_behind(monkeypatch, own_data_dir):
 def test_a_ray_worker_receives_an_uploaded_dataset_with_the_job(tmp_path, monkeypatch):
     from lib.train.ray_executor import seed_files
     from lib.train.ray_worker import install_datasets
+    from lib.train.run_config import RunConfig
     from lib.train.runstore import RunStore
 
     name = table_upload.ingest_table(survey_csv(40), "p.csv", TableOptions("aprovado", "classification")).name
     server = datasets.load(name)
-    seed = seed_files(RunStore(tmp_path / "runs"), "0" * 16, {"dataset": name}, 0)
+    seed = seed_files(RunStore(tmp_path / "runs"), "0" * 16, RunConfig(dataset=name), 0)
     assert sorted(seed) == [f"@data/{name}/arrays.npz", f"@data/{name}/info.json"]
     monkeypatch.setenv("KP_DATA_DIR", str(tmp_path / "worker"))  # another machine: nothing uploaded there
     datasets.forget(name)

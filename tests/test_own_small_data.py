@@ -10,6 +10,7 @@ from lib.model.presets import PRESETS, for_dataset
 from lib.model.spec import Node
 from lib.own.image_upload import ImageOptions, ingest_images
 from lib.train.jobs import JobManager
+from lib.train.run_config import InitFrom
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
 from lib.train.transfer import init_from, is_small, transfer_sources, transferable_layers
@@ -50,11 +51,10 @@ def test_a_frozen_start_keeps_the_base_runs_layers_and_learns_only_the_new_outpu
     assert wait(manager, base_id) == "done"
     info = _small_8x8_dataset()
     fitted = for_dataset(PRESETS["digits_mlp"], info)
-    fitted.settings.fit.epochs = 2
-    config = make_config(fitted.spec, info.name, 0, "classes", fitted.settings)
+    config = make_config(fitted.spec, info.name, 0, "classes", fitted.settings.with_fit(epochs=2))
     sources = transfer_sources(manager.store, fitted.spec, info.name)
     assert sources == {base_id: ["flatten_1", "dense_1"]}
-    config["init_from"] = init_from(base_id, sources[base_id], freeze=True)
+    config = config.replace(init_from=init_from(base_id, sources[base_id], freeze=True))
     run_id = manager.submit(config).run_id
     assert wait(manager, run_id) == "done", manager.status(run_id)
     base, model = load_run_model(manager.store, base_id), load_run_model(manager.store, run_id)
@@ -62,7 +62,8 @@ def test_a_frozen_start_keeps_the_base_runs_layers_and_learns_only_the_new_outpu
         assert np.array_equal(a, b)  # frozen: exactly the base run's features
     assert model.get_layer("dense_2").get_weights()[0].shape == (64, 3)
     manager.store.trash(base_id)
-    config["init_from"]["freeze"] = False  # another config: trains, but its base is gone
+    # Another config: it trains, but its base is gone.
+    config = config.replace(init_from=init_from(base_id, sources[base_id], freeze=False))
     again = manager.submit(config).run_id
     assert wait(manager, again) == "failed" and manager.status(again).message == "base_missing"
 
@@ -89,5 +90,4 @@ def test_the_training_page_offers_augmentation_and_transfer_for_a_small_dataset(
     at.button(key="train.start").click().run()
     rerun_until(at, lambda a: "· **concluído** ·" in texts(a))
     run_id = at.session_state["train.run_id"]
-    assert manager().store.config(run_id)["init_from"] == {"run": base_id, "layers": ["flatten_1", "dense_1"],
-                                                           "freeze": True}  # fmt: skip
+    assert manager().store.config(run_id).init_from == InitFrom(base_id, ("flatten_1", "dense_1"), True)

@@ -33,8 +33,7 @@ def test_every_lesson_network_trains_offline_for_one_epoch(preset_id, manager, d
     else:
         assert stand_in is None
     dataset = stand_in or preset.dataset
-    settings = preset.settings()
-    settings.fit.epochs = 1
+    settings = preset.settings().with_fit(epochs=1)
     spec = preset.spec(datasets.REGISTRY[dataset].input_shape)
     run = manager.submit(make_config(spec, dataset, 64, preset.target_kind, settings))
     assert wait(manager, run.run_id) == "done", manager.status(run.run_id)

@@ -88,7 +88,7 @@ def test_cluster_runs_match_the_local_pool_carry_the_backend_and_write_only_the_
     assert _worker_folders() <= folders  # the worker's own temporary folder is gone too
 
     status = manager.status(run.run_id)
-    assert live_seen["where"] == "cluster" and live_seen["node"] and status.node == live_seen["node"]
+    assert live_seen.where == "cluster" and live_seen.node and status.node == live_seen.node
     assert status.backend == "jax" and status.epochs_done == 8
     assert len(manager.store.history(run.run_id)["epoch"]) == 8
     assert not manager.store.model_path(run.run_id, "checkpoint").exists()  # the final model replaced it
@@ -127,14 +127,14 @@ def test_a_killed_ray_worker_fails_only_its_run_with_the_node_named_and_keeps_wh
     checkpoint = manager.store.model_path(run.run_id, "checkpoint")
     wait_until(checkpoint.exists, "an epoch's checkpoint to reach the server")
     lost = cluster.replaced
-    os.kill(live["worker_pid"], signal.SIGKILL)
+    os.kill(live.worker_pid, signal.SIGKILL)
     assert wait(manager, run.run_id) == "failed"  # failed, not requeued
     status = manager.status(run.run_id)
     assert status.message == "worker_crashed", status
-    assert "Ray worker on" in status.detail and live["node"] in status.detail
+    assert "Ray worker on" in status.detail and live.node in status.detail
     assert cluster.replaced == lost + 1
     assert checkpoint.exists() and status.epochs_done >= 1  # the student can continue from here
-    orphans = {p.name for p in Path(tempfile.gettempdir()).glob(f"kp-ray-{live['worker_pid']}-*")}
+    orphans = {p.name for p in Path(tempfile.gettempdir()).glob(f"kp-ray-{live.worker_pid}-*")}
     assert len(orphans) == 1  # the killed worker could not delete its folder...
     after = manager.submit(digits_config(epochs=1, samples=300, backend="jax"))
     assert wait(manager, after.run_id) == "done"  # Ray started a new worker

@@ -79,19 +79,21 @@ def test_curves_are_confidence_for_one_picture_and_accuracy_for_a_batch():
 def test_the_augmented_run_is_the_same_network_with_registry_layers_after_its_input():
     from lib.model.layers import REGISTRY
     from lib.train.config_check import check_config
+    from lib.train.run_config import Continues
 
     preset = PRESETS["digits_mlp"]
     config = make_config(preset.spec((8, 8, 1)), "digits", 0, "classes", preset.settings())
-    config["continues"], config["owner"] = {"run": "x", "epoch": 2}, "ana"
+    config = config.replace(continues=Continues("x", 2), owner="ana")
     augmented = robustness.with_augmentation(config)
-    layers = augmented["spec"]["layers"]
+    layers = augmented.spec["layers"]
     added = [layer["class_name"] for layer in layers[:2]]
     assert added == ["RandomTranslation", "RandomRotation"] and all(REGISTRY[n].augmentation for n in added)
-    assert [layer["class_name"] for layer in layers[2:]] == [n["class_name"] for n in config["spec"]["layers"]]
-    assert "continues" not in augmented and "owner" not in augmented  # a new run; its owner is decided on submit
-    assert augmented["settings"] == config["settings"] and augmented["dataset"] == config["dataset"]
+    assert [layer["class_name"] for layer in layers[2:]] == [n["class_name"] for n in config.spec["layers"]]
+    data = augmented.to_dict()
+    assert "continues" not in data and "owner" not in data  # a new run; its owner is decided on submit
+    assert augmented.settings == config.settings and augmented.dataset == config.dataset
     check_config(augmented)  # through every registry's checks, as any run
-    assert robustness.has_augmentation(augmented["spec"]) and not robustness.has_augmentation(config["spec"])
+    assert robustness.has_augmentation(augmented.spec) and not robustness.has_augmentation(config.spec)
 
 
 def test_a_functional_network_reads_its_input_through_the_new_layers():
@@ -99,7 +101,7 @@ def test_a_functional_network_reads_its_input_through_the_new_layers():
 
     preset = PRESETS["two_branch_cnn"]
     config = make_config(preset.spec((28, 28, 1)), "fashion_mnist", 0, "classes", preset.settings())
-    spec = from_dict(robustness.with_augmentation(config)["spec"])
+    spec = robustness.with_augmentation(config).model_spec()
     first, second = spec.nodes[0], spec.nodes[1]
     assert first.inputs == [INPUT_ID] and second.inputs == [first.id]
     readers = [n for n in spec.nodes[2:] if second.id in n.inputs]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lib.data.dataset_views import dataset_credit
 from lib.data.datasets import REGISTRY
 from lib.train.jobs import own_copy
+from lib.train.run_config import Fold
 from lib.train.run_views import experiment_of, ordered_runs, run_names, setting_label
 from lib.train.runstore import RunStore
 from tests.job_helpers import digits_config
@@ -15,7 +16,7 @@ def test_own_runs_come_first_named_by_what_differs_with_experiments_grouped(tmp_
     theirs = store.create(digits_config(epochs=2, samples=300), "ana")
     mine_short = store.create(digits_config(epochs=2, samples=200), "bia")
     mine_long = store.create(digits_config(epochs=5, samples=200), "bia")
-    fold = store.create({**digits_config(epochs=2, samples=200), "fold": {"k": 3, "index": 0}}, "bia")
+    fold = store.create(digits_config(epochs=2, samples=200).replace(fold=Fold(3, 0)), "bia")
     copy = store.create(own_copy(digits_config(epochs=2, samples=300), "bia"), "bia")
     order = ordered_runs(store, [theirs, mine_short, fold, mine_long, copy], "bia")
     assert order[:3] == [copy, mine_long, mine_short] and order[3] == fold and order[-1] == theirs

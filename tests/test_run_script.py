@@ -8,18 +8,19 @@ import pytest
 
 from lib.data import datasets
 from lib.model.presets import PRESETS
+from lib.train.run_config import RunConfig
 from lib.train.run_script import run_script
 from lib.train.training import make_config
 from tests import keras_fixtures
 
 
-def _config(raw: bool = False, **extra) -> dict:
+def _config(raw: bool = False, **extra) -> RunConfig:
     preset = PRESETS["fashion_mlp"]
     info = datasets.REGISTRY["fashion_mnist"]
     config = make_config(preset.spec(info.input_shape), "fashion_mnist", 40, preset.target_kind, preset.settings())
     if raw:
-        config["pixels"] = "raw"
-    return {**config, **extra}
+        config = config.replace(pixels="raw")
+    return RunConfig.from_dict({**config.to_dict(), **extra})  # extra keys as a folder's JSON may hold them
 
 
 def _loaded_pixels(script: str, tmp_path) -> tuple[float, float]:
@@ -41,8 +42,9 @@ def test_raw_and_scaled_runs_get_scripts_that_load_their_own_pixels(datasets_dir
 
 @pytest.mark.parametrize(
     "extra",
-    [{"continues": "abc"}, {"fold": {"k": 5, "index": 0}}, {"classes": [0, 1]}, {"kind": "evaluate"},
-     {"imbalance": {"classes": [0], "keep": 0.1}}, {"dataset": "no_such_dataset"}],
+    [{"continues": "abc"}, {"continues": {"run": "0123456789abcdef", "epoch": 2}}, {"fold": {"k": 5, "index": 0}},
+     {"classes": [0, 1]}, {"kind": "evaluate"}, {"imbalance": {"classes": [0], "keep": 0.1}},
+     {"dataset": "no_such_dataset"}],
 )  # fmt: skip
 def test_runs_a_plain_script_cannot_redo_get_none(extra):
     assert run_script(_config(**extra)) is None

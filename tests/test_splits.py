@@ -12,7 +12,7 @@ from lib.data import datasets
 from lib.model.analysis import Target, analyse
 from lib.model.codegen import export_script
 from lib.model.presets import PRESETS
-from lib.model.train_config import FitSettings, TrainSettings
+from lib.model.train_config import FitSettings
 from lib.train.config_check import config_problems
 from lib.train.evaluation import evaluate
 from lib.train.jobs import JobManager
@@ -36,9 +36,10 @@ def test_a_pooled_75_25_split_keeps_every_sample_once_and_every_class_share():
 
 
 def test_the_split_is_part_of_the_config_and_of_its_checks():
-    config = digits_config(epochs=1)
+    config = digits_config(epochs=1).to_dict()  # the JSON form, as a link or an import brings it
     before = config_hash(config)
     assert "test_fraction" not in config["settings"]["fit"]  # at its default: older runs keep their names
+    assert config_hash(digits_config(epochs=1).with_fit(test_fraction=0.0, validation="split")) == before
     config["settings"]["fit"]["test_fraction"] = 0.25
     config["settings"]["fit"]["validation"] = "held_out"
     assert config_problems(config) == [] and config_hash(config) != before
@@ -61,9 +62,7 @@ def test_held_out_validation_is_a_stratified_random_share():
 
 def test_a_run_with_the_lessons_splits_trains_and_is_evaluated_on_its_own_test_set(tmp_path):
     config = digits_config(epochs=2, samples=0)
-    settings = TrainSettings.from_dict(config["settings"])
-    settings.fit.test_fraction, settings.fit.validation = 0.25, "held_out"
-    config["settings"] = settings.to_dict()
+    config = config.with_fit(test_fraction=0.25, validation="held_out")
     x_train, _, x_test, _ = training_arrays(config)
     assert len(x_train) == 1347 and len(x_test) == 450
     manager = JobManager(RunStore(tmp_path / "runs"), workers=1)
@@ -76,7 +75,7 @@ def test_a_run_with_the_lessons_splits_trains_and_is_evaluated_on_its_own_test_s
     spec = PRESETS["digits_mlp"].spec((8, 8, 1))
     target = Target("classes", 10)
     script = tmp_path / "lesson.py"
-    script.write_text(export_script(spec, analyse(spec, target), "digits", target, settings))
+    script.write_text(export_script(spec, analyse(spec, target), "digits", target, config.settings))
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300, check=True)
     test = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])["test"]
     assert abs(test["accuracy"] - app_accuracy) < 0.05  # the same split in plain Keras: the same test set

@@ -15,6 +15,7 @@ from lib.model.spec import sequential
 from lib.train.evaluation import evaluate
 from lib.train.jobs import JobManager, Submitted
 from lib.train.model_import import ModelImportError, import_model
+from lib.train.run_config import Continues, RunConfig
 from lib.train.runstore import RunStore, Status, atomic_write, config_hash
 from lib.train.training import make_config
 from tests.job_helpers import digits_config, wait
@@ -33,7 +34,8 @@ def store(tmp_path) -> RunStore:
 def test_config_hash_is_stable_and_sensitive():
     a, b = _digits_config(), _digits_config()
     assert config_hash(a) == config_hash(b)
-    assert config_hash(a) == config_hash(json.loads(json.dumps(a)))  # survives a JSON round trip
+    assert config_hash(a) == config_hash(json.loads(json.dumps(a.to_dict())))  # survives a JSON round trip
+    assert config_hash(a) == config_hash(RunConfig.from_dict(json.loads(json.dumps(a.to_dict()))))
     assert config_hash(_digits_config(epochs=3)) != config_hash(a)
 
 
@@ -86,7 +88,7 @@ def test_train_cache_resume(store):
     # The child went on from the parent's epoch 2; the parent is exactly as it was.
     assert store.history(child.run_id)["epoch"] == [1, 2, 3, 4]
     assert store.history(child.run_id)["metrics"]["loss"][:2] == history["metrics"]["loss"]
-    assert store.config(child.run_id)["continues"] == {"run": first.run_id, "epoch": 2}
+    assert store.config(child.run_id).continues == Continues(first.run_id, 2)
     assert store.history(first.run_id) == history and store.model_path(first.run_id).read_bytes() == parent_model
     assert store.status(first.run_id).epochs_done == 2
     # Asking for the 2-epoch settings is still the 2-epoch answer; the same continuation is cached.
@@ -102,7 +104,7 @@ def test_queue_positions_and_stopping_a_queued_job(store):
     gate = threading.Event()
 
     def slow_trainer(store_, run_id, stop, live, more):
-        live["running"] = True
+        live.update(epoch=0)  # it has begun
         gate.wait(DEADLINE)  # held until the test has looked at the queue
         store_.update_status(run_id, state="done")
 
@@ -110,7 +112,7 @@ def test_queue_positions_and_stopping_a_queued_job(store):
     first = manager.submit(_digits_config(epochs=1))
     second = manager.submit(_digits_config(epochs=2))
     third = manager.submit(_digits_config(epochs=3))
-    wait_until(lambda: (manager.live(first.run_id) or {}).get("running"), "the first job to be running")
+    wait_until(lambda: getattr(manager.live(first.run_id), "epoch", None) == 0, "the first job to be running")
     assert manager.queue_position(first.run_id) is None  # running
     assert manager.queue_position(second.run_id) == 1 and manager.queue_position(third.run_id) == 2
     manager.stop(second.run_id)
@@ -143,8 +145,7 @@ def test_exploding_loss_fails_the_run_with_an_explanation(
     monkeypatch.setattr("lib.train.training.STEPS_PER_EXECUTION", 1)  # see each batch's loss before it is NaN
     keras_fixtures.write_boston(datasets_dir)
     preset = PRESETS["boston_mlp"]
-    settings = preset.settings()
-    settings.compile.optimizer, settings.compile.optimizer_params = "SGD", {"learning_rate": 10.0}
+    settings = preset.settings().with_compile(optimizer="SGD", optimizer_params={"learning_rate": 10.0})
     manager = JobManager(store, workers=1)
     run = manager.submit(make_config(preset.spec((13,)), "boston_housing", 0, "value", settings))
     assert wait(manager, run.run_id) == "failed"
@@ -199,8 +200,7 @@ def test_evaluation_of_a_classifier_and_a_regressor(store, datasets_dir, skip_ha
 
     keras_fixtures.write_boston(datasets_dir)
     preset = PRESETS["boston_mlp"]
-    settings = preset.settings()
-    settings.fit.epochs = 2
+    settings = preset.settings().with_fit(epochs=2)
     reg = manager.submit(make_config(preset.spec((13,)), "boston_housing", 0, "value", settings))
     assert wait(manager, reg.run_id) == "done"
     result = evaluate(store, reg.run_id)
@@ -229,16 +229,19 @@ def test_status_defaults():
 
 
 def test_progress_never_passes_its_total_and_tells_no_time_left_before_timing():
+    import dataclasses
+
+    from lib.train.progress import Progress
     from lib.train.run_views import progress_text
     from lib.train.training import SpeedClock
 
-    live = {"epoch": 0, "epochs": 5, "initial_epoch": 0, "batch": 1504, "steps": 1500, "batch_size": 32}
+    live = Progress(epoch=0, epochs=5, initial_epoch=0, batch=1504, steps=1500, batch_size=32)
     first = progress_text(live, "en")  # only the first (compiling) execution so far: no speed yet
     assert "batch 1500/1500" in first and "measuring the speed" in first and "left" not in first
     assert "medindo a velocidade" in progress_text(live, "pt")
     clock = SpeedClock()
     assert clock.update(1024) == {}  # the first execution's end starts the clock
-    live.update(batch=750, **clock.update(1024 + 32_000) or {"sps": 1.0})
+    live = dataclasses.replace(live, batch=750, **clock.update(1024 + 32_000) or {"sps": 1.0})
     timed = progress_text(live, "en")
     assert "samples/s" in timed and "s left" in timed and "batch 750/1500" in timed
 
@@ -252,7 +255,7 @@ def test_a_personal_train_on_someone_elses_run_makes_an_own_copy(store):
     assert manager.submit(config, owner="s-ana", nickname="ana", personal=True) == Submitted(ana.run_id, "cached")
     bia = manager.submit(config, owner="s-bia", nickname="bia", personal=True)
     assert bia.outcome == "queued" and bia.run_id != ana.run_id  # her own run, not ana's answer
-    assert store.owner(bia.run_id)["owner"] == "bia" and store.config(bia.run_id)["owner"] == "bia"
+    assert store.owner(bia.run_id)["owner"] == "bia" and store.config(bia.run_id).owner == "bia"
     assert wait(manager, bia.run_id) == "done"
     assert manager.submit(config, owner="s-bia", nickname="bia", personal=True) == Submitted(bia.run_id, "cached")
     again = manager.submit(config, force=True, owner="s-bia", nickname="bia", personal=True)

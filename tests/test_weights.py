@@ -7,6 +7,7 @@ import pytest
 
 from lib.train.evaluation import load_run_model
 from lib.train.jobs import JobManager
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.weights import WeightsError, load_weights, weights_file
 from tests.job_helpers import digits_config, wait
@@ -17,8 +18,9 @@ def runs(tmp_path_factory) -> tuple[RunStore, str, str]:
     store = RunStore(tmp_path_factory.mktemp("runs"))
     manager = JobManager(store, workers=1)
     trained = manager.submit(digits_config(epochs=1, samples=200)).run_id
-    other = digits_config(epochs=1, samples=200)
+    other = digits_config(epochs=1, samples=200).to_dict()
     other["spec"]["layers"][1]["config"]["units"] = 32  # another architecture: 32 hidden units, not 64
+    other = RunConfig.from_dict(other)
     other_run = manager.submit(other).run_id
     assert wait(manager, trained) == "done" and wait(manager, other_run) == "done"
     return store, trained, other_run

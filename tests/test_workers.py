@@ -13,15 +13,15 @@ from lib.model.presets import PRESETS
 from lib.train.evaluation import evaluate, load_run_model
 from lib.train.executors import ProcessExecutor, resolve_backend
 from lib.train.jobs import JobManager
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
 from tests.job_helpers import wait, wait_running
 from tests.waiting import DEADLINE, wait_until
 
 
-def _config(backend: str = "auto", epochs: int = 2, samples: int = 400, preset: str = "digits_mlp") -> dict:
-    settings = PRESETS[preset].settings()
-    settings.fit.epochs = epochs
+def _config(backend: str = "auto", epochs: int = 2, samples: int = 400, preset: str = "digits_mlp") -> RunConfig:
+    settings = PRESETS[preset].settings().with_fit(epochs=epochs)
     return make_config(PRESETS[preset].spec((8, 8, 1)), "digits", samples, "classes", settings, backend)
 
 
@@ -40,11 +40,12 @@ def manager(pool, tmp_path) -> JobManager:
 def test_auto_picks_jax_for_mlps_and_tensorflow_for_convnets():
     assert resolve_backend(_config("auto")) == "jax"
     assert resolve_backend(_config("auto", preset="two_branch_cnn")) == "tensorflow"
-    augmented = _config("auto")  # an MLP with augmentation layers in front: they need TensorFlow (#31)
-    augmented["spec"]["layers"].insert(0, {"id": "random_rotation_1", "class_name": "RandomRotation", "config": {}})
+    mlp = _config("auto")  # an MLP with augmentation layers in front: they need TensorFlow (#31)
+    rotation = {"id": "random_rotation_1", "class_name": "RandomRotation", "config": {}}
+    augmented = mlp.replace(spec={**mlp.spec, "layers": [rotation, *mlp.spec["layers"]]})
     assert resolve_backend(augmented) == "tensorflow"
     assert resolve_backend(_config("tensorflow")) == "tensorflow"
-    assert resolve_backend({"kind": "gan"}) == "tensorflow"
+    assert resolve_backend(RunConfig.from_dict({"kind": "gan"})) == "tensorflow"
 
 
 def test_both_backends_train_the_same_model_in_workers(manager, pool):
@@ -83,7 +84,7 @@ def test_a_killed_or_crashed_worker_fails_only_its_run_and_is_replaced(manager, 
     run = manager.submit(_config("jax", epochs=400, samples=1437))
     live = wait_running(manager, run.run_id)
     replaced = pool.replaced
-    os.kill(live["worker_pid"], sig)
+    os.kill(live.worker_pid, sig)
     assert wait(manager, run.run_id) == "failed"
     status = manager.status(run.run_id)
     assert status.message == "worker_crashed" and detail in status.detail

@@ -10,6 +10,7 @@ import numpy as np
 
 from lib.model.spec import ModelSpec, sequential
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
+from lib.train.run_config import InitFrom, RunConfig
 from lib.train.training import make_config
 
 AUGMENT_DEFAULTS = {"mode": "horizontal", "rotation": 0.1, "zoom": 0.1, "translation": 0.1, "contrast": 0.2}
@@ -66,7 +67,7 @@ def small_cnn(input_shape: tuple[int, ...], classes: int, augmentation: list[tup
 
 def augmentation_configs(
     dataset: str, input_shape: tuple[int, ...], classes: int, settings: dict, samples: int, epochs: int
-) -> dict[str, dict]:
+) -> dict[str, RunConfig]:
     """Run configs for the same CNN without and with augmentation, on a small subset."""
     train = TrainSettings(CompileSettings(), FitSettings(epochs=epochs, batch_size=32, validation_split=0.3))
     return {
@@ -77,7 +78,7 @@ def augmentation_configs(
     }
 
 
-def autoencoder_config(dataset: str, input_shape: tuple[int, ...], samples: int, epochs: int) -> dict:
+def autoencoder_config(dataset: str, input_shape: tuple[int, ...], samples: int, epochs: int) -> RunConfig:
     """A dense autoencoder with a 2-D bottleneck named ``latent`` (so it can be plotted)."""
     h, w, c = input_shape
     spec = sequential(
@@ -133,7 +134,7 @@ def transfer_configs(
     base_run: str | None = None,
     base_samples: int = 0,
     base_epochs: int = 0,
-) -> dict[str, dict]:
+) -> dict[str, RunConfig]:
     """Run configs for task A and, once A has a model, the three task-B runs.
 
     Task A: the first half of the classes, all samples. Task B: ``samples`` images of the
@@ -146,7 +147,7 @@ def transfer_configs(
     base = make_config(
         transfer_spec(input_shape, len(task_a)), dataset, base_samples, "classes", TrainSettings(fit=fit)
     )
-    base["classes"] = task_a
+    base = base.replace(classes=tuple(task_a))
     configs = {"base": base}
     if base_run is None:
         return configs
@@ -157,8 +158,8 @@ def transfer_configs(
     for kind, init, lr in (("scratch", None, 0.001), ("frozen", True, 0.001), ("finetune", False, 0.0003)):
         train = TrainSettings(CompileSettings(optimizer_params={"learning_rate": lr}), few)
         config = make_config(transfer_spec(input_shape, len(task_b)), dataset, 2 * samples, "classes", train)
-        config["classes"] = task_b
+        config = config.replace(classes=tuple(task_b))
         if init is not None:
-            config["init_from"] = {"run": base_run, "layers": list(TRANSFER_LAYERS), "freeze": init}
+            config = config.replace(init_from=InitFrom(base_run, tuple(TRANSFER_LAYERS), init))
         configs[kind] = config
     return configs

@@ -16,28 +16,31 @@ import numpy as np
 from lib.data import datasets
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
+from lib.train.outcome import STOPPED, Outcome
+from lib.train.progress import Live
+from lib.train.run_config import NO_BACKEND_KEYS, RunConfig
 from lib.train.runstore import RunStore
 
 LATENT = 32
 GRID = 16  # fixed-noise samples drawn after each epoch
 
 
-def gan_config(dataset: str, samples: int, epochs: int) -> dict:
+def gan_config(dataset: str, samples: int, epochs: int) -> RunConfig:
     """The run config of a GAN on ``dataset`` (a run kind of its own, same store and manager)."""
     settings = TrainSettings(
         CompileSettings(optimizer_params={"learning_rate": 0.0002, "beta_1": 0.5}, metrics=[]),
         FitSettings(epochs=epochs, batch_size=64, validation_split=0.0),
     )
-    return {
-        "version": 1,
-        "kind": "gan",
-        "spec": {"name": "mlp_gan"},
-        "dataset": dataset,
-        "train_samples": samples,
-        "target": "gan",
-        "latent": LATENT,
-        "settings": settings.to_dict(),
-    }
+    return RunConfig(
+        kind="gan",
+        spec={"name": "mlp_gan"},
+        dataset=dataset,
+        train_samples=samples,
+        target="gan",
+        latent=LATENT,
+        settings=settings,
+        written=NO_BACKEND_KEYS,
+    )
 
 
 def _loss(value) -> float:
@@ -74,16 +77,15 @@ def _models(shape: tuple[int, ...], lr: float, beta_1: float):
     return generator, discriminator
 
 
-def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int = 0) -> tuple:
+def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0) -> Outcome:
     """Train the GAN of ``run_id``; write losses, samples and the generator; return the outcome."""
     import keras
 
     config = store.config(run_id)
-    info = datasets.REGISTRY[config["dataset"]]
-    settings = TrainSettings.from_dict(config["settings"])
-    fit, params = settings.fit, settings.compile.optimizer_params
+    info = datasets.REGISTRY[config.dataset]
+    fit, params = config.fit, config.compile.optimizer_params
     keras.utils.set_random_seed(fit.seed)
-    x = datasets.prepare(datasets.load(info.name), config["train_samples"] or None, fit.seed).x_train
+    x = datasets.prepare(datasets.load(info.name), config.train_samples or None, fit.seed).x_train
     generator, discriminator = _models(info.input_shape, params["learning_rate"], params["beta_1"])
     rng = np.random.default_rng(fit.seed)
     batch = min(fit.batch_size, len(x))
@@ -126,12 +128,12 @@ def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
         store.write_side(run_id, "samples.npy", buffer.getvalue())
         store.write_history(run_id, history)
         store.update_status(
-            run_id, epochs_done=epoch + 1, train_seconds=time.monotonic() - started, samples_per_second=live["sps"]
+            run_id, epochs_done=epoch + 1, train_seconds=time.monotonic() - started, samples_per_second=live.now.sps
         )
         if stop.is_set():
             break
     generator.save(store.model_path(run_id, "model"))
-    return ("stopped", "stopped_by_user", "") if stop.is_set() else ("done", "", "")
+    return STOPPED if stop.is_set() else Outcome("done")
 
 
 def samples(store: RunStore, run_id: str) -> np.ndarray | None:

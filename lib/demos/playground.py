@@ -21,6 +21,9 @@ from lib.model.layers import REGISTRY as LAYERS
 from lib.model.spec import sequential
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
+from lib.train.outcome import STOPPED, Outcome
+from lib.train.progress import Live
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 
 KIND = "playground"
@@ -129,17 +132,15 @@ def playground_config(
         CompileSettings("Adam", {"learning_rate": float(learning_rate)}, "binary_crossentropy", ["accuracy"]),
         FitSettings(epochs=epochs, batch_size=batch_size, validation_split=0.0, seed=points["seed"]),
     )
-    return {
-        "version": 1,
-        "kind": KIND,
-        "dataset": DATASET,
-        "train_samples": points["samples"],
-        "target": "classes",
-        "points": dict(points),
-        "spec": spec.to_dict(),
-        "settings": settings.to_dict(),
-        "backend": "auto",
-    }
+    return RunConfig(
+        kind=KIND,
+        dataset=DATASET,
+        train_samples=points["samples"],
+        target="classes",
+        points=dict(points),
+        spec=spec.to_dict(),
+        settings=settings,
+    )
 
 
 def grid() -> tuple[np.ndarray, np.ndarray]:
@@ -155,7 +156,7 @@ def frame_epochs(epochs: int) -> set[int]:
     return {1, epochs, *range(step, epochs + 1, step)}
 
 
-def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: dict, epochs: int):
+def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: Live, epochs: int):
     import keras
 
     _, points = grid()
@@ -184,12 +185,13 @@ def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: 
                     float(logs[name]) if name in logs else None
                 )
             seconds = time.monotonic() - self.started
-            live["sps"] = (epoch + 1) * self.params.get("steps", 1) * live["batch_size"] / max(seconds, 1e-6)
+            sps = (epoch + 1) * self.params.get("steps", 1) * live.now.batch_size / max(seconds, 1e-6)
+            live.update(sps=sps)
             if epoch + 1 in keep or stop.is_set():  # epochs take milliseconds: write at the frames only
                 self._record(epoch + 1)
                 store.write_history(run_id, self.history)
                 store.update_status(run_id, epochs_done=epoch + 1, train_seconds=seconds,
-                                    samples_per_second=live["sps"])  # fmt: skip
+                                    samples_per_second=sps)  # fmt: skip
 
         def _record(self, epoch: int) -> None:
             to_numpy = keras.ops.convert_to_numpy
@@ -205,23 +207,24 @@ def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: 
     return Frames()
 
 
-def fit_playground(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int = 0) -> tuple:
+def fit_playground(
+    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
+) -> Outcome:
     """Train the playground run ``run_id``; its frames, history and model go to the run store."""
     import keras
 
     from lib.model.analysis import Target, analyse
     from lib.model.builder import build_model
-    from lib.model.spec import from_dict
 
     config = store.config(run_id)
-    settings = TrainSettings.from_dict(config["settings"])
-    spec = from_dict(config["spec"])
+    settings = config.settings
+    spec = config.model_spec()
     hidden = [(n.config.get("units"), n.config.get("activation")) for n in spec.nodes[:-1]]
     try:  # the worker checks again what the page checked: a config may come from anywhere
-        _check(config["points"], hidden, settings.fit.epochs, settings.compile.optimizer_params["learning_rate"])
+        _check(config.points, hidden, settings.fit.epochs, settings.compile.optimizer_params["learning_rate"])
     except (PlaygroundError, KeyError, TypeError) as err:
-        return "failed", "invalid_model", str(err)[:60]
-    x_train, y_train, x_test, y_test = split_points(config["points"])
+        return Outcome("failed", "invalid_model", str(err)[:60])
+    x_train, y_train, x_test, y_test = split_points(config.points)
     keras.utils.set_random_seed(settings.fit.seed)
     model = build_model(spec, analyse(spec, Target("classes", 2)))
     model.compile(
@@ -246,7 +249,7 @@ def fit_playground(store: RunStore, run_id: str, stop: threading.Event, live: di
         verbose=0,
     )
     model.save(store.model_path(run_id, "model"))
-    return ("stopped", "stopped_by_user", "") if stop.is_set() else ("done", "", "")
+    return STOPPED if stop.is_set() else Outcome("done")
 
 
 def frames(store: RunStore, run_id: str) -> dict[str, np.ndarray] | None:
@@ -261,15 +264,14 @@ def frames(store: RunStore, run_id: str) -> dict[str, np.ndarray] | None:
         return None
 
 
-def script(config: dict) -> str:
+def script(config: RunConfig) -> str:
     """The run as a standalone Keras script: the same point generators, split, model and fit."""
     import inspect
 
     from lib.model.analysis import Target, analyse
     from lib.model.codegen import export_script
-    from lib.model.spec import from_dict
 
-    points = config["points"]
+    points = config.points
     sources = "\n\n".join(inspect.getsource(f) for f in (_spiral, _xor, make_points))
     data_code = (
         "\n\n" + sources + "\n\ndef load_data():\n"
@@ -281,8 +283,7 @@ def script(config: dict) -> str:
         "    )\n"
         "    return (x_train, y_train), (x_test, y_test)\n"
     )
-    spec = from_dict(config["spec"])
-    settings = TrainSettings.from_dict(config["settings"])
+    spec = config.model_spec()
     target = Target("classes", 2)
-    return export_script(spec, analyse(spec, target), DATASET, target, settings, filename="playground.py",
+    return export_script(spec, analyse(spec, target), DATASET, target, config.settings, filename="playground.py",
                          data_code=data_code)  # fmt: skip

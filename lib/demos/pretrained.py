@@ -15,6 +15,9 @@ from pathlib import Path
 from lib.data import keras_cache
 from lib.model.train_config import CompileSettings, FitSettings, TrainSettings
 from lib.train.device import device_name
+from lib.train.outcome import STOPPED, Outcome
+from lib.train.progress import Live
+from lib.train.run_config import NO_BACKEND_KEYS, RunConfig
 from lib.train.runstore import RunStore
 
 KIND = "pretrained"
@@ -41,23 +44,23 @@ def download_weights() -> None:
     keras.applications.MobileNetV2(input_shape=(SIZE, SIZE, 3), alpha=ALPHA, include_top=False, weights="imagenet")
 
 
-def pretrained_config(dataset: str, classes: list[int], samples: int, epochs: int, seed: int = 0) -> dict:
+def pretrained_config(dataset: str, classes: list[int], samples: int, epochs: int, seed: int = 0) -> RunConfig:
     """A run of MobileNetV2's frozen ImageNet features plus a new softmax head on ``classes``."""
     settings = TrainSettings(
         CompileSettings(optimizer_params={"learning_rate": 0.001}),
         FitSettings(epochs=epochs, batch_size=8, validation_split=0.2, seed=seed),
     )
-    return {
-        "version": 1,
-        "kind": KIND,
-        "spec": {"name": "mobilenet_v2_imagenet_frozen"},
-        "dataset": dataset,
-        "train_samples": samples,
-        "target": "classes",
-        "classes": list(classes),
-        "settings": settings.to_dict(),
-        "weights": WEIGHTS_FILE,
-    }
+    return RunConfig(
+        kind=KIND,
+        spec={"name": "mobilenet_v2_imagenet_frozen"},
+        dataset=dataset,
+        train_samples=samples,
+        target="classes",
+        classes=tuple(classes),
+        settings=settings,
+        weights=WEIGHTS_FILE,
+        written=NO_BACKEND_KEYS,
+    )
 
 
 def build(input_shape: tuple[int, ...], num_classes: int):
@@ -80,7 +83,9 @@ def build(input_shape: tuple[int, ...], num_classes: int):
     return keras.Model(inputs, outputs, name="mobilenet_v2_imagenet_frozen")
 
 
-def fit_pretrained(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int = 0) -> tuple:
+def fit_pretrained(
+    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
+) -> Outcome:
     """Train the new head of run ``run_id`` on the frozen pretrained features."""
     import keras
 
@@ -88,12 +93,12 @@ def fit_pretrained(store: RunStore, run_id: str, stop: threading.Event, live: di
     from lib.train.training import fit_callbacks, progress_callback, save_atomic, training_arrays
 
     if not available():
-        return "failed", "pretrained_missing", WEIGHTS_FILE
+        return Outcome("failed", "pretrained_missing", WEIGHTS_FILE)
     config = store.config(run_id)
-    settings = TrainSettings.from_dict(config["settings"])
+    settings = config.settings
     x_train, y_train, _, _ = training_arrays(config)
     keras.utils.set_random_seed(settings.fit.seed)
-    model = build(datasets.REGISTRY[config["dataset"]].input_shape, len(config["classes"]))
+    model = build(datasets.REGISTRY[config.dataset].input_shape, len(config.class_ids()))
     model.compile(optimizer=keras.optimizers.Adam(0.001), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     store.update_status(run_id, state="running", device=device_name(), backend=keras.config.backend(),
                         epochs_target=settings.fit.epochs)  # fmt: skip
@@ -105,4 +110,4 @@ def fit_pretrained(store: RunStore, run_id: str, stop: threading.Event, live: di
               callbacks=fit_callbacks(settings, progress), verbose=0)  # fmt: skip
     save_atomic(model, store.model_path(run_id, "model"))
     store.model_path(run_id, "checkpoint").unlink(missing_ok=True)
-    return ("stopped", "stopped_by_user", "") if stop.is_set() else ("done", "", "")
+    return STOPPED if stop.is_set() else Outcome("done")

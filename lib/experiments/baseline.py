@@ -16,41 +16,42 @@ from typing import Any
 
 import numpy as np
 
+from lib.train.run_config import RunConfig
 from lib.train.runstore import config_hash, read_json, write_json
 
 BASELINES = ".baselines"
 LINEAR_MAX_SAMPLES = 10_000  # a logistic regression on 60,000 × 784 takes minutes: fit on a stratified share
 
 
-def data_key(config: dict[str, Any]) -> str:
+def data_key(config: RunConfig) -> str:
     """What decides a baseline: dataset, subset, split, kept classes and imbalance (not the model)."""
-    fit = config["settings"]["fit"]
-    imbalance = config.get("imbalance") or {}
+    fit, imbalance = config.fit, config.imbalance
     return config_hash({
-        "dataset": config["dataset"], "train_samples": config["train_samples"], "target": config["target"],
-        "seed": fit.get("seed", 0), "test_fraction": fit.get("test_fraction", 0.0), "classes": config.get("classes"),
-        "imbalance": {k: imbalance[k] for k in ("classes", "keep") if k in imbalance},
+        "dataset": config.dataset, "train_samples": config.train_samples, "target": config.target,
+        "seed": fit.seed, "test_fraction": fit.test_fraction,
+        "classes": list(config.classes) if config.classes is not None else None,
+        "imbalance": {"classes": list(imbalance.classes), "keep": imbalance.keep} if imbalance else {},
     })  # fmt: skip
 
 
-def _path(root: Path, config: dict[str, Any]) -> Path:
+def _path(root: Path, config: RunConfig) -> Path:
     return root / BASELINES / f"{data_key(config)}.json"
 
 
-def cached_baseline(root: Path, config: dict[str, Any]) -> dict[str, Any] | None:
+def cached_baseline(root: Path, config: RunConfig) -> dict[str, Any] | None:
     """The baseline of ``config``'s data if it was computed before (never computes)."""
-    if config.get("target") not in ("classes", "value"):
+    if config.target not in ("classes", "value"):
         return None
     return read_json(_path(root, config))
 
 
-def baseline(root: Path, config: dict[str, Any]) -> dict[str, Any]:
+def baseline(root: Path, config: RunConfig) -> dict[str, Any]:
     """The baseline of ``config``'s data: from disk, or computed now and kept.
 
     Raises:
         ValueError: ``config`` trains an autoencoder (its target is its input: no baseline).
     """
-    if config.get("target") not in ("classes", "value"):
+    if config.target not in ("classes", "value"):
         raise ValueError("no baseline for this target")
     if cached := cached_baseline(root, config):
         return cached
@@ -59,7 +60,7 @@ def baseline(root: Path, config: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-def compute(config: dict[str, Any]) -> dict[str, Any]:
+def compute(config: RunConfig) -> dict[str, Any]:
     """Fit both baselines on ``config``'s training data and score them on its test set."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression, Ridge
@@ -71,11 +72,11 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
     from lib.train.training import training_arrays
 
     start = time.perf_counter()
-    probe = {**config, "settings": {**config["settings"], "compile": {**config["settings"]["compile"]}}}
-    probe["settings"]["compile"]["loss"] = "sparse_categorical_crossentropy" if config["target"] == "classes" else "mse"
+    classes = config.target == "classes"
+    # Plain labels (class ids or values), whatever encoding the run's own loss asks for.
+    probe = config.with_compile(loss="sparse_categorical_crossentropy" if classes else "mse")
     x_train, y_train, x_test, y_test = training_arrays(probe)
     x_train, x_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
-    classes = config["target"] == "classes"
     if classes:
         y_train, y_test = label_ids(y_train), label_ids(y_test)
     else:
@@ -101,7 +102,7 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
         }
     return {
         "key": data_key(config),
-        "dataset": config["dataset"],
+        "dataset": config.dataset,
         "metric": "accuracy" if classes else "mae",
         **scores,
         "linear_model": type(model).__name__,
@@ -113,11 +114,11 @@ def compute(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def summary(root: Path, config: dict[str, Any], lang: str) -> str:
+def summary(root: Path, config: RunConfig, lang: str) -> str:
     """The cached baseline of a run's data in a few words (``linear 0.952 · majority 0.101``), or "—"."""
     from lib.i18n import number, t
 
-    found = cached_baseline(root, config) if config.get("kind", "fit") == "fit" and "settings" in config else None
+    found = cached_baseline(root, config) if config.kind == "fit" else None
     if not found:
         return "—"
     decimals = 3 if found["metric"] == "accuracy" else 2

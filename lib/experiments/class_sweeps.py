@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.experiments.sweeps import cell_config
+from lib.train.run_config import RunConfig
 from lib.train.runstore import config_hash, read_json, write_json
 
 SWEEPS = ".sweeps"
@@ -31,9 +32,14 @@ def sweeps_dir(root: Path) -> Path:
     return root / SWEEPS
 
 
-def sweep_id(base: dict[str, Any], cells: list[dict[str, Any]]) -> str:
+def sweep_id(base: RunConfig, cells: list[dict[str, Any]]) -> str:
     """The sweep's id: the hash of what it trains (the same sweep opened twice is one sweep)."""
-    return config_hash({"base": base, "cells": cells})
+    return config_hash({"base": base.to_dict(), "cells": cells})
+
+
+def base_config(sweep: dict[str, Any]) -> RunConfig:
+    """The sweep's base run config (the sweep file holds its JSON form)."""
+    return RunConfig.from_dict(sweep["base"])
 
 
 @contextmanager
@@ -49,7 +55,7 @@ def _locked(root: Path, sid: str) -> Iterator[Path]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def open_sweep(root: Path, base: dict[str, Any], cells: list[dict[str, Any]], teacher: str, title: str = "") -> str:
+def open_sweep(root: Path, base: RunConfig, cells: list[dict[str, Any]], teacher: str, title: str = "") -> str:
     """Open a sweep for the class (or re-open the same one); returns its id."""
     sid = sweep_id(base, cells)
     with _locked(root, sid) as path:
@@ -58,7 +64,7 @@ def open_sweep(root: Path, base: dict[str, Any], cells: list[dict[str, Any]], te
             "title": title or sid,
             "teacher": teacher,
             "created": time.time(),
-            "base": base,
+            "base": base.to_dict(),
             "cells": [{"values": cell, "taken_by": "", "taken_at": 0.0} for cell in cells],
         }
         sweep["open"] = True
@@ -91,7 +97,7 @@ def list_sweeps(root: Path) -> list[dict[str, Any]]:
 
 def cell_run(sweep: dict[str, Any], index: int) -> str:
     """The run id of cell ``index`` of ``sweep``."""
-    return config_hash(cell_config(sweep["base"], sweep["cells"][index]["values"]))
+    return config_hash(cell_config(base_config(sweep), sweep["cells"][index]["values"]))
 
 
 def _free(cell: dict[str, Any], state: str | None, now: float) -> bool:
@@ -119,7 +125,7 @@ def take_next(root: Path, sid: str, nickname: str, state: Callable[[str], str | 
             return None
         sweep["cells"][index].update(taken_by=nickname, taken_at=now)
         write_json(path, sweep)
-    return index, cell_config(sweep["base"], sweep["cells"][index]["values"])
+    return index, cell_config(base_config(sweep), sweep["cells"][index]["values"])
 
 
 def give_back(root: Path, sid: str, index: int, nickname: str) -> None:

@@ -14,16 +14,16 @@ import numpy as np
 from lib.i18n import number, t
 from lib.train.folds import label_ids, mean_std, smallest_class
 from lib.train.imbalance import emptied_classes
+from lib.train.run_config import RunConfig
 
 
-def training_labels(config: dict[str, Any]) -> np.ndarray | None:
+def training_labels(config: RunConfig) -> np.ndarray | None:
     """Class ids of the training data exactly as the run takes it (None for a regression or autoencoder)."""
     from lib.train.training import training_arrays
 
-    if config["target"] != "classes":
+    if config.target != "classes":
         return None
-    probe = {**config, "settings": {**config["settings"], "compile": {**config["settings"]["compile"]}}}
-    probe["settings"]["compile"]["loss"] = "sparse_categorical_crossentropy"
+    probe = config.with_compile(loss="sparse_categorical_crossentropy")  # class ids, not one-hot
     return label_ids(training_arrays(probe)[1])
 
 

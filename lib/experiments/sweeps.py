@@ -15,7 +15,6 @@ Bayesian one would need the oracle without its loop, which KerasTuner does not o
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from lib.model.compile_registry import OPTIMIZERS
+from lib.train.run_config import RunConfig
 
 MAX_CELLS = 64  # a class of 30 fills a 30-cell grid; more than this is a night's work on one server
 MAX_VALUES = 8  # values of one parameter in a grid
@@ -56,38 +56,39 @@ class SweepParam:
     path: tuple[str, ...] | None = None
     layer: tuple[str, str, bool] | None = None
 
-    def layer_index(self, config: dict[str, Any]) -> int | None:
-        """Index in ``config["spec"]["layers"]`` of the layer this parameter sets (None: no such layer)."""
+    def layer_index(self, config: RunConfig | dict[str, Any]) -> int | None:
+        """Index in the spec's ``layers`` of the layer this parameter sets (None: no such layer)."""
         class_name, _, skip_output = self.layer
-        layers = config["spec"]["layers"]
+        layers = _json_form(config)["spec"]["layers"]
         last = len(layers) - 1 if skip_output else len(layers)
         return next((i for i, layer in enumerate(layers[:last]) if layer["class_name"] == class_name), None)
 
-    def applies(self, config: dict[str, Any]) -> bool:
+    def applies(self, config: RunConfig) -> bool:
         """False when the model has no layer for this parameter (no Dropout to sweep, for one)."""
         return self.layer is None or self.layer_index(config) is not None
 
-    def read(self, config: dict[str, Any]) -> Any:
+    def read(self, config: RunConfig) -> Any:
         """The parameter's value in ``config`` (None when it does not apply)."""
+        data = config.to_dict()  # parameters are paths in the config's JSON form
         if self.layer is not None:
-            index = self.layer_index(config)
-            return None if index is None else config["spec"]["layers"][index]["config"].get(self.layer[1])
-        value = config
+            index = self.layer_index(data)
+            return None if index is None else data["spec"]["layers"][index]["config"].get(self.layer[1])
+        value = data
         for key in self.path:
             value = value.get(key) if isinstance(value, dict) else None
         return value
 
-    def write(self, config: dict[str, Any], value: Any) -> None:
-        """Set the parameter in ``config`` (which must apply)."""
+    def write(self, data: dict[str, Any], value: Any) -> None:
+        """Set the parameter in ``data``, a config's JSON form (the parameter must apply)."""
         if self.layer is not None:
-            config["spec"]["layers"][self.layer_index(config)]["config"][self.layer[1]] = value
+            data["spec"]["layers"][self.layer_index(data)]["config"][self.layer[1]] = value
             return
-        if self.name == "optimizer":
-            _switch_optimizer(config["settings"]["compile"], value)
-            return
-        where = config
+        where = data
         for key in self.path[:-1]:
             where = where[key]
+        if self.name == "optimizer":
+            _switch_optimizer(where, value)
+            return
         where[self.path[-1]] = value
 
     def check(self, value: Any) -> bool:
@@ -157,7 +158,7 @@ def grid_size(plan: SweepPlan) -> int:
     return math.prod(len(v) for v in plan.values.values()) if plan.values else 0
 
 
-def _values_problem(plan: SweepPlan, name: str, values: list, base: dict[str, Any]) -> SweepProblem | None:
+def _values_problem(plan: SweepPlan, name: str, values: list, base: RunConfig) -> SweepProblem | None:
     """What is wrong with one parameter's values (None when nothing)."""
     param = PARAMS[name]
     if not param.applies(base):
@@ -174,7 +175,7 @@ def _values_problem(plan: SweepPlan, name: str, values: list, base: dict[str, An
     return None
 
 
-def plan_problems(plan: SweepPlan, base: dict[str, Any]) -> list[SweepProblem]:
+def plan_problems(plan: SweepPlan, base: RunConfig) -> list[SweepProblem]:
     """Everything that stops ``plan`` from making cells for ``base``, in the order a reader fixes them."""
     if not plan.values:
         return [SweepProblem("no_params")]
@@ -227,16 +228,23 @@ def cells(plan: SweepPlan) -> list[dict[str, Any]]:
     return out
 
 
-def cell_config(base: dict[str, Any], cell: dict[str, Any]) -> dict[str, Any]:
-    """``base`` with the cell's values written in (a new run config)."""
-    config = copy.deepcopy(base)
+def cell_config(base: RunConfig, cell: dict[str, Any]) -> RunConfig:
+    """``base`` with the cell's values written in (a new run config).
+
+    Written into the JSON form, where each parameter is a path (:data:`PARAMS`), and read back.
+    """
+    data = base.to_dict()
     for name, param in PARAMS.items():
         if name in cell:
-            param.write(config, cell[name])
-    return config
+            param.write(data, cell[name])
+    return RunConfig.from_dict(data)
 
 
-def submit_cells(submit: Callable[[dict], Any], base: dict[str, Any], sweep_cells: list[dict]) -> list[Any]:
+def _json_form(config: RunConfig | dict[str, Any]) -> dict[str, Any]:
+    return config.to_dict() if isinstance(config, RunConfig) else config
+
+
+def submit_cells(submit: Callable[[RunConfig], Any], base: RunConfig, sweep_cells: list[dict]) -> list[Any]:
     """Submit every cell's config (``submit`` is e.g. ``JobManager.submit`` with the owner bound)."""
     return [submit(cell_config(base, cell)) for cell in sweep_cells]
 
@@ -255,7 +263,7 @@ def best_index(rows: list[dict[str, Any]]) -> int | None:
     return max(scored, key=lambda item: sign * item[1]["value"])[0]
 
 
-def result_rows(store, base: dict[str, Any], sweep_cells: list[dict], status=None) -> list[dict[str, Any]]:
+def result_rows(store, base: RunConfig, sweep_cells: list[dict], status=None) -> list[dict[str, Any]]:
     """One row per cell: its values, run id, state, epochs and best validation metric.
 
     ``status(run_id)`` gives a run's status (``JobManager.status`` sees lost jobs too);

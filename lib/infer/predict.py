@@ -14,8 +14,8 @@ def drawable_runs(store: RunStore) -> list[str]:
     found = []
     for run_id in store.list():
         config = store.config(run_id)
-        info = datasets.REGISTRY.get(config.get("dataset", ""))
-        usable = info is not None and info.draw_recipe is not None and config.get("target") == "classes"
+        info = datasets.REGISTRY.get(config.dataset)
+        usable = info is not None and info.draw_recipe is not None and config.target == "classes"
         if usable and store.best_model_path(run_id):
             metric, value = best_validation(store.history(run_id))
             score = value if metric.endswith("accuracy") and value is not None else -1.0

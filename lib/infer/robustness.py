@@ -24,11 +24,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from lib.model.layers import REGISTRY
 from lib.model.spec import INPUT_ID, ModelSpec, Node, from_dict
+
+if TYPE_CHECKING:
+    from lib.train.run_config import RunConfig
 
 FINE_SIDE = 112  # strokes are thickened on a grid about this many pixels across (4× a 28×28 picture)
 CROSS = np.array([[0, 1, 0], [1, 1, 1], [0, 1, 0]], dtype=bool)
@@ -217,18 +221,16 @@ def _insert_after_input(spec: ModelSpec, layers: list[tuple[str, dict]]) -> Mode
     return spec
 
 
-def with_augmentation(config: dict) -> dict:
+def with_augmentation(config: RunConfig) -> RunConfig:
     """The run config of the same network, data and settings, with :func:`augmentation_layers` after its Input.
 
     A new run of its own (not a continuation, and its owner is decided when it is submitted).
     """
-    spec = _insert_after_input(from_dict(json.loads(json.dumps(config["spec"]))), augmentation_layers())
-    augmented = {k: v for k, v in config.items() if k not in ("continues", "owner")}
-    augmented["spec"] = spec.to_dict()
-    return augmented
+    spec = _insert_after_input(from_dict(json.loads(json.dumps(config.spec))), augmentation_layers())
+    return config.replace(continues=None, owner=None, spec=spec.to_dict())
 
 
-def test_batch(config: dict, count: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def test_batch(config: RunConfig, count: int = 200, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A fixed, stratified sample of ``count`` of the run's test images (as the model saw them) and their labels."""
     from lib.data.datasets import subset_indices
     from lib.train.training import test_labels, training_arrays
@@ -238,7 +240,7 @@ def test_batch(config: dict, count: int = 200, seed: int = 0) -> tuple[np.ndarra
     return x[keep].astype("float32"), labels[keep]
 
 
-def augmented_run(store, config: dict, nickname: str) -> str | None:
+def augmented_run(store, config: RunConfig, nickname: str) -> str | None:
     """The id of ``nickname``'s augmented run of ``config`` in ``store``, None when there is none yet.
 
     Theirs as the job manager makes a personal run: their own copy, else the shared run when

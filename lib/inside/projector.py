@@ -7,8 +7,12 @@ architecture with its initial weights, rebuilt from the run's seed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from lib.train.run_config import RunConfig
 
 MAX_SAMPLES = 2000
 BATCH = 500
@@ -87,7 +91,7 @@ def tsne(embedding: np.ndarray, dims: int = 2, seed: int = 0, extra: np.ndarray 
     return Projection(coords[:n], "tsne", [], coords[n:] if extra is not None else None)
 
 
-def initial_model(config: dict):
+def initial_model(config: RunConfig):
     """The run's architecture with the weights it started from: built after the run's seed is set.
 
     The same steps as training (``keras.utils.set_random_seed`` then ``build_model``; a
@@ -99,14 +103,10 @@ def initial_model(config: dict):
 
     from lib.model.analysis import analyse
     from lib.model.builder import build_model
-    from lib.model.spec import from_dict
-    from lib.model.train_config import TrainSettings
-    from lib.train.config_check import run_target
 
-    settings = TrainSettings.from_dict(config["settings"])
-    spec = from_dict(config["spec"])
-    keras.utils.set_random_seed(settings.fit.seed)
-    model = build_model(spec, analyse(spec, run_target(config), settings.fit.batch_size))
+    spec = config.model_spec()
+    keras.utils.set_random_seed(config.fit.seed)
+    model = build_model(spec, analyse(spec, config.run_target(), config.fit.batch_size))
     return model
 
 

@@ -61,16 +61,16 @@ def projector_data(store: RunStore, run_id: str, model, limit: int = MAX_SAMPLES
     config = store.config(run_id)
     probabilities, y_true = test_outputs(store, run_id, model)
     x_test = training_arrays(config)[2]
-    seed = int(config["settings"]["fit"].get("seed", 0))
+    seed = int(config.fit.seed)
     indices = sample_indices(len(x_test), limit, seed)
     x = x_test[indices]
     after = embed(penultimate_model(model), x)
     start = initial_model(config)
-    if init := config.get("init_from"):  # a transfer run started from another run's layers
+    if init := config.init_from:  # a transfer run started from another run's layers
         from lib.inside.projector import copy_transferred
 
-        if store.best_model_path(init["run"]) is not None:
-            copy_transferred(start, load_run_model(store, init["run"]), init["layers"])
+        if store.best_model_path(init.run) is not None:
+            copy_transferred(start, load_run_model(store, init.run), list(init.layers))
     before = embed(penultimate_model(start), x)
     before_probabilities = as_probabilities(start.predict(x, batch_size=500, verbose=0))
     layer = model.layers[-2].name if len(model.layers) > 1 else model.layers[-1].name

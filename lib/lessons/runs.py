@@ -7,6 +7,7 @@ from typing import Any
 
 from lib.data import datasets
 from lib.model.presets import PRESETS
+from lib.train.run_config import RunConfig
 from lib.train.run_views import best_validation
 from lib.train.runstore import RunStore
 from lib.train.training import make_config
@@ -32,38 +33,33 @@ def fit_config(
     raw_pixels: bool = False,
     loss: str | None = None,
     **fit_changes: Any,
-) -> dict:
+) -> RunConfig:
     """The config of the preset with its lesson settings (optionally changed), on its dataset or stand-in."""
     preset = PRESETS[preset_id]
     dataset, _ = lesson_dataset(preset_id)
     info = datasets.REGISTRY[dataset]
-    settings = preset.settings()
-    settings.fit.seed = int(seed)
+    settings = preset.settings().with_fit(seed=int(seed), **fit_changes)
     if epochs:
-        settings.fit.epochs = int(epochs)
+        settings = settings.with_fit(epochs=int(epochs))
     if loss:
-        settings.compile.loss = loss
-    for name, value in fit_changes.items():
-        setattr(settings.fit, name, value)
+        settings = settings.with_compile(loss=loss)
     config = make_config(preset.spec(info.input_shape), dataset, int(samples), preset.target_kind, settings)
-    if raw_pixels:
-        config["pixels"] = "raw"
-    return config
+    return config.replace(pixels="raw") if raw_pixels else config
 
 
-def matches(config: dict, preset_id: str) -> bool:
+def matches(config: RunConfig, preset_id: str) -> bool:
     """True for a run of the preset's network on the lesson's dataset (any seed, epochs or subset), normalised pixels.
 
     The same network fitted to another dataset (a class's own drawings, say) is another lesson's result.
     """
     return (
-        config.get("spec", {}).get("name") == preset_id
-        and config.get("dataset") == lesson_dataset(preset_id)[0]
-        and config.get("kind", "fit") == "fit"
-        and "pixels" not in config
-        and not config.get("continues")
-        and not config.get("fold")
-        and not config.get("imbalance")
+        config.spec.get("name") == preset_id
+        and config.dataset == lesson_dataset(preset_id)[0]
+        and config.kind == "fit"
+        and config.pixels is None
+        and not config.continues
+        and not config.fold
+        and not config.imbalance
     )
 
 
@@ -77,7 +73,7 @@ def class_results(store: RunStore, preset_id: str, epochs: int | None = None) ->
         config = store.config(run_id)
         if not matches(config, preset_id):
             continue
-        if epochs and config["settings"]["fit"]["epochs"] != epochs:
+        if epochs and config.fit.epochs != epochs:
             continue
         status = store.status(run_id)
         metric, value = best_validation(store.history(run_id))

@@ -183,7 +183,7 @@ def for_dataset(preset: Preset, info: DatasetInfo) -> Fitted | None:
     last.config = {**last.config, "units": info.num_classes if info.is_classification else 1}
     if made_for.task != info.task:
         last.config["activation"] = activation
-        settings.compile.loss, settings.compile.metrics = loss, list(metrics)
+        settings = settings.with_compile(loss=loss, metrics=list(metrics))
     return Fitted(spec, settings, kind) if analyse(spec, Target(kind, info.num_classes)).ok else None
 
 

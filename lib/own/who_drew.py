@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lib.own import sample_store
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 
 SPLITS = ("random", "by_author")
 
 
-def configs(collection_id: str) -> dict[str, dict]:
+def configs(collection_id: str) -> dict[str, RunConfig]:
     """The two runs' configs (``random`` and ``by_author``), their datasets made first.
 
     Raises:
@@ -61,6 +62,6 @@ def outcome(store: RunStore, runs: dict[str, str]) -> Outcome:
         accuracy[split] = float(evaluate(store, run_id)["accuracy"]) if done else None
     held: list[str] = []
     if "by_author" in runs and store.exists(runs["by_author"]):
-        info = own_store.read_info(store.config(runs["by_author"])["dataset"]) or {}
+        info = own_store.read_info(store.config(runs["by_author"]).dataset) or {}
         held = list(info.get("upload", {}).get("made", {}).get("test_authors", []))
     return Outcome(accuracy, held)

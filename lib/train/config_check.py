@@ -3,7 +3,8 @@
 A config may come from the Training form, a share link, an imported JSON or a test; all
 of them pass through :func:`config_problems`, which checks every value against the
 registries (layers, optimizers, losses, metrics, fit settings) and the model against the
-dataset. Nothing here imports Keras.
+dataset. It reads the config's JSON form (a :class:`RunConfig`'s ``to_dict``, or JSON as it
+arrived): what is checked is what names the run. Nothing here imports Keras.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from lib.model.labels import pairing_problems
 from lib.model.spec import SpecError, from_dict
 from lib.train.folds import K_MAX, K_MIN, fold_ok
 from lib.train.imbalance import imbalance_ok
+from lib.train.run_config import RunConfig
 
 TARGETS = ("classes", "value", "input")
 BACKEND_CHOICES = ("auto", "tensorflow", "jax")
@@ -48,14 +50,19 @@ def problem_text(problem: ConfigProblem, lang: str) -> str:
     return t(f"train.cfg.{problem.code}", lang, **values)
 
 
-def class_ids(config: dict) -> list[int]:
+def class_ids(config: RunConfig) -> list[int]:
     """The dataset classes a run uses, in label order (a run may keep only some classes)."""
-    return list(config.get("classes") or range(datasets.REGISTRY[config["dataset"]].num_classes))
+    return config.class_ids()
 
 
-def run_target(config: dict) -> Target:
+def run_target(config: RunConfig) -> Target:
     """What the run's model outputs (scores for its classes, a value, or the input)."""
-    return Target(config["target"], len(class_ids(config)))
+    return config.run_target()
+
+
+def _json_form(config: Any) -> Any:
+    """What is checked: a typed config's JSON form, or the JSON as it came."""
+    return config.to_dict() if isinstance(config, RunConfig) else config
 
 
 def _param_problems(where: str, params: dict, declared: dict) -> list[ConfigProblem]:
@@ -96,7 +103,8 @@ def settings_problems(settings: Any, task: str | None = None) -> list[ConfigProb
 
 
 def config_problems(config: Any) -> list[ConfigProblem]:
-    """Everything that stops ``config`` from training, checked before a job is queued."""
+    """Everything that stops ``config`` (a :class:`RunConfig` or its JSON form) from training."""
+    config = _json_form(config)
     if not isinstance(config, dict) or config.get("dataset") not in datasets.REGISTRY:
         name = config.get("dataset") if isinstance(config, dict) else None
         return [ConfigProblem("unknown_dataset", {"name": str(name)[:40]})]
@@ -197,18 +205,19 @@ def _init_from_ok(value: Any, spec: Any) -> bool:
 
 def _model_problems(spec, config: dict) -> list[ConfigProblem]:
     """The model against its target and loss (the Architecture page explains these in detail)."""
-    settings = config["settings"]
-    analysis = analyse(spec, run_target(config), settings["fit"]["batch_size"])
+    settings, target = config["settings"], RunConfig.from_dict(config).run_target()
+    analysis = analyse(spec, target, settings["fit"]["batch_size"])
     if not analysis.ok:
         return [ConfigProblem("invalid_model", {"codes": ", ".join(p.code for p in analysis.problems)})]
     out_shape = analysis.rows[-1].output_shape if analysis.rows else None
     units = out_shape[-1] if out_shape else None
-    pairing = pairing_problems(settings["compile"]["loss"], run_target(config), units, None)
+    pairing = pairing_problems(settings["compile"]["loss"], target, units, None)
     return [ConfigProblem("loss_output", {"code": p.code}) for p in pairing if p.severity == "error"]
 
 
 def check_config(config: Any) -> None:
     """Raise :class:`ConfigError` unless ``config`` can train (other job kinds check their own)."""
+    config = _json_form(config)
     if isinstance(config, dict) and config.get("kind", "fit") != "fit":
         return
     if problems := config_problems(config):

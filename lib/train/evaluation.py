@@ -7,7 +7,7 @@ import io
 import numpy as np
 
 from lib.train.runstore import RunStore
-from lib.train.training import class_ids, test_labels, training_arrays
+from lib.train.training import test_labels, training_arrays
 
 MISTAKES_SHOWN = 24
 EVALUATION_FILE = "evaluation.json"  # the test-set results, keyed by the model file's time
@@ -44,12 +44,12 @@ def evaluate(store: RunStore, run_id: str) -> dict:
     metrics = {}
     if model.compiled:  # an imported model may come without its compile settings
         metrics = {k: float(v) for k, v in model.evaluate(x_test, y_test, return_dict=True, verbose=0).items()}
-    result = {"model_mtime": stamp, "kind": config["target"], "metrics": metrics}
+    result = {"model_mtime": stamp, "kind": config.target, "metrics": metrics}
     outputs = model.predict(x_test, batch_size=512, verbose=0)
-    if config["target"] == "classes":
-        result.update(_classification(outputs, test_labels(config), len(class_ids(config))))
+    if config.target == "classes":
+        result.update(_classification(outputs, test_labels(config), len(config.class_ids())))
         save_outputs(store, run_id, outputs, stamp)
-    elif config["target"] == "value":
+    elif config.target == "value":
         result.update(true=np.asarray(y_test).reshape(-1).tolist(), predicted=outputs.reshape(-1).tolist())
     store.write_side_json(run_id, EVALUATION_FILE, result)
     return result

@@ -1,7 +1,8 @@
 """Where a job's training actually runs: an executor, under the job manager.
 
 The interface is one blocking call, ``executor.run(store, run_id, stop, live, more_epochs)``:
-it submits the job, streams progress into ``live`` (epoch, batch, loss, samples/s),
+it submits the job, streams progress into ``live`` (a :class:`lib.train.progress.Live`: epoch,
+batch, loss, samples/s; a worker's snapshots cross the pipe as ``Progress.to_dict``),
 honours ``stop`` (a ``threading.Event``) and returns the final state. The job manager calls
 it from its dispatcher threads, so queueing, fairness and the run store stay in one place.
 
@@ -26,6 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from lib.train import orphans
+from lib.train.outcome import STOPPED, Outcome
+from lib.train.progress import Live
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import run_training
 
@@ -46,7 +50,7 @@ def jax_available() -> bool:
     return importlib.util.find_spec("jax") is not None
 
 
-def resolve_backend(config: dict) -> str:
+def resolve_backend(config: RunConfig) -> str:
     """The Keras backend a run trains with: the one asked for, or for ``auto`` the faster one.
 
     ``auto`` rule (figures in the README, from ``./scripts/bench.sh backends``): JAX for
@@ -57,14 +61,14 @@ def resolve_backend(config: dict) -> str:
     whenever TensorFlow is known to Python, and a JAX worker hides it
     (``lib/train/worker_main.py``), so they fail to build there.
     """
-    asked = config.get("backend", "auto")
+    asked = config.backend
     if asked in BACKENDS:
         return asked if asked != "jax" or jax_available() else "tensorflow"
-    if config.get("kind") == "gan" or not jax_available():
+    if config.kind == "gan" or not jax_available():
         return "tensorflow"
     from lib.model.layers import REGISTRY
 
-    names = [layer.get("class_name") for layer in config.get("spec", {}).get("layers", [])]
+    names = [layer.get("class_name") for layer in config.spec.get("layers", [])]
     augmented = any(name in REGISTRY and REGISTRY[name].augmentation for name in names)
     return "tensorflow" if augmented or any(name in TF_FAVOURED for name in names) else "jax"
 
@@ -104,7 +108,7 @@ class Executor(Protocol):
     ``stop`` asks it to end after the current batch.
     """
 
-    def run(self, store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> str:
+    def run(self, store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int) -> str:
         """Train run ``run_id`` (``more_epochs`` beyond its saved model: a resume) and return its final state."""
         ...
 
@@ -123,9 +127,9 @@ class ThreadExecutor:
     def __init__(self, trainer=run_training):
         self._trainer = trainer
 
-    def run(self, store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> str:
+    def run(self, store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int) -> str:
         """Train and return the final state."""
-        live["where"] = "local"
+        live.update(where="local")
         return self._trainer(store, run_id, stop, live, more_epochs)
 
     def describe(self) -> dict[str, Any]:
@@ -275,7 +279,7 @@ class ProcessExecutor:
 
     # --- one job -------------------------------------------------------------------------------
 
-    def run(self, store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> str:
+    def run(self, store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int) -> str:
         """Run one job on a warm worker of the run's backend; see the module docstring."""
         backend = resolve_backend(store.config(run_id))
         worker = self._checkout(backend)
@@ -283,17 +287,17 @@ class ProcessExecutor:
         worker.stop_value.value = 0
         live.update(backend=backend, worker_pid=worker.pid, where="local")
         outcome = self._drive(worker, store, run_id, stop, live, more_epochs)
-        if outcome is not None:
-            live["outcome"] = outcome
+        if isinstance(outcome, Outcome):
+            live.update(outcome=outcome)
             if worker.pid:
                 orphans.remove_pid_file(store.root, worker.pid)  # it was killed, or died, mid-job
         else:
             worker.jobs_done += 1
-        self._checkin(worker, healthy=outcome is None)
-        return outcome["state"] if outcome else live.get("state", "done")
+        self._checkin(worker, healthy=not isinstance(outcome, Outcome))
+        return outcome.state if isinstance(outcome, Outcome) else outcome
 
-    def _drive(self, worker: Worker, store, run_id, stop, live, more_epochs) -> dict | None:
-        """Feed the job to ``worker`` and relay it until done; a dict outcome when the worker failed."""
+    def _drive(self, worker: Worker, store, run_id, stop, live: Live, more_epochs) -> Outcome | str:
+        """Feed the job to ``worker`` and relay it until done: its final state, or the outcome it failed with."""
         sent, watch = False, {"stop_asked": None, "next_memory_check": 0.0}
         while True:
             if worker.conn.poll(POLL_S):
@@ -301,8 +305,8 @@ class ProcessExecutor:
                     message = worker.conn.recv()
                 except (EOFError, OSError):
                     return self._crash_outcome(worker)
-                if self._relay(worker, message, live):
-                    return None
+                if (state := self._relay(worker, message, live)) is not None:
+                    return state
             elif not worker.alive():
                 return self._crash_outcome(worker)
             if worker.ready and not sent:
@@ -312,41 +316,41 @@ class ProcessExecutor:
                 return outcome
 
     @staticmethod
-    def _relay(worker: Worker, message: tuple, live: dict) -> bool:
-        """Apply one message from the worker to ``live``; True when the job is done."""
+    def _relay(worker: Worker, message: tuple, live: Live) -> str | None:
+        """Apply one message from the worker to ``live``; the job's final state once it is done."""
         if message[0] == "ready":
             worker.ready, worker.pid = True, message[1]
-            live["worker_pid"] = worker.pid
+            live.update(worker_pid=worker.pid)
         elif message[0] == "live":
-            live.update(message[1])
+            live.merge(message[1])
         elif message[0] == "done":
-            live.update(message[2], state=message[1])
-            return True
-        return False
+            live.merge(message[2])
+            return message[1]
+        return None
 
-    def _guard(self, worker: Worker, stop: threading.Event, watch: dict) -> dict | None:
+    def _guard(self, worker: Worker, stop: threading.Event, watch: dict) -> Outcome | None:
         """Start-up timeout, Stop (with a hard kill after a grace time) and the memory ceiling."""
         now = time.monotonic()
         if not worker.ready and now - worker.started > READY_TIMEOUT_S:
             self._kill(worker)
-            return {"state": "failed", "message": "worker_crashed", "detail": "start-up timeout"}
+            return Outcome("failed", "worker_crashed", "start-up timeout")
         if stop.is_set():
             worker.stop_value.value = 1
             watch["stop_asked"] = watch["stop_asked"] or now
             if now - watch["stop_asked"] > STOP_GRACE_S:  # it ignored Stop: end it the hard way
                 self._kill(worker)
-                return {"state": "stopped", "message": "stopped_by_user", "detail": ""}
+                return STOPPED
         if worker.ready and now >= watch["next_memory_check"]:
             watch["next_memory_check"] = now + MEMORY_CHECK_S
             if rss_mb(worker.pid) > self.memory_mb:
                 self._kill(worker)
-                return {"state": "failed", "message": "worker_oom", "detail": f"{self.memory_mb:.0f} MB"}
+                return Outcome("failed", "worker_oom", f"{self.memory_mb:.0f} MB")
         return None
 
     @staticmethod
-    def _crash_outcome(worker: Worker) -> dict:
+    def _crash_outcome(worker: Worker) -> Outcome:
         worker.process.join(timeout=1)
         code = worker.process.exitcode
         # A negative exit code is the signal that ended it: -9 is SIGKILL (the kernel's OOM killer, or a person).
         detail = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-        return {"state": "failed", "message": "worker_crashed", "detail": detail}
+        return Outcome("failed", "worker_crashed", detail)

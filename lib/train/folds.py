@@ -7,11 +7,12 @@ NumPy (no Keras): training applies :func:`fold_split` to its arrays.
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
 import numpy as np
+
+from lib.train.run_config import Fold, RunConfig
 
 K_MIN, K_MAX = 2, 10
 
@@ -37,8 +38,8 @@ def fold_ok(fold: Any) -> bool:
     return type(k) is int and type(index) is int and K_MIN <= k <= K_MAX and 0 <= index < k
 
 
-def fold_split(x: np.ndarray, y: np.ndarray, fold: dict, seed: int, stratify: bool = True) -> tuple:
-    """``(x_fit, y_fit, (x_val, y_val))``: fold ``fold["index"]`` of ``fold["k"]`` held out for validation.
+def fold_split(x: np.ndarray, y: np.ndarray, fold: Fold, seed: int, stratify: bool = True) -> tuple:
+    """``(x_fit, y_fit, (x_val, y_val))``: fold ``fold.index`` of ``fold.k`` held out for validation.
 
     Stratified by class when ``y`` holds classes (and ``stratify``), shuffled with ``seed``,
     so the k runs of one cross-validation see disjoint validation folds that cover the data.
@@ -47,10 +48,10 @@ def fold_split(x: np.ndarray, y: np.ndarray, fold: dict, seed: int, stratify: bo
 
     labels = label_ids(y) if stratify else None
     if labels is not None:
-        splits = StratifiedKFold(fold["k"], shuffle=True, random_state=seed).split(x, labels)
+        splits = StratifiedKFold(fold.k, shuffle=True, random_state=seed).split(x, labels)
     else:
-        splits = KFold(fold["k"], shuffle=True, random_state=seed).split(x)
-    fit_idx, val_idx = list(splits)[fold["index"]]
+        splits = KFold(fold.k, shuffle=True, random_state=seed).split(x)
+    fit_idx, val_idx = list(splits)[fold.index]
     return x[fit_idx], y[fit_idx], (x[val_idx], y[val_idx])
 
 
@@ -59,14 +60,9 @@ def smallest_class(labels: np.ndarray) -> int:
     return int(np.bincount(labels).compress(np.bincount(labels) > 0).min()) if len(labels) else 0
 
 
-def fold_configs(base: dict[str, Any], k: int) -> list[dict[str, Any]]:
+def fold_configs(base: RunConfig, k: int) -> list[RunConfig]:
     """The k run configs of a k-fold cross-validation of ``base`` (its validation split no longer applies)."""
-    out = []
-    for index in range(k):
-        config = copy.deepcopy(base)
-        config["fold"] = {"k": k, "index": index}
-        out.append(config)
-    return out
+    return [base.replace(fold=Fold(k, index)) for index in range(k)]
 
 
 def mean_std(values: list[float]) -> tuple[float, float]:

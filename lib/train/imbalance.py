@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from lib.train.run_config import Imbalance, RunConfig
+
 OVERSAMPLE = ("none", "copies", "augment")
 # How a rare class's copies are changed: shifted by up to an eighth of the image (one pixel on
 # the 8×8 digits) and turned by up to 10 degrees. No flips: a mirrored 2 is no 2. Done with
@@ -107,18 +109,11 @@ def oversample(x: np.ndarray, y: np.ndarray, how: str, seed: int) -> tuple[np.nd
     return np.concatenate([x, copies])[order], np.concatenate([y, y[extra]])[order]
 
 
-def comparison_configs(base: dict[str, Any], classes: list[int], keep: float) -> dict[str, dict[str, Any]]:
+def comparison_configs(base: RunConfig, classes: list[int], keep: float) -> dict[str, RunConfig]:
     """The lesson's three runs on the same imbalanced data: plain, class weights, oversampling with augmentation."""
-    import copy
-
     out = {}
     for way in ("plain", "class_weight", "augment"):
-        config = copy.deepcopy(base)
-        config["imbalance"] = {"classes": sorted(classes), "keep": float(keep)}
-        config["settings"]["fit"].pop("class_weight", None)
-        if way == "class_weight":
-            config["settings"]["fit"]["class_weight"] = "balanced"
-        if way == "augment":
-            config["imbalance"]["oversample"] = "augment"
-        out[way] = config
+        oversample = "augment" if way == "augment" else None
+        config = base.replace(imbalance=Imbalance(tuple(sorted(classes)), float(keep), oversample))
+        out[way] = config.with_fit(class_weight="balanced" if way == "class_weight" else "none")
     return out

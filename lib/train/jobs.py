@@ -10,7 +10,6 @@ left "running" with no worker behind it reads as failed (the watchdog in :meth:`
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from collections import deque
@@ -22,6 +21,9 @@ from lib.train import orphans
 from lib.train.config_check import check_config
 from lib.train.executors import Executor, ProcessExecutor, ThreadExecutor
 from lib.train.host import available_memory_mb, job_memory_mb, server_plan
+from lib.train.outcome import STOPPED, WORKER_LOST, Outcome
+from lib.train.progress import Live, Progress
+from lib.train.run_config import Continues, RunConfig, as_run_config
 from lib.train.runstore import ParentMissing, RunStore, Status, config_hash
 from lib.train.training import clean_detail
 
@@ -47,20 +49,17 @@ def default_executor(workers: int) -> Executor:
     return cluster_or(lambda: ProcessExecutor(workers, memory_mb=plan.worker_memory_mb, warm=plan.warm))
 
 
-def continued_config(parent: dict[str, Any], parent_id: str, epochs_done: int, more_epochs: int) -> dict[str, Any]:
+def continued_config(parent: RunConfig, parent_id: str, epochs_done: int, more_epochs: int) -> RunConfig:
     """The config of ``parent`` continued from its epoch ``epochs_done`` for ``more_epochs`` more."""
-    child = json.loads(json.dumps(parent))
-    child["settings"]["fit"]["epochs"] = epochs_done + more_epochs
-    child["continues"] = {"run": parent_id, "epoch": epochs_done}
-    return child
+    return parent.with_fit(epochs=epochs_done + more_epochs).replace(continues=Continues(parent_id, epochs_done))
 
 
-def own_copy(config: dict[str, Any], nickname: str) -> dict[str, Any]:
+def own_copy(config: RunConfig, nickname: str) -> RunConfig:
     """``config`` as ``nickname``'s own copy: the same settings, a run of its own (``owner`` in its hash).
 
     Configs without ``owner`` (every run from before copies existed) keep their hash.
     """
-    return {**config, "owner": nickname}
+    return config.replace(owner=nickname)
 
 
 @dataclass
@@ -70,7 +69,7 @@ class Job:
     run_id: str
     more_epochs: int = 0
     stop: threading.Event = field(default_factory=threading.Event)
-    live: dict[str, Any] = field(default_factory=dict)
+    live: Live = field(default_factory=Live)
     running: bool = False
     watchers: set[str] = field(default_factory=set)
     owner: str = ""  # the session that asked first: round-robin is between owners
@@ -135,7 +134,7 @@ class JobManager:
 
     def submit(
         self,
-        config: dict[str, Any],
+        config: RunConfig | dict[str, Any],
         force: bool = False,
         owner: str = "",
         exclusive: bool = True,
@@ -156,10 +155,13 @@ class JobManager:
         own (the config names them as ``owner``, so it has its own hash and folder), theirs
         to stop, continue and delete; asking again answers from that copy's cache.
 
+        A config given as its JSON form (a link, an import) is read into a :class:`RunConfig` here.
+
         Raises:
             ConfigError: the config cannot train (checked against every registry first).
         """
         check_config(config)
+        config = as_run_config(config)
         with self._lock:
             if personal and nickname:
                 config = self._personal(config, nickname)
@@ -185,13 +187,13 @@ class JobManager:
                 self._lost[run_id] = Status(state="failed", message="disk", detail=clean_detail(str(exc)))
                 return Submitted(run_id, "failed")
             self._lost.pop(run_id, None)
-            more = config["settings"]["fit"]["epochs"] - config["continues"]["epoch"] if config.get("continues") else 0
+            more = config.fit.epochs - config.continues.epoch if config.continues else 0
             self._enqueue(Job(run_id, more, watchers={owner}, owner=owner, exclusive=exclusive))
         return Submitted(run_id, "queued")
 
-    def _personal(self, config: dict[str, Any], nickname: str) -> dict[str, Any]:
+    def _personal(self, config: RunConfig, nickname: str) -> RunConfig:
         """``config`` as ``nickname``'s own run: the shared one if theirs (or nobody's), else their copy."""
-        shared = {k: v for k, v in config.items() if k != "owner"}
+        shared = config.replace(owner=None)
         own = own_copy(shared, nickname)
         if self._known(config_hash(own)):
             return own
@@ -252,7 +254,7 @@ class JobManager:
             if not job.running:
                 self._queue.remove(job)
                 del self._jobs[run_id]
-                self._record(run_id, {"state": "stopped", "message": "stopped_by_user", "detail": ""})
+                self._record(run_id, STOPPED)
         return True
 
     def watchers(self, run_id: str) -> int:
@@ -287,7 +289,8 @@ class JobManager:
         if job is None:
             return None
         if job.running:
-            cold = "epoch" not in job.live and job.live.get("where") == "local" and job.live.get("worker_pid") == 0
+            now = job.live.now
+            cold = now.epoch is None and now.where == "local" and now.worker_pid == 0
             return ("starting", {}) if cold else None  # worker_pid stays 0 until its worker is ready
         place = self.queue_position(run_id) or 1
         if short := self.memory_short:
@@ -303,10 +306,10 @@ class JobManager:
         running = len(self._jobs) - len(self._queue)
         return {**self.executor.describe(), "queued": self.queue_length(), "running": running, "plan": server_plan()}
 
-    def live(self, run_id: str) -> dict[str, Any] | None:
+    def live(self, run_id: str) -> Progress | None:
         """The running job's live progress (epoch, batch, loss, samples/s), if running."""
         job = self._jobs.get(run_id)
-        return dict(job.live) if job and job.running else None
+        return job.live.now if job and job.running else None
 
     def is_active(self, run_id: str) -> bool:
         """True while queued or running."""
@@ -327,17 +330,17 @@ class JobManager:
                 return self._lost[run_id]
             status = self.store.status(run_id)
             if status.state in ACTIVE and run_id not in self._jobs:
-                self._record(run_id, {"state": "failed", "message": "worker_lost", "detail": ""})
+                self._record(run_id, WORKER_LOST)
                 return self._lost.get(run_id) or self.store.status(run_id)
             return status
 
-    def _record(self, run_id: str, outcome: dict[str, str]) -> None:
+    def _record(self, run_id: str, outcome: Outcome) -> None:
         """Write a job's final state; if the store refuses, keep it in memory. Holds the lock."""
         try:
-            self.store.update_status(run_id, **outcome)
+            self.store.update_status(run_id, **outcome.to_dict())
         except OSError as exc:
-            status = replace(self.store.status(run_id), **outcome)
-            if outcome["message"] != "disk":
+            status = replace(self.store.status(run_id), **outcome.to_dict())
+            if outcome.message != "disk":
                 status = replace(status, state="failed", message="disk", detail=clean_detail(str(exc)))
             self._lost[run_id] = status
 
@@ -369,13 +372,13 @@ class JobManager:
         try:
             self.executor.run(self.store, job.run_id, job.stop, job.live, job.more_epochs)
         except Exception as exc:  # noqa: BLE001 - the trainer itself broke: the queue must go on
-            job.live["outcome"] = {"state": "failed", "message": "exception", "detail": clean_detail(repr(exc))}
+            job.live.update(outcome=Outcome("failed", "exception", clean_detail(repr(exc))))
         finally:
             with self._lock:
                 self._jobs.pop(job.run_id, None)
-                outcome = job.live.get("outcome")
+                outcome = job.live.now.outcome
                 status = self.store.status(job.run_id)
-                if outcome and (outcome["message"] == "disk" or status.state in ACTIVE):
+                if outcome and (outcome.message == "disk" or status.state in ACTIVE):
                     self._record(job.run_id, outcome)
                 elif status.state in ACTIVE:
-                    self._record(job.run_id, {"state": "failed", "message": "worker_lost", "detail": ""})
+                    self._record(job.run_id, WORKER_LOST)

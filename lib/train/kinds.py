@@ -10,9 +10,14 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-# (store, run_id, stop, live, more_epochs) -> (state, message code, detail)
-KindTrainer = Callable[..., tuple[str, str, str]]
+if TYPE_CHECKING:
+    from lib.train.outcome import Outcome
+    from lib.train.run_config import RunConfig
+
+# (store, run_id, stop, live: lib.train.progress.Live, more_epochs) -> lib.train.outcome.Outcome
+KindTrainer = Callable[..., "Outcome"]
 DEFAULT_KIND = "fit"
 JOB_KINDS: dict[str, str] = {
     DEFAULT_KIND: "lib.train.training:fit_run",  # model.fit of a spec on a dataset
@@ -22,9 +27,9 @@ JOB_KINDS: dict[str, str] = {
 }
 
 
-def trainer_for(config: dict) -> KindTrainer | None:
+def trainer_for(config: RunConfig) -> KindTrainer | None:
     """The function for ``config``'s kind, or None when no such kind is in the table."""
-    where = JOB_KINDS.get(config.get("kind", DEFAULT_KIND))
+    where = JOB_KINDS.get(config.kind)
     if where is None:
         return None
     module, function = where.split(":")

@@ -21,6 +21,7 @@ from lib.data import datasets
 from lib.errors import CodedError
 from lib.model.spec import json_depth_ok, safe_name
 from lib.model.train_config import CompileSettings, TrainSettings
+from lib.train.run_config import NO_BACKEND_KEYS, RunConfig
 from lib.train.runstore import RunStore, Status
 from lib.train.training import clean_detail
 
@@ -131,15 +132,14 @@ def import_model(store: RunStore, data: bytes, dataset: str) -> str:
         else ("sparse_categorical_crossentropy" if info.is_classification else "mean_squared_error")
     )
     settings = TrainSettings(CompileSettings(loss=loss, metrics=["accuracy"] if info.is_classification else ["mae"]))
-    config = {
-        "version": 1,
-        "imported": hashlib.sha256(data).hexdigest()[:16],
-        "spec": {"name": safe_name(model.name)},
-        "dataset": dataset,
-        "train_samples": 0,
-        "target": "classes" if info.is_classification else "value",
-        "settings": settings.to_dict(),
-    }
+    config = RunConfig(
+        imported=hashlib.sha256(data).hexdigest()[:16],
+        spec={"name": safe_name(model.name)},
+        dataset=dataset,
+        target="classes" if info.is_classification else "value",
+        settings=settings,
+        written=NO_BACKEND_KEYS,
+    )
     try:
         run_id = store.create(config)
         model.save(store.model_path(run_id, "model"))

@@ -53,7 +53,10 @@ from typing import Any
 from lib.data import own_store
 from lib.train.config_check import check_config
 from lib.train.executors import STOP_GRACE_S, resolve_backend
+from lib.train.outcome import STOPPED, Outcome
+from lib.train.progress import Live, Progress
 from lib.train.ray_worker import OWN_DATA
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 from lib.train.training import clean_detail
 
@@ -174,10 +177,10 @@ def probe(address: str, timeout: float = 3.0) -> None:
         raise ConnectionError(f"No Ray head answers at {address}: {exc}") from None
 
 
-def seed_files(store: RunStore, run_id: str, config: dict, more_epochs: int) -> dict[str, bytes]:
+def seed_files(store: RunStore, run_id: str, config: RunConfig, more_epochs: int) -> dict[str, bytes]:
     """What a worker needs: the run store's seed (:meth:`RunStore.seed`) and an uploaded dataset."""
     out = store.seed(run_id, config, more_epochs)
-    if own_store.looks_own(name := config.get("dataset")):  # an uploaded dataset is only on this server
+    if own_store.looks_own(name := config.dataset):  # an uploaded dataset is only on this server
         out |= {f"{OWN_DATA}{name}/{file}": data for file, data in own_store.files(name).items()}
     return out
 
@@ -192,7 +195,7 @@ class ClusterJob:
     submitted: float = field(default_factory=time.monotonic)
     node_id: str = ""
     node: str = ""
-    live: dict[str, Any] = field(default_factory=dict)
+    live: Progress = field(default_factory=Progress)
     ended: float = 0.0
     timing: dict[str, float] = field(default_factory=dict)
 
@@ -301,7 +304,7 @@ class RayExecutor:
 
     # --- one job -------------------------------------------------------------------------------
 
-    def run(self, store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> str:
+    def run(self, store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int) -> str:
         """Run one job on the cluster; see the module docstring."""
         config = store.config(run_id)
         check_config(config)  # what a student typed reaches the cluster only as a checked config
@@ -311,9 +314,9 @@ class RayExecutor:
             self._active[job.key] = job
         try:
             ref = self._task.options(**self.task_options(job.backend, run_id)).remote(
-                config, seed_files(store, run_id, config, more_epochs), run_id, more_epochs, self._hub, job.key,
-                job.backend,
-            )  # fmt: skip
+                config.to_dict(), seed_files(store, run_id, config, more_epochs), run_id, more_epochs, self._hub,
+                job.key, job.backend,
+            )  # fmt: skip  (Ray sends the config's JSON form: plain data)
             state, outcome = self._follow(ref, job, store, stop, live)
         finally:
             self._hub.close.remote(job.key)
@@ -322,64 +325,64 @@ class RayExecutor:
                 self._active.pop(job.key, None)
                 self._finished.append(job)
         if outcome is not None:
-            live["outcome"] = outcome
+            live.update(outcome=outcome)
         return state
 
-    def _follow(self, ref, job: ClusterJob, store: RunStore, stop: threading.Event, live: dict) -> tuple:
+    def _follow(self, ref, job: ClusterJob, store: RunStore, stop: threading.Event, live: Live) -> tuple:
         """Relay progress until the task ends; ``(state, outcome)`` (outcome: the executor's verdict)."""
         asked = None
         while not self._ray.wait([ref], timeout=POLL_S)[0]:
             if (outcome := self._relay(job, store, live)) is not None:
                 self._ray.cancel(ref, force=True)
-                return outcome["state"], outcome
+                return outcome.state, outcome
             if stop.is_set():
                 if asked is None:
                     asked = time.monotonic()
                     self._hub.stop.remote(job.key)
                 elif time.monotonic() - asked > STOP_GRACE_S:  # it ignored Stop: end it the hard way
                     self._ray.cancel(ref, force=True)
-                    return "stopped", {"state": "stopped", "message": "stopped_by_user", "detail": ""}
+                    return "stopped", STOPPED
         try:
             result = self._ray.get(ref)
         except self._ray.exceptions.RayError as err:
             outcome = self._lost(err, job, stop)
-            return outcome["state"], outcome
-        live.update(result["live"])
-        job.live, job.timing = dict(live), result["timing"]
+            return outcome.state, outcome
+        live.merge(result["live"])
+        job.live, job.timing = live.now, result["timing"]
         try:
-            store.receive(job.run_id, result["files"], live.get("node", ""), present=result["present"])
+            store.receive(job.run_id, result["files"], live.now.node or "", present=result["present"])
         except OSError as exc:
-            return "failed", {"state": "failed", "message": "disk", "detail": clean_detail(str(exc))}
+            return "failed", Outcome("failed", "disk", clean_detail(str(exc)))
         return result["state"], None
 
-    def _relay(self, job: ClusterJob, store: RunStore, live: dict) -> dict | None:
+    def _relay(self, job: ClusterJob, store: RunStore, live: Live) -> Outcome | None:
         """Take the job's latest snapshot from the hub into ``live`` and the run store."""
         try:
             snapshot, files = self._ray.get(self._hub.take.remote(job.key), timeout=10)
         except self._ray.exceptions.RayError:
             return None  # no progress this time; the task's own result still comes back
         if snapshot:
-            live.update(snapshot)
-            job.live, job.node, job.node_id = dict(snapshot), snapshot.get("node", ""), snapshot.get("node_id", "")
+            told = Progress.from_dict(snapshot)
+            live.merge(snapshot)
+            job.live, job.node, job.node_id = told, told.node or "", told.node_id or ""
         try:
             store.receive(job.run_id, files, job.node)
         except OSError as exc:
-            return {"state": "failed", "message": "disk", "detail": clean_detail(str(exc))}
+            return Outcome("failed", "disk", clean_detail(str(exc)))
         return None
 
-    def _lost(self, err: Exception, job: ClusterJob, stop: threading.Event) -> dict[str, str]:
+    def _lost(self, err: Exception, job: ClusterJob, stop: threading.Event) -> Outcome:
         """The outcome of a task that raised instead of returning (cancelled, out of memory, lost)."""
         errors = self._ray.exceptions
         where = job.node or "the cluster"
         if isinstance(err, errors.TaskCancelledError) and stop.is_set():
-            return {"state": "stopped", "message": "stopped_by_user", "detail": ""}
+            return STOPPED
         self.replaced += 1
         if isinstance(err, errors.OutOfMemoryError):
-            return {"state": "failed", "message": "worker_oom", "detail": f"Ray, {where}"}
+            return Outcome("failed", "worker_oom", f"Ray, {where}")
         if isinstance(err, errors.RayTaskError) and not isinstance(err, errors.TaskCancelledError):
-            return {"state": "failed", "message": "exception", "detail": clean_detail(str(err.cause))}
-        return {"state": "failed", "message": "worker_crashed",
-                "detail": f"Ray worker on {where} lost: {type(err).__name__}"}  # fmt: skip
+            return Outcome("failed", "exception", clean_detail(str(err.cause)))
+        return Outcome("failed", "worker_crashed", f"Ray worker on {where} lost: {type(err).__name__}")
 
     # --- the class view ------------------------------------------------------------------------
 
@@ -396,9 +399,9 @@ class RayExecutor:
         window = min(THROUGHPUT_WINDOW_S, max(now - self._since, 1.0))
         recent = [j for j in finished if now - j.ended <= window]
         rows = [
-            {"backend": j.backend, "pid": j.live.get("worker_pid"), "state": "busy", "run": j.run_id, "gpu": None,
-             "memory_mb": j.live.get("memory_mb", 0.0), "jobs": 1, "node": j.node or "",
-             "epoch": j.live.get("epoch"), "sps": j.live.get("sps", 0.0)}
+            {"backend": j.backend, "pid": j.live.worker_pid, "state": "busy", "run": j.run_id, "gpu": None,
+             "memory_mb": j.live.memory_mb or 0.0, "jobs": 1, "node": j.node or "",
+             "epoch": j.live.epoch, "sps": j.live.sps or 0.0}
             for j in active
         ]  # fmt: skip
         return {
@@ -413,7 +416,7 @@ class RayExecutor:
             "finished_recent": len(recent),
             "window_min": round(window / 60, 1),
             "jobs_per_min": round(len(recent) * 60 / window, 2),
-            "samples_per_s": round(sum(j.live.get("sps", 0.0) or 0.0 for j in active), 1),
+            "samples_per_s": round(sum(j.live.sps or 0.0 for j in active), 1),
             "waiting_for_node": sum(1 for j in active if not j.node),
             "head_error": self.head_error,
         }

@@ -51,7 +51,7 @@ class ProgressHub:
         self._stop: set[str] = set()
 
     def push(self, key: str, live: dict, files: dict[str, bytes]) -> bool:
-        """Store a job's snapshot; True when the server asked that job to stop."""
+        """Store a job's snapshot (``Progress.to_dict``); True when the server asked that job to stop."""
         self._live[key] = live
         self._files.setdefault(key, {}).update(files)
         return key in self._stop
@@ -135,6 +135,8 @@ def train_job(
 ) -> dict[str, Any]:
     """Train one run on this worker; return its final state, live progress and files.
 
+    ``config`` is the run config's JSON form (``RunConfig.to_dict``: Ray sends plain data).
+
     ``seed`` maps paths relative to a run store (``<run_id>/status.json``,
     ``<base run>/model.keras``) to their bytes; ``hub`` is the :class:`ProgressHub` handle.
     """
@@ -144,6 +146,7 @@ def train_job(
         stop.set()  # stopped while it waited for a machine: the loop ends after its first steps
     load_keras(backend)
     from lib.train.executors import rss_mb
+    from lib.train.progress import Live
     from lib.train.runstore import RunStore
     from lib.train.training import run_training
 
@@ -157,20 +160,22 @@ def train_job(
         seen: dict[str, tuple[int, int]] = {}
         store.changed_files(run_id, seen)  # what the server already has is not sent back
         seeded = dict(seen)
-        live: dict[str, Any] = dict(where)
+        live = Live()
+        live.merge(where)
 
         def push() -> None:  # a lost hub costs progress, never the job (worker_body.reporting)
-            live["memory_mb"] = round(rss_mb(os.getpid()), 1)
-            if _ray_get(hub.push.remote(key, dict(live), store.changed_files(run_id, seen))):
+            live.update(memory_mb=round(rss_mb(os.getpid()), 1))
+            if _ray_get(hub.push.remote(key, live.now.to_dict(), store.changed_files(run_id, seen))):
                 stop.set()
 
         with reporting(PUSH_EVERY_S, push, name="kp-ray-push"):
             state = run_training(store, run_id, stop, live, more_epochs)
-        live.update(where)
+        live.merge(where)
         files = store.changed_files(run_id, seeded)  # everything the server does not have yet
         present = store.file_names(run_id)
         timing = {"import_s": ready - started, "remote_s": time.monotonic() - started}
-        return {"state": state, "live": live, "files": files, "present": present, "timing": timing}
+        # Ray returns plain data: the progress (and its outcome) as Progress.to_dict.
+        return {"state": state, "live": live.now.to_dict(), "files": files, "present": present, "timing": timing}
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from lib.i18n import catalog, number, t
 from lib.train.config_check import BACKEND_CHOICES
+from lib.train.progress import Progress
+from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 
 _LAYER_KEYS = ("class_name", "name", "inputs")  # a layer's own keys (not Keras parameters): translated
@@ -27,17 +29,17 @@ def best_validation(history: dict) -> tuple[str, float | None]:
 def row(store: RunStore, run_id: str) -> dict[str, Any]:
     """One run as a table row (keys are column ids; the page translates the headers)."""
     config, status = store.config(run_id), store.status(run_id)
-    settings = config.get("settings", {})
     metric, value = best_validation(store.history(run_id))
     return {
         "run": run_id,
         "owner": store.owner(run_id).get("owner") or "—",
-        "parent": (config.get("continues") or {}).get("run", "—"),
-        "dataset": config.get("dataset"),
-        "model": config.get("spec", {}).get("name", "?"),
-        "optimizer": settings.get("compile", {}).get("optimizer"),
-        "loss": settings.get("compile", {}).get("loss"),
-        "backend": status.backend or config.get("backend", "tensorflow"),
+        "parent": config.continues.run if config.continues else "—",
+        "dataset": config.dataset,
+        "model": config.model_name,
+        "optimizer": config.compile.optimizer,
+        "loss": config.compile.loss,
+        # A run that never named its backend (a GAN's, an older run's) trained on TensorFlow.
+        "backend": status.backend or (config.backend if "backend" in config.to_dict() else "tensorflow"),
         "epochs": status.epochs_done,
         "best": (metric, value),
         "state": status.state,
@@ -58,12 +60,12 @@ def mine_first(store: RunStore, run_ids: list[str], nickname: str) -> list[str]:
     return mine + [r for r in run_ids if r not in mine]
 
 
-def progress(live: dict[str, Any] | None) -> float | None:
-    """How far a running job is (0-1) from its live data; None when it is not running."""
-    if not live or "steps" not in live:
+def progress(live: Progress | None) -> float | None:
+    """How far a running job is (0-1) from its live progress; None when it is not running (or not yet told)."""
+    if live is None or live.steps is None or live.epoch is None:
         return None
-    done = (live["epoch"] - live["initial_epoch"]) * live["steps"] + live["batch"]
-    total = max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"])
+    done = (live.epoch - live.initial_epoch) * live.steps + live.batch
+    total = max(1, (live.epochs - live.initial_epoch) * live.steps)
     return min(done / total, 1.0)
 
 
@@ -71,7 +73,8 @@ def lineage(store: RunStore, run_id: str, limit: int = 20) -> list[str]:
     """The run and its ancestors, oldest first (each continued from the one before)."""
     chain = [run_id]
     while len(chain) < limit:
-        parent = (store.config(chain[0]).get("continues") or {}).get("run")
+        continues = store.config(chain[0]).continues
+        parent = continues.run if continues else None
         if not parent or not store.exists(parent) or parent in chain:
             break
         chain.insert(0, parent)
@@ -82,6 +85,10 @@ def final_metrics(store: RunStore, run_id: str) -> dict[str, float]:
     """The last epoch's value of every metric."""
     metrics = store.history(run_id).get("metrics", {})
     return {name: values[-1] for name, values in metrics.items() if values and values[-1] is not None}
+
+
+def _json_form(config: RunConfig | dict[str, Any]) -> dict[str, Any]:
+    return config.to_dict() if isinstance(config, RunConfig) else config
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -117,9 +124,10 @@ def setting_label(path: str, lang: str) -> str:
     return path
 
 
-def config_differences(configs: dict[str, dict]) -> list[dict[str, Any]]:
+def config_differences(configs: dict[str, RunConfig | dict[str, Any]]) -> list[dict[str, Any]]:
     """Settings whose values differ between runs: one row per setting, one column per run."""
-    flat = {run_id: flatten(config) for run_id, config in configs.items()}
+    # Compared in their JSON form: a setting is a path there (``settings.fit.epochs``).
+    flat = {run_id: flatten(_json_form(config)) for run_id, config in configs.items()}
     keys = sorted(set().union(*flat.values())) if flat else []
     return [
         {"setting": key, **{run_id: str(values.get(key, "—")) for run_id, values in flat.items()}}
@@ -144,23 +152,23 @@ def status_line(run_id: str, status, lang: str) -> str:
              device=where_label(status, lang))  # fmt: skip
 
 
-def progress_text(live: dict[str, Any], lang: str) -> str:
+def progress_text(live: Progress, lang: str) -> str:
     """The progress bar's text: epoch, batch, samples per second and the time left.
 
     No speed and no time left until batches after the first (compiling) execution are timed:
     a guess from the first batches alone once read "about 240,000 s left".
     """
-    where = {"epoch": min(live["epoch"] + 1, live["epochs"]), "epochs": live["epochs"],
-             "batch": min(live["batch"], live["steps"]), "steps": live["steps"]}  # fmt: skip
-    if not live.get("sps"):
+    where = {"epoch": min(live.epoch + 1, live.epochs), "epochs": live.epochs,
+             "batch": min(live.batch, live.steps), "steps": live.steps}  # fmt: skip
+    if not live.sps:
         return t("train.progress_timing", lang, **where)
-    return t("train.progress", lang, **where, sps=number(live["sps"], lang), eta=number(eta_seconds(live), lang))
+    return t("train.progress", lang, **where, sps=number(live.sps, lang), eta=number(eta_seconds(live), lang))
 
 
-def eta_seconds(live: dict[str, Any]) -> float:
+def eta_seconds(live: Progress) -> float:
     """Seconds left for a running job, from its progress and measured samples per second."""
-    left = (1 - (progress(live) or 0.0)) * max(1, (live["epochs"] - live["initial_epoch"]) * live["steps"])
-    return left * live["batch_size"] / max(live.get("sps") or 1.0, 1e-6)
+    left = (1 - (progress(live) or 0.0)) * max(1, (live.epochs - live.initial_epoch) * live.steps)
+    return left * live.batch_size / max(live.sps or 1.0, 1e-6)
 
 
 # How the Training page shows each job-manager answer that is not simply "your run".
@@ -210,15 +218,15 @@ _DEMO_KINDS = ("gan", "playground", "pretrained")
 _NAMED_APART = ("owner", "fold", "imbalance", "init_from", "classes", "continues", "kind")
 
 
-def experiment_of(config: dict[str, Any]) -> str:
+def experiment_of(config: RunConfig) -> str:
     """The experiment a run belongs to (``folds``, ``imbalance``, ``transfer``, ``demo``), or "" for a plain run."""
-    if "fold" in config:
+    if config.fold is not None:
         return "folds"
-    if "imbalance" in config:
+    if config.imbalance is not None:
         return "imbalance"
-    if "init_from" in config or "classes" in config:
+    if config.init_from is not None or config.classes is not None:
         return "transfer"
-    return "demo" if config.get("kind") in _DEMO_KINDS else ""
+    return "demo" if config.kind in _DEMO_KINDS else ""
 
 
 def ordered_runs(store: RunStore, run_ids: list[str], nickname: str) -> list[str]:
@@ -245,10 +253,11 @@ def run_names(store: RunStore, run_ids: list[str], lang: str, limit: int = 2) ->
     configs = {r: store.config(r) for r in run_ids}
     groups: dict[tuple, list[str]] = {}
     for run_id, config in configs.items():
-        groups.setdefault((config.get("dataset"), config.get("spec", {}).get("name")), []).append(run_id)
+        groups.setdefault((config.dataset, config.model_name), []).append(run_id)
     names = {}
     for members in groups.values():
-        rows = config_differences({r: {k: v for k, v in configs[r].items() if k not in _NAMED_APART} for r in members})
+        apart = {r: {k: v for k, v in configs[r].to_dict().items() if k not in _NAMED_APART} for r in members}
+        rows = config_differences(apart)
         for run_id in members:
             parts = [f"{setting_label(row['setting'], lang)} {_short(row[run_id], lang)}" for row in rows[:limit]]
             if group := experiment_of(configs[run_id]):

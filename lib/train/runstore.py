@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from lib.data import datasets
+from lib.train.run_config import RunConfig, as_run_config
 
 STATES = ("queued", "running", "stopped", "done", "failed", "interrupted")
 TRASH = ".trash"
@@ -74,9 +75,10 @@ def read_json(path: Path, default: Any = None) -> Any:
         return default
 
 
-def config_hash(config: dict[str, Any]) -> str:
-    """The run id: 16 hex digits of the SHA-256 of the canonical config JSON."""
-    return hashlib.sha256(json.dumps(config, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+def config_hash(config: RunConfig | dict[str, Any]) -> str:
+    """The run id: 16 hex digits of the SHA-256 of the canonical config JSON (a typed config's ``to_dict``)."""
+    data = config.to_dict() if isinstance(config, RunConfig) else config
+    return hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
 
 
 @dataclass
@@ -113,21 +115,22 @@ class RunStore:
             raise ValueError(f"Not a run id: {run_id!r}")
         return self.root / run_id
 
-    def create(self, config: dict[str, Any], nickname: str = "") -> str:
+    def create(self, config: RunConfig | dict[str, Any], nickname: str = "") -> str:
         """Create (or reset) the run for ``config``; returns its id.
 
         A reset keeps who owns the run. A config that ``continues`` another run starts
         from that run's saved model, history and time (copied, so the parent stays as
         it is); :class:`ParentMissing` when that model is gone.
         """
+        config = as_run_config(config)
         run_id = config_hash(config)
         folder = self.path(run_id)
         owner = self.owner(run_id) if folder.exists() else {}
-        start = self._parent_start(config.get("continues"))
+        start = self._parent_start(config.continues)
         if folder.exists():
             shutil.rmtree(folder)
-        write_json(folder / "config.json", config)
-        status = Status(epochs_target=config["settings"]["fit"]["epochs"])
+        write_json(folder / "config.json", config.to_dict())
+        status = Status(epochs_target=config.fit.epochs)
         history, batches = {"epoch": [], "metrics": {}}, {"x": [], "loss": []}
         if start is not None:
             parent, epoch = start
@@ -146,7 +149,7 @@ class RunStore:
         """``(parent run id, epoch)`` a continued run starts from (None for a fresh run)."""
         if not continues:
             return None
-        parent, epoch = continues.get("run", ""), continues.get("epoch")
+        parent, epoch = continues.run, continues.epoch
         if not (isinstance(parent, str) and parent.isalnum() and self.best_model_path(parent)):
             raise ParentMissing(str(parent)[:20])
         return parent, int(epoch)
@@ -171,9 +174,14 @@ class RunStore:
         """True when the run has a config."""
         return (self.path(run_id) / "config.json").exists()
 
-    def config(self, run_id: str) -> dict[str, Any]:
-        """The run's config."""
-        return read_json(self.path(run_id) / "config.json", {})
+    def config(self, run_id: str) -> RunConfig:
+        """The run's config (all defaults when its folder has none: a deleted parent, a damaged run)."""
+        return RunConfig.from_dict(self.config_json(run_id))
+
+    def config_json(self, run_id: str) -> dict[str, Any]:
+        """The run's ``config.json`` as it is on disk (a download, a check of a damaged folder)."""
+        data = read_json(self.path(run_id) / "config.json", {})
+        return data if isinstance(data, dict) else {}
 
     def status(self, run_id: str) -> Status:
         """The run's status (a damaged or wrongly typed status file reads as failed)."""
@@ -267,7 +275,7 @@ class RunStore:
         """Atomically write a JSON side file."""
         write_json(self.path(run_id) / _side(name), value)
 
-    def seed(self, run_id: str, config: dict[str, Any], more_epochs: int) -> dict[str, bytes]:
+    def seed(self, run_id: str, config: RunConfig, more_epochs: int) -> dict[str, bytes]:
         """What a worker elsewhere needs of the store, keyed by path inside it, with the bytes.
 
         The run's status, history, per-batch curve and log; for a resume the model it
@@ -279,12 +287,12 @@ class RunStore:
                 out[f"{run_id}/{name}"] = (folder / name).read_bytes()
         if more_epochs and (best := self.best_model_path(run_id)) is not None:
             out[f"{run_id}/{best.name}"] = best.read_bytes()
-        if (init := config.get("init_from")) and (base := self.best_model_path(init["run"])) is not None:
-            out[f"{init['run']}/{base.name}"] = base.read_bytes()
+        if (init := config.init_from) and (base := self.best_model_path(init.run)) is not None:
+            out[f"{init.run}/{base.name}"] = base.read_bytes()
         return out
 
     def plant(self, run_id: str, config: dict[str, Any], seed: dict[str, bytes]) -> None:
-        """A worker's side of :meth:`seed`: the run's config and the seeded files, in this store."""
+        """A worker's side of :meth:`seed`: the run's config (its JSON form, as sent) and the seeded files."""
         write_json(self.path(run_id) / "config.json", config)
         for key, data in seed.items():
             run, _, name = key.partition("/")

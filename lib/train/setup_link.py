@@ -15,6 +15,7 @@ from typing import Any
 from lib.data import datasets
 from lib.model.spec import MAX_JSON_BYTES, SpecError, from_dict, json_depth_ok
 from lib.train.config_check import BACKEND_CHOICES, TARGETS, config_problems, settings_problems
+from lib.train.run_config import RunConfig
 
 PARAM = "setup"
 # Problems a shared setup may have and still open: the pages explain them as they would
@@ -23,9 +24,10 @@ TOLERATED = ("invalid_model", "loss_output", "input_mismatch")
 KEYS = ("version", "spec", "dataset", "train_samples", "target", "settings", "backend")
 
 
-def setup_token(config: dict[str, Any]) -> str:
-    """``config`` (from :func:`lib.train.training.make_config`) as a URL-safe token."""
-    text = json.dumps({k: config[k] for k in KEYS if k in config}, sort_keys=True, separators=(",", ":"))
+def setup_token(config: RunConfig) -> str:
+    """``config`` (from :func:`lib.train.training.make_config`) as a URL-safe token (of its JSON form)."""
+    data = config.to_dict()
+    text = json.dumps({k: data[k] for k in KEYS if k in data}, sort_keys=True, separators=(",", ":"))
     return base64.urlsafe_b64encode(zlib.compress(text.encode(), 9)).decode().rstrip("=")
 
 

@@ -11,7 +11,6 @@ import os
 import re
 import threading
 import time
-from typing import Any
 
 import numpy as np
 
@@ -20,13 +19,16 @@ from lib.model.analysis import analyse
 from lib.model.builder import build_model
 from lib.model.compile_registry import OPTIMIZERS, metric_object
 from lib.model.labels import encode, encoding
-from lib.model.spec import ModelSpec, from_dict
+from lib.model.spec import ModelSpec
 from lib.model.train_config import TrainSettings
 from lib.train.config_check import ConfigError, check_config, class_ids, run_target
 from lib.train.device import device_name
 from lib.train.folds import fold_split, label_ids
 from lib.train.imbalance import balanced_class_weight, kept_indices, oversample
 from lib.train.kinds import trainer_for
+from lib.train.outcome import STOPPED, Outcome
+from lib.train.progress import Live
+from lib.train.run_config import InitFrom, RunConfig
 from lib.train.runstore import RunStore
 
 __all__ = ["class_ids", "make_config", "run_target", "run_training", "test_labels", "training_arrays"]
@@ -45,24 +47,23 @@ _PATHS = re.compile(r"(/[\w.+-]+){2,}/?")
 
 def make_config(
     spec: ModelSpec, dataset: str, train_samples: int, target_kind: str, settings: TrainSettings, backend: str = "auto"
-) -> dict:
-    """Everything that decides a run's result, as JSON-ready data (its hash names the run).
+) -> RunConfig:
+    """Everything that decides a run's result (its JSON form's hash names the run).
 
     ``backend`` is the Keras backend asked for (``auto``, ``tensorflow`` or ``jax``): the
     same settings on another backend give other numbers, so it is part of the run's name.
     """
-    return {
-        "version": 1,
-        "spec": spec.to_dict(),
-        "dataset": dataset,
-        "train_samples": int(train_samples or 0),
-        "target": target_kind,
-        "settings": settings.to_dict(),
-        "backend": backend,
-    }
+    return RunConfig(
+        spec=spec.to_dict(),
+        dataset=dataset,
+        train_samples=int(train_samples or 0),
+        target=target_kind,
+        settings=settings,
+        backend=backend,
+    )
 
 
-def lesson_config(dataset: str) -> dict | None:
+def lesson_config(dataset: str) -> RunConfig | None:
     """The config of the dataset's first lesson classifier with its lesson settings (None if it has none).
 
     An uploaded dataset (or one made in the app) gets the first lesson network that fits it.
@@ -84,40 +85,41 @@ def _keep_classes(x: np.ndarray, y: np.ndarray, classes: list[int]) -> tuple[np.
     return x[keep], remap[y[keep].astype(int)]
 
 
-def run_dataset(config: dict) -> datasets.Dataset:
+def run_dataset(config: RunConfig) -> datasets.Dataset:
     """The run's dataset as loaded, split the run's way (its own test set, or pooled and split again)."""
-    raw = datasets.load(config["dataset"])
-    fraction = TrainSettings.from_dict(config["settings"]).fit.test_fraction
-    return datasets.repool(raw, fraction, TrainSettings.from_dict(config["settings"]).fit.seed) if fraction else raw
+    raw = datasets.load(config.dataset)
+    fraction = config.fit.test_fraction
+    return datasets.repool(raw, fraction, config.fit.seed) if fraction else raw
 
 
-def test_labels(config: dict) -> np.ndarray:
+def test_labels(config: RunConfig) -> np.ndarray:
     """The test set's class ids as the run numbers them (0..k-1)."""
     y = run_dataset(config).y_test.reshape(-1).astype(int)
-    return _keep_classes(y, y, class_ids(config))[1] if config.get("classes") else y
+    return _keep_classes(y, y, config.class_ids())[1] if config.classes else y
 
 
-def training_arrays(config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def training_arrays(config: RunConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The inputs and encoded targets a run trains and is evaluated on."""
-    settings = TrainSettings.from_dict(config["settings"])
+    settings = config.settings
     seed = settings.fit.seed
     raw = run_dataset(config)  # the lessons' own split of the pooled data (e.g. 75/25), if asked
-    if config.get("classes"):  # keep some classes, then take the subset among them
+    if config.classes:  # keep some classes, then take the subset among them
+        classes = list(config.classes)
         data = datasets.prepare(raw, None, seed)
-        data.x_train, data.y_train = _keep_classes(data.x_train, data.y_train, config["classes"])
-        data.x_test, data.y_test = _keep_classes(data.x_test, data.y_test, config["classes"])
-        if config["train_samples"] and config["train_samples"] < len(data.y_train):
-            keep = datasets.subset_indices(data.y_train, config["train_samples"], seed)
+        data.x_train, data.y_train = _keep_classes(data.x_train, data.y_train, classes)
+        data.x_test, data.y_test = _keep_classes(data.x_test, data.y_test, classes)
+        if config.train_samples and config.train_samples < len(data.y_train):
+            keep = datasets.subset_indices(data.y_train, config.train_samples, seed)
             data.x_train, data.y_train = data.x_train[keep], data.y_train[keep]
     else:
-        data = datasets.prepare(raw, config["train_samples"] or None, seed)
-    if config.get("pixels") == "raw":  # the normalisation lesson: the same pixels, not divided (0-255)
-        scale = datasets.REGISTRY[config["dataset"]].pixel_max
+        data = datasets.prepare(raw, config.train_samples or None, seed)
+    if config.pixels == "raw":  # the normalisation lesson: the same pixels, not divided (0-255)
+        scale = datasets.REGISTRY[config.dataset].pixel_max
         data.x_train, data.x_test = data.x_train * scale, data.x_test * scale
-    if imbalance := config.get("imbalance"):  # fewer training samples of some classes, on purpose
-        keep = kept_indices(data.y_train, imbalance["classes"], imbalance["keep"], seed)
+    if imbalance := config.imbalance:  # fewer training samples of some classes, on purpose
+        keep = kept_indices(data.y_train, list(imbalance.classes), imbalance.keep, seed)
         data.x_train, data.y_train = data.x_train[keep], data.y_train[keep]
-    target = run_target(config)
+    target = config.run_target()
     how = encoding(settings.compile.loss, target)
     if how == "input":
         return data.x_train, data.x_train, data.x_test, data.x_test
@@ -144,17 +146,17 @@ def validation_set(x: np.ndarray, y: np.ndarray, fit) -> tuple[np.ndarray, np.nd
     return x_fit, y_fit, (x_val, y_val)
 
 
-def fit_data(config: dict, x: np.ndarray, y: np.ndarray, fit) -> tuple[np.ndarray, np.ndarray, tuple | None]:
+def fit_data(config: RunConfig, x: np.ndarray, y: np.ndarray, fit) -> tuple[np.ndarray, np.ndarray, tuple | None]:
     """``(x, y, validation_data)`` for ``model.fit``: validation (or the run's fold) set aside, then oversampling.
 
     The rare classes are oversampled after the validation data is set aside, so no copy of
     a training sample is ever validated on.
     """
-    if fold := config.get("fold"):
-        x, y, validation = fold_split(x, y, fold, fit.seed, stratify=config["target"] == "classes")
+    if fold := config.fold:
+        x, y, validation = fold_split(x, y, fold, fit.seed, stratify=config.target == "classes")
     else:
         x, y, validation = validation_set(x, y, fit)
-    how = (config.get("imbalance") or {}).get("oversample", "none")
+    how = (config.imbalance.oversample if config.imbalance else None) or "none"
     x, y = oversample(x, y, how, fit.seed)
     return x, y, validation
 
@@ -165,15 +167,15 @@ def class_weight(y: np.ndarray, fit, num_classes: int) -> dict[int, float] | Non
     return None if labels is None else balanced_class_weight(labels, max(num_classes, 2))
 
 
-def _initialise_from(model, store: RunStore, init: dict) -> None:
+def _initialise_from(model, store: RunStore, init: InitFrom) -> None:
     """Copy named layers' weights from another run's model; freeze them if asked (transfer)."""
     import keras
 
-    base = keras.saving.load_model(store.best_model_path(init["run"]), safe_mode=True)
-    for name in init["layers"]:
+    base = keras.saving.load_model(store.best_model_path(init.run), safe_mode=True)
+    for name in init.layers:
         layer = model.get_layer(name)
         layer.set_weights(base.get_layer(name).get_weights())
-        layer.trainable = not init.get("freeze", False)
+        layer.trainable = not init.freeze
 
 
 def compile_model(model, settings: TrainSettings, how: str) -> None:
@@ -207,7 +209,7 @@ class SpeedClock:
         return {"sps": (seen - seen_then) / (now - started)} if now > started else {}
 
 
-def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live: dict[str, Any]):
+def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live: Live):
     import keras
 
     class Progress(keras.callbacks.Callback):
@@ -216,7 +218,7 @@ def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live:
         def on_train_begin(self, logs=None):
             self.steps = self.params.get("steps") or 1
             calls = math.ceil(self.steps / STEPS_PER_EXECUTION) * max(
-                1, self.params.get("epochs", 1) - live.get("initial_epoch", 0)
+                1, self.params.get("epochs", 1) - live.now.initial_epoch
             )
             self.every = max(1, math.ceil(calls / MAX_BATCH_POINTS))
             self.calls = 0
@@ -237,20 +239,20 @@ def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live:
             logs = logs or {}
             loss = float(logs.get("loss", float("nan")))
             if not math.isfinite(loss):
-                live["nan"] = True
+                live.update(nan=True)
             elif self.first_loss is None:
                 self.first_loss = loss
             elif diverged(self.first_loss, loss):
-                live["diverged"] = True
+                live.update(diverged=True)
                 self.model.stop_training = True
             # Batches arrive STEPS_PER_EXECUTION at a time: count samples from the batch index,
             # never past the epoch's last batch (the last execution's index can run over).
             done = min(batch + 1, self.steps)
-            self.seen = self.seen_before + done * live["batch_size"]
+            self.seen = self.seen_before + done * live.now.batch_size
             live.update(batch=done, loss=loss, **self.speed.update(self.seen))
             self.calls += 1
             if self.calls % self.every == 0:
-                self.batches["x"].append(live["epoch"] + (batch + 1) / self.steps)
+                self.batches["x"].append(live.now.epoch + (batch + 1) / self.steps)
                 self.batches["loss"].append(loss if math.isfinite(loss) else None)
             if stop.is_set():
                 self.model.stop_training = True
@@ -266,8 +268,8 @@ def progress_callback(store: RunStore, run_id: str, stop: threading.Event, live:
                 # Not after the last epoch: the final model is saved right after it anyway.
                 save_atomic(self.model, store.model_path(run_id, "checkpoint"))
             elapsed = time.monotonic() - self.started
-            train_seconds = live.get("previous_seconds", 0.0) + elapsed
-            sps = live.get("sps") or self.seen / max(elapsed, 1e-6)  # too short to time apart from compiling
+            train_seconds = live.now.previous_seconds + elapsed
+            sps = live.now.sps or self.seen / max(elapsed, 1e-6)  # too short to time apart from compiling
             status = store.update_status(run_id, epochs_done=epoch + 1, train_seconds=train_seconds,
                                          samples_per_second=sps)  # fmt: skip
             _give_up_if_interrupted(status, self.model, stop)
@@ -313,51 +315,51 @@ def fit_callbacks(settings: TrainSettings, progress) -> list:
 
 
 def run_training(
-    store: RunStore, run_id: str, stop: threading.Event, live: dict[str, Any], more_epochs: int = 0
+    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
 ) -> str:
-    """Train run ``run_id`` (or resume it for ``more_epochs``); return its final state."""
+    """Train run ``run_id`` (or resume it for ``more_epochs``); return its final state (its outcome: in ``live``)."""
     try:
-        state, message, detail = _dispatch(store, run_id, stop, live, more_epochs)
+        outcome = _dispatch(store, run_id, stop, live, more_epochs)
     except datasets.DatasetError as err:
-        state, message, detail = "failed", f"dataset_{err.code}", err.name
+        outcome = Outcome("failed", f"dataset_{err.code}", err.name)
     except MemoryError:
-        state, message, detail = "failed", "oom", ""
+        outcome = Outcome("failed", "oom")
     except OSError as exc:  # the run folder became unwritable, or the disk is full
-        state, message, detail = "failed", "disk", clean_detail(f"{type(exc).__name__}: {exc}")
+        outcome = Outcome("failed", "disk", clean_detail(f"{type(exc).__name__}: {exc}"))
     except Exception as exc:  # noqa: BLE001 - a job's failure must never reach the app
         oom = "ResourceExhausted" in type(exc).__name__ or "out of memory" in str(exc).lower()
-        state, message, detail = "failed", "oom" if oom else "exception", clean_detail(f"{type(exc).__name__}: {exc}")
-    live["outcome"] = {"state": state, "message": message, "detail": detail}
+        outcome = Outcome("failed", "oom" if oom else "exception", clean_detail(f"{type(exc).__name__}: {exc}"))
+    live.update(outcome=outcome)
     try:
-        store.update_status(run_id, state=state, message=message, detail=detail)
-        store.log(run_id, f"{state} {message} {detail}".strip())
+        store.update_status(run_id, **outcome.to_dict())
+        store.log(run_id, f"{outcome.state} {outcome.message} {outcome.detail}".strip())
     except OSError as exc:  # the job manager keeps the outcome in memory and shows it
-        live["outcome"] = {"state": "failed", "message": "disk", "detail": clean_detail(str(exc))}
+        live.update(outcome=Outcome("failed", "disk", clean_detail(str(exc))))
         return "failed"
-    return state
+    return outcome.state
 
 
-def _dispatch(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> tuple:
+def _dispatch(store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int) -> Outcome:
     """Train with the function registered for the run's kind (``lib.train.kinds``)."""
     config = store.config(run_id)
     trainer = trainer_for(config)
     if trainer is None:
-        return "failed", "unknown_kind", str(config.get("kind"))[:40]
+        return Outcome("failed", "unknown_kind", str(config.kind)[:40])
     return trainer(store, run_id, stop, live, more_epochs)
 
 
-def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: dict, more_epochs: int) -> tuple[str, str, str]:
-    """Train run ``run_id`` with ``model.fit`` (the ``fit`` kind): state, message code, detail."""
+def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int) -> Outcome:
+    """Train run ``run_id`` with ``model.fit`` (the ``fit`` kind)."""
     import keras
 
     config = store.config(run_id)
     try:
         check_config(config)
     except ConfigError as err:
-        return "failed", "invalid_model", ", ".join(p.code for p in err.problems)
-    settings = TrainSettings.from_dict(config["settings"])
-    target = run_target(config)
-    spec = from_dict(config["spec"])
+        return Outcome("failed", "invalid_model", ", ".join(p.code for p in err.problems))
+    settings = config.settings
+    target = config.run_target()
+    spec = config.model_spec()
     analysis = analyse(spec, target, settings.fit.batch_size)
     status = store.update_status(
         run_id, state="running", device=device_name(), backend=keras.config.backend(), message="", detail=""
@@ -370,10 +372,10 @@ def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
         model = keras.saving.load_model(store.best_model_path(run_id))
     else:
         model = build_model(spec, analysis)
-        if config.get("init_from"):
-            if store.best_model_path(config["init_from"]["run"]) is None:
-                return "failed", "base_missing", config["init_from"]["run"]  # deleted since it was chosen
-            _initialise_from(model, store, config["init_from"])
+        if init := config.init_from:
+            if store.best_model_path(init.run) is None:
+                return Outcome("failed", "base_missing", init.run)  # deleted since it was chosen
+            _initialise_from(model, store, init)
         compile_model(model, settings, how)
     epochs = initial + (more_epochs or settings.fit.epochs)
     store.update_status(run_id, epochs_target=epochs)
@@ -400,19 +402,19 @@ def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: dict, mor
         callbacks=fit_callbacks(settings, progress),
         verbose=0,
     )
-    if live.get("nan"):
-        return "failed", "nan", ""
-    if live.get("diverged"):
-        return "failed", "diverged", ""
+    if live.now.nan:
+        return Outcome("failed", "nan")
+    if live.now.diverged:
+        return Outcome("failed", "diverged")
     checkpoint = store.model_path(run_id, "checkpoint")
     if stop.is_set() and checkpoint.exists():
         # The epoch that Stop cut short was just checkpointed (Keras ends the epoch): keep
         # that file as it is, so Stop returns at once instead of saving the model again.
-        return "stopped", "stopped_by_user", ""
+        return STOPPED
     save_atomic(model, store.model_path(run_id, "model"))
     # One copy per run: the final model also carries the optimizer state that resuming needs.
     checkpoint.unlink(missing_ok=True)
     if stop.is_set():
-        return "stopped", "stopped_by_user", ""
+        return STOPPED
     done = store.status(run_id).epochs_done
-    return "done", "early_stopping" if done < epochs else "", ""
+    return Outcome("done", "early_stopping" if done < epochs else "")

@@ -10,10 +10,9 @@ new classes, always starts afresh. The choice is part of the run's config
 
 from __future__ import annotations
 
-from typing import Any
-
 from lib.model.analysis import Target, analyse
-from lib.model.spec import ModelSpec, SpecError, from_dict
+from lib.model.spec import ModelSpec, SpecError
+from lib.train.run_config import InitFrom
 from lib.train.runstore import RunStore
 
 SMALL_PER_CLASS = 50  # fewer training pictures per class than this: suggest transfer or augmentation
@@ -74,14 +73,14 @@ def transfer_sources(store: RunStore, spec: ModelSpec, dataset: str) -> dict[str
     found: dict[str, list[str]] = {}
     for run_id in store.list():
         config = store.config(run_id)
-        if config.get("dataset") == dataset or config.get("kind", "fit") != "fit":
+        if config.dataset == dataset or config.kind != "fit":
             continue
-        if not isinstance(config.get("spec"), dict) or config["spec"].get("input_shape") != shape:
+        if not isinstance(config.spec, dict) or config.spec.get("input_shape") != shape:
             continue
         if store.status(run_id).state != "done" or store.best_model_path(run_id) is None:
             continue
         try:
-            same = _common(_signature(from_dict(config["spec"])), ours)
+            same = _common(_signature(config.model_spec()), ours)
         except SpecError:
             continue
         if any(params for _, params in same):
@@ -89,6 +88,6 @@ def transfer_sources(store: RunStore, spec: ModelSpec, dataset: str) -> dict[str
     return found
 
 
-def init_from(run_id: str, layers: list[str], freeze: bool) -> dict[str, Any]:
-    """The config entry that starts a run from ``run_id``'s ``layers``."""
-    return {"run": run_id, "layers": list(layers), "freeze": bool(freeze)}
+def init_from(run_id: str, layers: list[str], freeze: bool) -> InitFrom:
+    """The config part that starts a run from ``run_id``'s ``layers``."""
+    return InitFrom(run_id, tuple(layers), bool(freeze))

@@ -15,9 +15,6 @@ from pathlib import Path
 from lib.errors import CodedError
 from lib.model.analysis import analyse
 from lib.model.labels import encoding
-from lib.model.spec import from_dict
-from lib.model.train_config import TrainSettings
-from lib.train.config_check import run_target
 from lib.train.runstore import RunStore, Status
 from lib.train.training import clean_detail
 
@@ -57,7 +54,7 @@ def load_weights(store: RunStore, run_id: str, data: bytes, nickname: str = "") 
     if not data.startswith(HDF5_SIGNATURE):
         raise WeightsError("not_h5")
     source = store.config(run_id)
-    settings, target, spec = TrainSettings.from_dict(source["settings"]), run_target(source), from_dict(source["spec"])
+    settings, target, spec = source.settings, source.run_target(), source.model_spec()
     model = build_model(spec, analyse(spec, target, settings.fit.batch_size))
     compile_model(model, settings, encoding(settings.compile.loss, target))
     with tempfile.TemporaryDirectory() as folder:
@@ -67,8 +64,7 @@ def load_weights(store: RunStore, run_id: str, data: bytes, nickname: str = "") 
             model.load_weights(path)
         except Exception as exc:
             raise WeightsError("mismatch", detail=clean_detail(f"{type(exc).__name__}: {exc}", 240)) from exc
-    config = {k: v for k, v in source.items() if k != "continues"}
-    config["weights"] = hashlib.sha256(data).hexdigest()[:16]
+    config = source.replace(continues=None, weights=hashlib.sha256(data).hexdigest()[:16])
     try:
         new_id = store.create(config, nickname)
         model.save(store.model_path(new_id, "model"))

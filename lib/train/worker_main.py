@@ -45,6 +45,7 @@ def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str], parent_p
     os.environ["KERAS_BACKEND"] = backend
     loaded = load_keras(backend)  # the one slow import, done before the first job
 
+    from lib.train.progress import Live
     from lib.train.runstore import RunStore
     from lib.train.training import run_training
 
@@ -63,11 +64,11 @@ def main(conn: Any, stop_value: Any, backend: str, env: dict[str, str], parent_p
         if message[0] == "quit":
             return
         _, root, run_id, more_epochs = message
-        live: dict[str, Any] = {}
+        live = Live()
         orphans.write_pid_file(Path(root), run_id)
-        try:
-            with reporting(LIVE_EVERY_S, lambda live=live: send(("live", dict(live)))):
+        try:  # snapshots cross the pipe as plain data (Progress.to_dict), merged by the server
+            with reporting(LIVE_EVERY_S, lambda live=live: send(("live", live.now.to_dict()))):
                 state = run_training(RunStore(Path(root)), run_id, SharedFlag(stop_value), live, more_epochs)
         finally:
             orphans.remove_pid_file(Path(root))
-        send(("done", state, dict(live)))
+        send(("done", state, live.now.to_dict()))
