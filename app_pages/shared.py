@@ -13,7 +13,7 @@ import uuid
 
 import streamlit as st
 
-from app_pages import timings
+from app_pages import streamlit_fix, timings
 from app_pages.state import bind, set_value, switch_value
 from lib import heap
 from lib.data import dataset_views, datasets
@@ -271,6 +271,8 @@ def live_view(render, busy, seconds: float = 2.0) -> None:
                      cpu=round(time.thread_time() - started, 4))  # fmt: skip
         if polling != still:
             st.rerun(scope="app")
+        if not polling and streamlit_fix.stop_polling_this_fragment():
+            timings.note("stray_poll", me)  # its browser timer had outlived the page's last full run
         if polling:
             budget.spent(time.thread_time() - started)
             budget.polling(me)

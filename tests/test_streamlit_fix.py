@@ -9,6 +9,7 @@ from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.runtime.state.safe_session_state import SafeSessionState
 from streamlit.runtime.state.session_state import SessionState
 
+from app_pages import streamlit_fix
 from app_pages.streamlit_fix import keep_clicks_across_interruptions
 
 BUTTON = "$$ID-0123456789abcdef-train.start"
@@ -81,3 +82,39 @@ def test_a_script_run_no_longer_clears_keras_and_still_closes_matplotlib_figures
     assert keep_keras_state_across_runs()
     AppTest.from_file(str(script)).run()
     assert calls == ["cleared"]  # not again
+
+
+class _Ctx:
+    def __init__(self, fragment_ids: list[str]):
+        self.fragment_ids_this_run = fragment_ids
+        self.sent = []
+
+    def enqueue(self, msg) -> None:
+        self.sent.append(msg)
+
+
+def _in_fragment(monkeypatch, ctx: _Ctx, fragment_id: str | None) -> None:
+    from types import SimpleNamespace
+
+    from streamlit.runtime.scriptrunner_utils import script_run_context
+
+    monkeypatch.setattr(script_run_context, "get_script_run_ctx", lambda **_: ctx)
+    monkeypatch.setattr(script_run_context.ThreadState, "get", staticmethod(lambda: SimpleNamespace(fragment_id=fragment_id)))
+
+
+def test_a_fragment_rerun_that_no_longer_polls_tells_the_browser_to_stop_its_timer(monkeypatch):
+    ctx = _Ctx(["frag-1"])
+    _in_fragment(monkeypatch, ctx, "frag-1")
+    assert streamlit_fix.stop_polling_this_fragment()
+    assert [list(m.stop_auto_rerun.fragment_ids) for m in ctx.sent] == [["frag-1"]]
+    assert ctx.sent[0].WhichOneof("type") == "stop_auto_rerun"  # the message Streamlit's browser side handles
+
+
+def test_in_a_full_run_or_outside_a_fragment_nothing_is_sent(monkeypatch):
+    full_run = _Ctx([])
+    _in_fragment(monkeypatch, full_run, "frag-1")
+    assert not streamlit_fix.stop_polling_this_fragment()
+    outside = _Ctx(["frag-1"])
+    _in_fragment(monkeypatch, outside, None)
+    assert not streamlit_fix.stop_polling_this_fragment()
+    assert full_run.sent == outside.sent == []
