@@ -325,7 +325,14 @@ class JobManager:
         Adds what the disk may not hold: an outcome the store could not write, and the
         watchdog's verdict on a run left queued/running with no job behind it.
         """
-        with self._lock:
+        # Every live view of every student asks this each poll: the disk is read outside the
+        # lock (a class's polls queued behind one another on it, and a Train press behind them).
+        if (lost := self._lost.get(run_id)) is not None:
+            return lost
+        status = self.store.status(run_id)
+        if status.state not in ACTIVE or run_id in self._jobs:
+            return status
+        with self._lock:  # looks again under the lock: the job may have started or ended since
             if run_id in self._lost:
                 return self._lost[run_id]
             status = self.store.status(run_id)
