@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages import make_data, own_data, own_details
-from app_pages.shared import dataset_label, dataset_name, lang, load_dataset, num, plot, tr
+from app_pages.shared import dataset_label, dataset_name, lang, load_dataset, num, styled, tr
 from app_pages.state import bind, fraction_slider
 from lib.data import dataset_views as views
 from lib.data import datasets
@@ -76,14 +76,21 @@ with st.expander(tr("ds.settings"), expanded=True):
     st.caption(tr("ds.settings_note", n=num(used), v=num(int(used * val))))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def _figures(name: str, language: str, shown: tuple[int, ...] = ()) -> dict:
+    """The dataset's charts, styled once and shared by every session (they are only read after this).
+
+    Not ``st.cache_data``: that unpickles its value on every read, 0.15 s of the server's one
+    interpreter per student for the digits charts, and a class opens this page all at once.
+    """
     ds = datasets.load(name)
     if ds.info.kind == "image":
-        return views.image_figures(ds, language, list(shown))
-    if ds.info.kind == "text":
-        return views.text_figures(ds, language)
-    return views.tabular_figures(ds, language)
+        figures = views.image_figures(ds, language, list(shown))
+    elif ds.info.kind == "text":
+        figures = views.text_figures(ds, language)
+    else:
+        figures = views.tabular_figures(ds, language)
+    return {key: styled(fig, projector=False) for key, fig in figures.items()}
 
 
 if info.kind == "image":
@@ -98,24 +105,24 @@ if info.kind == "image":
         placeholder=tr("app.choose"),
     )
     figs = _figures(name, lang(), tuple(shown or [0]))
-    plot(st, figs["grid"], key="datasets.grid")
+    st.plotly_chart(figs["grid"], key="datasets.grid")
     if info.input_shape[-1] == 1:
         st.caption(tr("ds.polarity"))
-    plot(st, figs["means"], key="datasets.means")
+    st.plotly_chart(figs["means"], key="datasets.means")
     left, right = st.columns(2)
-    plot(left, figs["balance"], key="datasets.balance")
-    plot(right, figs["pixels"], key="datasets.pixels")
+    left.plotly_chart(figs["balance"], key="datasets.balance")
+    right.plotly_chart(figs["pixels"], key="datasets.pixels")
 elif info.kind == "text":
     st.subheader(tr("ds.text_samples"))
     for label, text in views.decoded_samples(ds, lang()):
         st.markdown(f"**{tr('ds.label')}: {label}** — {text}")
     figs = _figures(name, lang())
     left, right = st.columns(2)
-    plot(left, figs["lengths"], key="datasets.lengths")
-    plot(right, figs["balance"], key="datasets.balance")
+    left.plotly_chart(figs["lengths"], key="datasets.lengths")
+    right.plotly_chart(figs["balance"], key="datasets.balance")
 else:
     st.subheader(tr("ds.features"))
     st.dataframe(views.feature_rows(ds, lang()), hide_index=True)
     figs = _figures(name, lang())
-    plot(st, figs["target"], key="datasets.target")
-    plot(st, figs["correlation"], key="datasets.correlation")
+    st.plotly_chart(figs["target"], key="datasets.target")
+    st.plotly_chart(figs["correlation"], key="datasets.correlation")
