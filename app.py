@@ -6,7 +6,8 @@ once the first page has been sent, and otherwise only on the pages that need it.
 
 import streamlit as st
 
-from app_pages import PAGES, address, arch_tools, classlink, identity, shared, streamlit_fix, timings
+from app_pages import PAGES
+from app_pages.parts import address, arch_tools, classlink, identity, shared, streamlit_fix, timings
 
 streamlit_fix.keep_clicks_across_interruptions()  # a click a newer request interrupts is kept (#26)
 streamlit_fix.keep_keras_state_across_runs()  # no clear_session (a full garbage collection) after every run

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from app_pages import make_data, own_data, own_details
-from app_pages.shared import dataset_label, dataset_name, lang, load_dataset, num, plot, tr
-from app_pages.state import bind, fraction_slider
+from app_pages.parts import make_data, own_data, own_details
+from app_pages.parts.shared import dataset_label, dataset_name, lang, load_dataset, num, plot, tr
+from app_pages.parts.state import bind, fraction_slider
 from lib.data import dataset_views as views
 from lib.data import datasets
 

@@ -4,11 +4,18 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from app_pages import PAGE_BY_NAME
-from app_pages.draw_ready import offer_lesson_network
-from app_pages.identity import nickname
-from app_pages.inside_tools import filters_panel, heatmap_panel, inside, layers_panel, projector_panel, test_images
-from app_pages.robust_tools import robust_panel
-from app_pages.shared import class_names, dataset_label, dataset_name, lang, manager, num, plot, tr
+from app_pages.parts.draw_ready import offer_lesson_network
+from app_pages.parts.identity import nickname
+from app_pages.parts.inside_tools import (
+    filters_panel,
+    heatmap_panel,
+    inside,
+    layers_panel,
+    projector_panel,
+    test_images,
+)
+from app_pages.parts.robust_tools import robust_panel
+from app_pages.parts.shared import class_names, dataset_label, dataset_name, lang, manager, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.infer.drawing import PictureError, read_and_prepare

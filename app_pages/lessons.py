@@ -4,11 +4,11 @@ import time
 
 import streamlit as st
 
-from app_pages import lesson_more  # noqa: F401 - registers lessons 2-5's parts
-from app_pages.identity import is_teacher, nickname
-from app_pages.lesson_parts import PARTS
-from app_pages.shared import lang, num, tr
-from app_pages.state import bind
+from app_pages.parts import lesson_more  # noqa: F401 - registers lessons 2-5's parts
+from app_pages.parts.identity import is_teacher, nickname
+from app_pages.parts.lesson_parts import PARTS
+from app_pages.parts.shared import lang, num, tr
+from app_pages.parts.state import bind
 from lib.i18n import pick
 from lib.lessons import follow, lessons, locate
 from lib.lessons.code import step_code

@@ -2,12 +2,22 @@
 
 import streamlit as st
 
-from app_pages.arch_tools import ensure_spec, link_messages, share_link
-from app_pages.identity import nickname
-from app_pages.presses import press
-from app_pages.shared import config_messages, dataset_label, dataset_name, lang, live_view, manager, num, session_id, tr
-from app_pages.small_data import small_data_panel
-from app_pages.train_tools import backend_choice, settings_form, show_run, show_submitted
+from app_pages.parts.arch_tools import ensure_spec, link_messages, share_link
+from app_pages.parts.identity import nickname
+from app_pages.parts.presses import press
+from app_pages.parts.shared import (
+    config_messages,
+    dataset_label,
+    dataset_name,
+    lang,
+    live_view,
+    manager,
+    num,
+    session_id,
+    tr,
+)
+from app_pages.parts.small_data import small_data_panel
+from app_pages.parts.train_tools import backend_choice, settings_form, show_run, show_submitted
 from lib.data import datasets
 from lib.model.analysis import Target, analyse, message
 from lib.model.labels import encoding, pairing_problems
@@ -88,7 +98,7 @@ def _start(force: bool) -> None:
 
 
 buttons = st.columns([1, 1, 4])
-# press(): a click is kept until a run that is not interrupted reaches this line (see app_pages/presses.py).
+# press(): a click is kept until a run that is not interrupted reaches this line (see app_pages/parts/presses.py).
 if press(buttons[0], tr("train.start"), "train.start", type="primary", disabled=blocked):
     _start(force=False)
 if st.session_state.get("train.cached"):

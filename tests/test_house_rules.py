@@ -174,6 +174,55 @@ def test_lib_has_no_import_cycle():
     assert import_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
+def page_imports(source: str, module: str, pages: set[str]) -> list[str]:
+    """Where ``source`` imports one of ``pages`` (``from app_pages import draw``, ``"app_pages.draw"``)."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        named: list[str] = []
+        if isinstance(node, ast.Import):
+            named = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module == "app_pages":
+            named = [f"app_pages.{a.name}" for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            named = [node.module]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            named = re.findall(r"^app_pages\.\w+$", node.value)  # importlib.import_module("app_pages.x")
+        hits = [n for n in named if n.startswith("app_pages.") and n.split(".")[1] in pages]
+        out += [f"{module}:{node.lineno} {n}" for n in hits]
+    return out
+
+
+def _page_names() -> set[str]:
+    from app_pages import PAGES
+
+    return {page.name for page in PAGES}
+
+
+def test_app_pages_holds_only_the_pages_and_no_page_is_imported():
+    """A module directly in app_pages/ is a page PAGES lists; its parts are in app_pages/parts/.
+
+    Pages are leaves: Streamlit runs a page's script afresh on each rerun, so a module that
+    imported one would run the page's widgets where it is imported.
+    """
+    pages = _page_names()
+    beside = {p.stem for p in (ROOT / "app_pages").glob("*.py")} - {"__init__"}
+    assert sorted(beside - pages) == [], "not a page: move it to app_pages/parts/"
+    assert sorted(pages - beside) == [], "a page PAGES lists has no script"
+    assert not {p.stem for p in (ROOT / "app_pages" / "parts").glob("*.py")} & pages
+    code = [ROOT / "app.py", *CODE, *(ROOT / "tests").rglob("*.py")]
+    assert [b for p in code for b in page_imports(p.read_text(), _relative(p), pages)] == []
+
+
+def test_the_page_import_rule_catches_a_breach():
+    bad = (
+        "from app_pages import training\nfrom app_pages.draw import PEN\nimport app_pages.runs\n"
+        'importlib.import_module("app_pages.home")\n'
+    )
+    assert len(page_imports(bad, "x.py", _page_names())) == 4
+    fine = 'from app_pages import PAGES\nfrom app_pages.parts import shared\nst.page_link("app_pages/lessons.py")\n'
+    assert page_imports(fine, "x.py", _page_names()) == []
+
+
 def test_architecture_md_names_only_files_that_exist():
     text = (ROOT / "ARCHITECTURE.md").read_text()
     named = set(re.findall(r"`((?:lib|app_pages|tests|bench|scripts)/[\w/.]+\.(?:py|json|md|sh))`", text))

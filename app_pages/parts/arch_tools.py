@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import arch_editor as editor
-from app_pages.shared import dataset_label, dataset_name, lang, public_address, tr
-from app_pages.state import set_value
-from app_pages.widgets import forget
+from app_pages.parts import arch_editor as editor
+from app_pages.parts.shared import dataset_label, dataset_name, lang, public_address, tr
+from app_pages.parts.state import set_value
+from app_pages.parts.widgets import forget
 from lib.data import datasets
 from lib.i18n import pick
 from lib.model.analysis import Analysis, Target
@@ -73,7 +73,7 @@ def share_link(config: RunConfig, heading: bool = True) -> None:
 
 
 def apply_model_link() -> None:
-    """Restore the model in an older ``model`` link once, then drop it (``setup`` links: app_pages/address.py)."""
+    """Restore the model in an older ``model`` link once, then drop it (``setup`` links: app_pages/parts/address.py)."""
     if token := st.query_params.get("model"):
         del st.query_params["model"]
         try:
@@ -202,7 +202,7 @@ def export_panel(spec: ModelSpec, analysis: Analysis, dataset: str, target: Targ
         return
     settings = st.session_state.get("train.settings") or TrainSettings()
     filename = script_filename(spec.name)
-    from app_pages.identity import nickname
+    from app_pages.parts.identity import nickname
 
     script = export_script(spec, analysis, dataset, target, settings, filename=filename, exported_by=nickname())
     st.download_button(tr("arch.download_script"), script, filename, "text/x-python", key="arch.script")

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.arch_tools import current_config, target_for, use_parts
-from app_pages.shared import dataset_label, tr
+from app_pages.parts.arch_tools import current_config, target_for, use_parts
+from app_pages.parts.shared import dataset_label, tr
 from lib.data import datasets
 from lib.train.setup_link import PARAM, restore_parts, setup_token
 
@@ -68,7 +68,7 @@ def keep_setup() -> None:
     if "arch.spec" not in st.session_state:
         if "data.name" not in st.session_state:
             return  # nothing chosen yet: a clean address
-        from app_pages.arch_tools import ensure_spec
+        from app_pages.parts.arch_tools import ensure_spec
 
         ensure_spec()  # a dataset chosen before any model: the address keeps it with its lesson network
     name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)

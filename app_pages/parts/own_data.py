@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import identity
-from app_pages.shared import dataset_label, lang, num, session_id, tr
-from app_pages.state import fraction_slider, set_value, switch_value
+from app_pages.parts import identity
+from app_pages.parts.shared import dataset_label, lang, num, session_id, tr
+from app_pages.parts.state import fraction_slider, set_value, switch_value
 from lib.data import own_store
 from lib.own import image_upload, table_upload
 from lib.own.ingest_jobs import Ingests

@@ -1,7 +1,7 @@
 """Streamlit glue shared by the pages: language, the chosen dataset, the job manager, live views.
 
 Not a page itself (``app.py`` lists the pages). Logic stays in ``lib``, values kept across
-pages in ``app_pages/state.py``; this file only turns them into widgets and messages.
+pages in ``app_pages/parts/state.py``; this file only turns them into widgets and messages.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import uuid
 
 import streamlit as st
 
-from app_pages import streamlit_fix, timings
-from app_pages.state import bind, set_value, switch_value
+from app_pages.parts import streamlit_fix, timings
+from app_pages.parts.state import bind, set_value, switch_value
 from lib import heap
 from lib.data import dataset_views, datasets
 from lib.i18n import LANGUAGES, SEPARATORS, choose_language, number, t, uploader_css

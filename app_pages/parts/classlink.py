@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import address
-from app_pages.arch_tools import use_parts
-from app_pages.identity import is_teacher, nickname
-from app_pages.shared import configured_address, lang, public_address, tr
+from app_pages.parts import address
+from app_pages.parts.arch_tools import use_parts
+from app_pages.parts.identity import is_teacher, nickname
+from app_pages.parts.shared import configured_address, lang, public_address, tr
 from lib.classcode import PARAM, ClassBoard, clean_base, clean_code, is_local, join_url, qr_png, spaced
 from lib.train.setup_link import restore_parts
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.shared import lang, tr
-from app_pages.widgets import forget, param_widget
+from app_pages.parts.shared import lang, tr
+from app_pages.parts.widgets import forget, param_widget
 from lib.i18n import pick
 from lib.model.layers import REGISTRY, normalise_config
 from lib.model.spec import INPUT_ID, ModelSpec, Node

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.identity import nickname
-from app_pages.shared import lang, manager, presenting, session_id, styled, tr
-from app_pages.state import bind, fraction_slider
-from app_pages.widgets import param_widget
+from app_pages.parts.identity import nickname
+from app_pages.parts.shared import lang, manager, presenting, session_id, styled, tr
+from app_pages.parts.state import bind, fraction_slider
+from app_pages.parts.widgets import param_widget
 from lib import charts
 from lib.i18n import pick, t
 from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS, fit_bounds
