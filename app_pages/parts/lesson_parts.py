@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app_pages.parts import keys
 from app_pages.parts.identity import is_teacher, nickname
 from app_pages.parts.shared import class_names, dataset_label, lang, live_view, manager, num, plot, session_id, tr
 from app_pages.parts.train_tools import show_run
@@ -29,7 +30,7 @@ def _dataset(name: str) -> datasets.Dataset | None:
 
 def presenting() -> bool:
     """True in the Lessons page's presenter view."""
-    return bool(st.session_state.get("les.present"))
+    return bool(st.session_state.get(keys.LES_PRESENT))
 
 
 # --- lesson 1 ---------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.parts import identity
+from app_pages.parts import identity, keys
 from app_pages.parts.shared import dataset_label, lang, live_view, manager, num, session_id, tr
 from app_pages.parts.state import switch_value
 from lib.classroom import may_manage
@@ -232,7 +232,7 @@ def _building(work):
 def _build(collection: Collection) -> None:
     if (name := _building(lambda: samples.build_dataset(collection.id))) is None:
         return
-    switch_value("data.name", name)  # the new dataset is chosen everywhere (Training, Draw...)
+    switch_value(keys.DATA_NAME, name)  # the new dataset is chosen everywhere (Training, Draw...)
     _keep_open()
     st.session_state["make.built"] = name
     st.rerun()

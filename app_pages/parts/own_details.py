@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.parts import identity
+from app_pages.parts import identity, keys
 from app_pages.parts.own_data import ingests
 from app_pages.parts.shared import dataset_label, lang, session_id, tr
 from app_pages.parts.state import switch_value
@@ -39,7 +39,7 @@ def _delete(where, info: datasets.DatasetInfo) -> None:
         st.session_state["own.deleted"] = dataset_label(info.name)  # (its name, while it still has one)
         datasets.delete_cache(info.name)
         ingests().clear(session_id())  # its upload report would name a deleted dataset
-        switch_value("data.name", datasets.DEFAULT_DATASET)
+        switch_value(keys.DATA_NAME, datasets.DEFAULT_DATASET)
         st.rerun()
 
 

@@ -11,6 +11,7 @@ import json
 import numpy as np
 import streamlit as st
 
+from app_pages.parts import keys
 from app_pages.parts.identity import nickname
 from app_pages.parts.presses import press
 from app_pages.parts.shared import config_messages, live_view, manager, num, plot, session_id, tr
@@ -167,5 +168,5 @@ def _train(run_id: str, config: RunConfig) -> None:
         st.error(tr("robust.failed"))
         return
     # The page stays on this run (the new one is listed first now): both runs' curves come here.
-    st.session_state["draw.chosen"] = {"run": run_id, "listed": [*manager().store.list(), submitted.run_id]}
+    st.session_state[keys.DRAW_CHOSEN] = {"run": run_id, "listed": [*manager().store.list(), submitted.run_id]}
     st.rerun()
