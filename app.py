@@ -6,7 +6,8 @@ once the first page has been sent, and otherwise only on the pages that need it.
 
 import streamlit as st
 
-from app_pages import PAGES, address, arch_tools, classlink, identity, shared, streamlit_fix, timings
+from app_pages import PAGES
+from app_pages.parts import address, arch_tools, classlink, identity, keys, shared, streamlit_fix, timings
 
 streamlit_fix.keep_clicks_across_interruptions()  # a click a newer request interrupts is kept (#26)
 streamlit_fix.keep_keras_state_across_runs()  # no clear_session (a full garbage collection) after every run
@@ -25,7 +26,7 @@ pages = {
     for page in PAGES
 }  # fmt: skip
 navigation = st.navigation(list(pages.values()))
-st.session_state["app.page"] = next((name for name, page in pages.items() if page == navigation), "home")
+st.session_state[keys.APP_PAGE] = next((name for name, page in pages.items() if page == navigation), "home")
 if not known:
     st.stop()  # (after st.navigation: the address keeps the page it names)
 classlink.go_to_the_teachers_page(pages)

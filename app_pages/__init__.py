@@ -1,7 +1,8 @@
 """The app's pages, declared once: the navigation (app.py), links between pages and the tests read this.
 
 Adding a page: its script in this folder, and one line here (its address, icon and title in
-both languages). The pages' building blocks (``*_tools.py``, ``shared.py``, ...) sit beside them.
+both languages). Only pages sit in this folder; their building blocks (``*_tools.py``,
+``shared.py``, ...) are in ``app_pages/parts/`` (tests/test_house_rules.py checks both).
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from app_pages import arch_editor as editor
-from app_pages.arch_tools import ensure_spec, export_panel, keras_summary, link_messages, load_preset, target_for
-from app_pages.shared import dataset_label, dataset_name, lang, num, tr
-from app_pages.state import bind
+from app_pages.parts import arch_editor as editor
+from app_pages.parts import keys
+from app_pages.parts.arch_tools import ensure_spec, export_panel, keras_summary, link_messages, load_preset, target_for
+from app_pages.parts.shared import dataset_label, dataset_name, lang, num, tr
+from app_pages.parts.state import bind
 from lib.data import datasets
 from lib.i18n import pick
 from lib.model.analysis import analyse, bytes_text, message
@@ -23,7 +24,7 @@ name = top[0].selectbox(
     tr("ds.pick"),
     list(datasets.REGISTRY),
     format_func=dataset_labels.__getitem__,
-    **bind("data.name", datasets.DEFAULT_DATASET, list(datasets.REGISTRY)),
+    **bind(keys.DATA_NAME, datasets.DEFAULT_DATASET, list(datasets.REGISTRY)),
 )
 info = datasets.REGISTRY[name]
 titles = {p.id: pick(p.title, lang()) for p in PRESETS.values()}

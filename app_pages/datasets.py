@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from app_pages import make_data, own_data, own_details
-from app_pages.shared import dataset_label, dataset_name, lang, load_dataset, num, styled, tr
-from app_pages.state import bind, fraction_slider
+from app_pages.parts import keys, make_data, own_data, own_details
+from app_pages.parts.shared import dataset_label, dataset_name, lang, load_dataset, num, styled, tr
+from app_pages.parts.state import bind, fraction_slider
 from lib.data import dataset_views as views
 from lib.data import datasets
 
@@ -31,7 +31,7 @@ name = st.selectbox(
     tr("ds.pick"),
     list(datasets.REGISTRY),
     format_func=option_labels.__getitem__,
-    **bind("data.name", datasets.DEFAULT_DATASET, list(datasets.REGISTRY)),
+    **bind(keys.DATA_NAME, datasets.DEFAULT_DATASET, list(datasets.REGISTRY)),
 )
 info = datasets.REGISTRY[name]
 own_data.upload_panel()
@@ -69,9 +69,9 @@ with st.expander(tr("ds.settings"), expanded=True):
         info.train_size,
         step=100,
         help=tr("ds.train_samples_help"),
-        **bind("data.train_samples", 0),
+        **bind(keys.DATA_TRAIN_SAMPLES, 0),
     )
-    val = fraction_slider(right, tr("ds.val_fraction"), "data.val_fraction", 0.2, tr("ds.val_fraction_help"))
+    val = fraction_slider(right, tr("ds.val_fraction"), keys.DATA_VAL_FRACTION, 0.2, tr("ds.val_fraction_help"))
     used = n_train or info.train_size
     st.caption(tr("ds.settings_note", n=num(used), v=num(int(used * val))))
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from app_pages import address, demo_playground, demo_transfer
-from app_pages import demo_experiments as experiments
-from app_pages import demo_explainers as explainers
-from app_pages.shared import lang, tr
+from app_pages.parts import address, demo_playground, demo_transfer
+from app_pages.parts import demo_experiments as experiments
+from app_pages.parts import demo_explainers as explainers
+from app_pages.parts.shared import lang, tr
 
 st.title(tr("demo.title"))
 DEMOS = {

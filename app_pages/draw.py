@@ -4,11 +4,19 @@ import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from app_pages import PAGE_BY_NAME
-from app_pages.draw_ready import offer_lesson_network
-from app_pages.identity import nickname
-from app_pages.inside_tools import filters_panel, heatmap_panel, inside, layers_panel, projector_panel, test_images
-from app_pages.robust_tools import robust_panel
-from app_pages.shared import class_names, dataset_label, dataset_name, lang, manager, num, plot, tr
+from app_pages.parts import keys
+from app_pages.parts.draw_ready import offer_lesson_network
+from app_pages.parts.identity import nickname
+from app_pages.parts.inside_tools import (
+    filters_panel,
+    heatmap_panel,
+    inside,
+    layers_panel,
+    projector_panel,
+    test_images,
+)
+from app_pages.parts.robust_tools import robust_panel
+from app_pages.parts.shared import class_names, dataset_label, dataset_name, lang, manager, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.infer.drawing import PictureError, read_and_prepare
@@ -47,13 +55,13 @@ run_labels = {r: _label(r) for r in runs}
 def _keep_choice(listed: list[str]) -> None:
     # After a language switch the browser may send the old label back, which names no run: ignored.
     if (picked := st.session_state.get("draw.run")) in listed:
-        st.session_state["draw.chosen"] = {"run": picked, "listed": listed}
+        st.session_state[keys.DRAW_CHOSEN] = {"run": picked, "listed": listed}
 
 
 # A chosen run stays chosen when the list's labels change (another language, the augmented run
 # listed first): the widget is then a new one, so the choice is kept under a plain key. A new
 # run of the student's own since the choice (trained on the Training page) is shown first again.
-choice = st.session_state.get("draw.chosen") or {}
+choice = st.session_state.get(keys.DRAW_CHOSEN) or {}
 fresh = [r for r in runs if r not in choice.get("listed", []) and is_mine(store, r, nickname())]
 index = runs.index(choice["run"]) if choice.get("run") in runs and not fresh else 0
 run_id = st.selectbox(tr("draw.model"), runs, index=index, format_func=run_labels.__getitem__, key="draw.run",

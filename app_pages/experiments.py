@@ -2,12 +2,12 @@
 
 import streamlit as st
 
-from app_pages import address
-from app_pages.arch_tools import current_config, ensure_spec, target_for
-from app_pages.experiment_tools import baseline_panel, folds_panel, imbalance_panel
-from app_pages.shared import config_messages, dataset_label, dataset_name, num, tr
-from app_pages.state import bind
-from app_pages.sweep_tools import class_panel, sweep_panel
+from app_pages.parts import address
+from app_pages.parts.arch_tools import current_config, ensure_spec, target_for
+from app_pages.parts.experiment_tools import baseline_panel, folds_panel, imbalance_panel
+from app_pages.parts.shared import config_messages, dataset_label, dataset_name, num, tr
+from app_pages.parts.state import bind
+from app_pages.parts.sweep_tools import class_panel, sweep_panel
 from lib.data import datasets
 from lib.train.config_check import config_problems
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.shared import dataset_label, lang, tr
+from app_pages.parts.shared import dataset_label, lang, tr
 from lib.data import datasets
 from lib.i18n import pick
 from lib.lessons import lessons

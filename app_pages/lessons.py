@@ -4,11 +4,14 @@ import time
 
 import streamlit as st
 
-from app_pages import lesson_more  # noqa: F401 - registers lessons 2-5's parts
-from app_pages.identity import is_teacher, nickname
-from app_pages.lesson_parts import PARTS
-from app_pages.shared import lang, num, tr
-from app_pages.state import bind
+from app_pages.parts import (
+    keys,
+    lesson_more,  # noqa: F401 - registers lessons 2-5's parts
+)
+from app_pages.parts.identity import is_teacher, nickname
+from app_pages.parts.lesson_parts import PARTS
+from app_pages.parts.shared import lang, num, tr
+from app_pages.parts.state import bind
 from lib.i18n import pick
 from lib.lessons import follow, lessons, locate
 from lib.lessons.code import step_code
@@ -117,9 +120,9 @@ def _class_view(lesson: int) -> None:
 
 
 lesson_no, step_no = _location()
-if "les.present" not in st.session_state:
-    st.session_state["les.present"] = st.query_params.get("present") == "1"
-present = st.session_state["les.present"]
+if keys.LES_PRESENT not in st.session_state:
+    st.session_state[keys.LES_PRESENT] = st.query_params.get("present") == "1"
+present = st.session_state[keys.LES_PRESENT]
 lesson = LESSONS[lesson_no]
 step = lesson.steps[step_no - 1]
 st.query_params.update({"lesson": str(lesson_no), "step": str(step_no)})
@@ -143,7 +146,7 @@ with st.container(key="les_controls", border=False):
     top[1].selectbox(tr("les.step_list", n=len(lesson.steps)), list(step_labels), index=step_no - 1,
                      format_func=step_labels.__getitem__, key=f"les.pick_step.{gen}", on_change=_pick_step,
                      args=(gen, lesson_no))  # fmt: skip
-    top[2].toggle(tr("les.present"), help=tr("les.present_help"), **bind("les.present", present))
+    top[2].toggle(tr("les.present"), help=tr("les.present_help"), **bind(keys.LES_PRESENT, present))
     if is_teacher():
         lead = bind("les.lead", False)
         top[3].toggle(tr("les.lead"), help=tr("les.lead_help"), **{**lead, "on_change": _lead_changed,

@@ -5,12 +5,12 @@ from functools import partial
 
 import streamlit as st
 
-from app_pages.class_tools import class_table, delete_controls, trash_panel, trash_result
-from app_pages.cluster_view import cluster_panel
-from app_pages.export_tools import export_panel
-from app_pages.identity import is_teacher, nickname
-from app_pages.run_tools import damaged_panel, evaluation_panel, import_panel, weights_panel, workers_panel
-from app_pages.shared import dataset_label, lang, manager, num, plot, tr
+from app_pages.parts.class_tools import class_table, delete_controls, trash_panel, trash_result
+from app_pages.parts.cluster_view import cluster_panel
+from app_pages.parts.export_tools import export_panel
+from app_pages.parts.identity import is_teacher, nickname
+from app_pages.parts.run_tools import damaged_panel, evaluation_panel, import_panel, weights_panel, workers_panel
+from app_pages.parts.shared import dataset_label, lang, manager, num, plot, tr
 from lib import charts
 from lib.experiments.baseline import beside_best
 from lib.experiments.baseline import summary as baseline_summary

@@ -2,12 +2,23 @@
 
 import streamlit as st
 
-from app_pages.arch_tools import ensure_spec, link_messages, share_link
-from app_pages.identity import nickname
-from app_pages.presses import press
-from app_pages.shared import config_messages, dataset_label, dataset_name, lang, live_view, manager, num, session_id, tr
-from app_pages.small_data import small_data_panel
-from app_pages.train_tools import backend_choice, settings_form, show_run, show_submitted
+from app_pages.parts import keys
+from app_pages.parts.arch_tools import ensure_spec, link_messages, share_link
+from app_pages.parts.identity import nickname
+from app_pages.parts.presses import press
+from app_pages.parts.shared import (
+    config_messages,
+    dataset_label,
+    dataset_name,
+    lang,
+    live_view,
+    manager,
+    num,
+    session_id,
+    tr,
+)
+from app_pages.parts.small_data import small_data_panel
+from app_pages.parts.train_tools import backend_choice, settings_form, show_run, show_submitted
 from lib.data import datasets
 from lib.model.analysis import Target, analyse, message
 from lib.model.labels import encoding, pairing_problems
@@ -22,14 +33,14 @@ link_messages()
 spec = ensure_spec()
 name = dataset_name()
 info = datasets.REGISTRY[name]
-kind = st.session_state.get("arch.target_kind")
+kind = st.session_state.get(keys.ARCH_TARGET_KIND)
 target = Target(
     "input" if kind == "input" and info.kind == "image" else "classes" if info.is_classification else "value",
     info.num_classes,
 )
 analysis = analyse(spec, target)
-samples = st.session_state.get("data.train_samples") or info.train_size
-val = st.session_state.get("data.val_fraction", 0.2)
+samples = st.session_state.get(keys.DATA_TRAIN_SAMPLES) or info.train_size
+val = st.session_state.get(keys.DATA_VAL_FRACTION, 0.2)
 st.markdown(
     tr(
         "train.model_line",
@@ -47,8 +58,8 @@ if not analysis.ok:
     st.stop()
 
 start_from = small_data_panel(spec, info, samples)  # few pictures per class: augmentation, transfer
-settings = settings_form(st.session_state.get("train.settings") or TrainSettings(), info.task)
-st.session_state["train.settings"] = settings
+settings = settings_form(st.session_state.get(keys.TRAIN_SETTINGS) or TrainSettings(), info.task)
+st.session_state[keys.TRAIN_SETTINGS] = settings
 backend = backend_choice()
 how = encoding(settings.compile.loss, target)
 st.caption(tr(f"train.encoding.{how}", last=info.num_classes - 1, n=info.num_classes))
@@ -57,7 +68,7 @@ activation = normalise_config(REGISTRY[last.class_name], last.config).get("activ
 problems = pairing_problems(settings.compile.loss, target, analysis.rows[-1].output_shape[-1], activation)
 for problem in problems:
     (st.warning if problem.severity == "hint" else st.error)(tr(f"train.err.{problem.code}", **problem.values))
-config = make_config(spec, name, st.session_state.get("data.train_samples") or 0, target.kind, settings, backend)
+config = make_config(spec, name, st.session_state.get(keys.DATA_TRAIN_SAMPLES) or 0, target.kind, settings, backend)
 if start_from:
     config = config.replace(init_from=start_from)
 if backend == "auto":
@@ -88,10 +99,10 @@ def _start(force: bool) -> None:
 
 
 buttons = st.columns([1, 1, 4])
-# press(): a click is kept until a run that is not interrupted reaches this line (see app_pages/presses.py).
+# press(): a click is kept until a run that is not interrupted reaches this line (see app_pages/parts/presses.py).
 if press(buttons[0], tr("train.start"), "train.start", type="primary", disabled=blocked):
     _start(force=False)
-if st.session_state.get("train.cached"):
+if st.session_state.get(keys.TRAIN_CACHED):
     if press(buttons[1], tr("train.again"), "train.again"):
         _start(force=True)
     else:
@@ -100,11 +111,11 @@ if st.session_state.get("train.cached"):
 
 def _current_run() -> None:
     """The current run, re-drawn from the job manager and the run store; never blocks."""
-    run_id = st.session_state.get("train.run_id")
+    run_id = st.session_state.get(keys.TRAIN_RUN_ID)
     if run_id and (manager().store.exists(run_id) or manager().status(run_id).message == "disk"):
         show_run(run_id)
 
 
 with st.expander(tr("arch.share")):
     share_link(config, heading=False)
-live_view(_current_run, lambda: manager().is_active(st.session_state.get("train.run_id", "")), 1.0)
+live_view(_current_run, lambda: manager().is_active(st.session_state.get(keys.TRAIN_RUN_ID, "")), 1.0)

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from app_pages import PAGES
 from tests.waiting import DEADLINE, wait_until
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -77,7 +76,7 @@ def rerun_until(at: AppTest, done, timeout: float = DEADLINE) -> None:
     needs: rerun twice a second, the GAN page's reruns cost more than its training); it is
     rerun when no job is left, or every ``RECHECK_S`` when one outlives that.
     """
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     def between() -> None:
         time.sleep(0.5)  # work outside the job manager (an upload's ingest): look twice a second
@@ -89,29 +88,25 @@ def rerun_until(at: AppTest, done, timeout: float = DEADLINE) -> None:
                seen=lambda: texts(at)[-2000:], poll=0, between=between)  # fmt: skip
 
 
-# The page scripts app.py navigates to (run afresh by Streamlit; importing one would run it).
-PAGE_SCRIPTS = {page.name for page in PAGES}  # run by Streamlit, never imported
-
-
 def use_manager(monkeypatch, replacement) -> None:
     """Every page part calls ``replacement`` for the job manager until the test ends.
 
-    A part holds ``manager`` from ``from app_pages.shared import manager``; one imported for
+    A part holds ``manager`` from ``from app_pages.parts.shared import manager``; one imported for
     the first time while only some are patched would keep the test's manager (and its
     cluster, shut down after the test) for the rest of the session, and every later run in
     that process would fail. So every part is imported first, then each one is patched.
-    (Page scripts are run afresh by Streamlit on each rerun: they are not imported here.)
+    (Page scripts, beside ``parts/``, are run afresh by Streamlit on each rerun: importing one
+    would run it, so only ``app_pages/parts/`` is imported here.)
     """
     import importlib
     import pkgutil
     import sys
 
-    import app_pages
-    from app_pages import shared
+    from app_pages import parts
+    from app_pages.parts import shared
 
-    for info in pkgutil.iter_modules(app_pages.__path__):
-        if info.name not in PAGE_SCRIPTS:
-            importlib.import_module(f"app_pages.{info.name}")
+    for info in pkgutil.iter_modules(parts.__path__):
+        importlib.import_module(f"app_pages.parts.{info.name}")
     original = shared.manager
     for name, module in list(sys.modules.items()):
         if name.startswith("app_pages.") and getattr(module, "manager", None) is original:

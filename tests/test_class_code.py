@@ -7,7 +7,7 @@ from tests.test_class_pages import open_as
 
 
 def test_a_student_joins_by_code_lands_on_the_teachers_setup_and_trains_their_own_run(monkeypatch):
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     monkeypatch.setenv("KP_TEACHER_PASSPHRASE", "quadro negro 42")
     prof = open_as("Prof Ana", "training", "pt")

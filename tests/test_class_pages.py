@@ -39,7 +39,7 @@ def _runs_table(at: AppTest) -> list[str]:
 def test_a_student_cannot_delete_another_students_run_and_the_owner_can_restore_it():
     ana = open_as("ana", "training")
     run = _train(ana, seed=31)
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     bia = open_as("bia", "runs")
     assert "You have no runs yet" in texts(bia)  # "my runs" is the default view
@@ -65,7 +65,7 @@ def test_a_student_cannot_delete_another_students_run_and_the_owner_can_restore_
 
 
 def test_continue_is_a_new_run_and_the_cached_answer_is_unchanged():
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     ana = open_as("ana", "training", "pt")
     parent = _train(ana, seed=32)
@@ -134,7 +134,7 @@ def test_a_share_link_reopens_exactly_the_same_setup():
 
 
 def test_teacher_mode_needs_the_configured_passphrase_and_then_manages_every_run(monkeypatch):
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     ana = open_as("ana", "training")
     run = _train(ana, seed=33)
@@ -143,7 +143,7 @@ def test_teacher_mode_needs_the_configured_passphrase_and_then_manages_every_run
     monkeypatch.setenv("KP_TEACHER_PASSPHRASE", "quadro negro 42")
     import itertools
 
-    from app_pages import identity
+    from app_pages.parts import identity
     from lib.classroom import PassphraseGuard
 
     # A minute passes between tries here (the growing delay after a wrong try is tested in test_identities.py).

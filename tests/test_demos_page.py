@@ -92,7 +92,7 @@ def test_transfer_learning_runs_task_a_then_three_task_b_runs(datasets_dir):
     table = at.dataframe[-1].value
     assert table.shape[0] == 3
     runs = at.session_state["demo.tl"]["runs"]
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     config = manager().store.config(runs["frozen"])
     assert config.classes == (5, 6, 7, 8, 9) and config.init_from.freeze is True

@@ -165,7 +165,7 @@ def test_a_broken_upload_is_explained_in_portuguese(name, data, message):
 
 def test_an_empty_draw_page_trains_the_lesson_network_and_then_shows_the_canvas(tmp_path, monkeypatch):
     """A teacher opens Draw before anyone trained: one button, seconds later a model to draw for."""
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     monkeypatch.setenv("KP_RUNS_DIR", str(tmp_path / "runs"))
     manager.clear()  # a server with no runs at all
@@ -238,7 +238,7 @@ def test_how_robust_is_my_model_then_the_same_network_with_augmentation(lang):
     the same network with augmentation layers, an ordinary run of the student's; then both
     runs' curves side by side. In both languages (Portuguese numbers with a decimal comma).
     """
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
     from lib.infer import robustness
 
     words = ROBUST_TEXTS[lang]

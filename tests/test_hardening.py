@@ -458,7 +458,7 @@ def test_damaged_run_folders_are_listed_as_damaged(store):
 
 
 def test_pages_keep_working_with_damaged_run_folders():
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     root = manager().store.root
     ids = _damage(root)

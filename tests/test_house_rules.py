@@ -7,6 +7,7 @@ snippet that breaks the rule must be reported), so that a rule cannot pass by fi
 from __future__ import annotations
 
 import ast
+import fnmatch
 import re
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from lib.train.runstore import SIDE_FILES, WORKER_SEED, RunStore
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE = sorted(p for folder in ("lib", "app_pages", "bench", "scripts") for p in (ROOT / folder).rglob("*.py"))
+APP_CODE = [ROOT / "app.py", *sorted((ROOT / "app_pages").rglob("*.py"))]  # where a session's state is used
+KEYS_MODULE = ROOT / "app_pages" / "parts" / "keys.py"
 RUN_STORE = ROOT / "lib" / "train" / "runstore.py"
 RUN_FILES = {*WORKER_SEED, "config.json", "owner.json", "model.keras", "checkpoint.keras"}
 # Where a run config's JSON form is read or written key by key (lib/train/run_config.py): why each may.
@@ -119,6 +122,96 @@ def import_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     return None
 
 
+# Session-state keys: where app.py and app_pages/ name one (lib/ has no session).
+KEY_CALLS = {"bind": 0, "set_value": 0, "switch_value": 0, "widget_key_of": 0, "fraction_slider": 2, "page_choice": 1}
+PREFIX_CALLS = {"forget": 0}  # drops every key that starts with its argument: a family
+DICT_CALLS = {"_defaults_once": 2}  # the keys of its dict literal are set (own_data.py)
+
+
+def _key_text(node: ast.expr, names: dict[str, str]) -> str | None:
+    """A key expression as text, ``*`` where a part is made at run time; None when it is not spelled out."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "*" for v in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _key_text(node.left, names), _key_text(node.right, names)
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.Name | ast.Attribute):
+        return names.get(ast.unparse(node))
+    return None
+
+
+def string_constants(source: str) -> dict[str, str]:
+    """``NAME = "text"`` (an f-string, a sum) anywhere in ``source``; a name given two values is left out."""
+    found: dict[str, str | None] = {}
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            text = _key_text(node.value, {k: v for k, v in found.items() if v is not None})
+            name = node.targets[0].id
+            if text is not None:
+                found[name] = text if found.get(name, text) == text else None
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def _names_and_receivers(tree: ast.Module, source: str, others: dict[str, dict[str, str]]) -> tuple[dict, set]:
+    """The string names a module can use (its own, and those it imports) and its names of the session state."""
+    names = string_constants(source)
+    receivers = {"session_state"}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                as_name = alias.asname or alias.name
+                if (text := others.get(node.module.split(".")[-1], {}).get(alias.name)) is not None:
+                    names[as_name] = text  # from app_pages.parts.keys import DATA_NAME
+                names |= {f"{as_name}.{n}": t for n, t in others.get(alias.name, {}).items()}  # keys.DATA_NAME
+        elif isinstance(node, ast.Assign) and ast.unparse(node.value).endswith("session_state"):
+            receivers |= {t.id for t in node.targets if isinstance(t, ast.Name)}  # state = st.session_state
+    return names, receivers
+
+
+def _key_spots(node: ast.AST, is_state) -> tuple[list[ast.expr], list[ast.expr]]:
+    """The expressions that name a key at ``node``, and those that name a family by its prefix."""
+    if isinstance(node, ast.Subscript) and is_state(node.value):
+        return [node.slice], []
+    if isinstance(node, ast.Compare) and isinstance(node.ops[0], ast.In | ast.NotIn):
+        return ([node.left] if is_state(node.comparators[0]) else []), []
+    if not isinstance(node, ast.Call):
+        return [], []
+    func, args = node.func, node.args
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if isinstance(func, ast.Attribute) and name in ("get", "setdefault", "pop") and is_state(func.value):
+        return args[:1], []
+    if name in KEY_CALLS and len(args) > KEY_CALLS[name]:
+        return [args[KEY_CALLS[name]]], []
+    if name in PREFIX_CALLS and len(args) > PREFIX_CALLS[name]:
+        return [], [args[PREFIX_CALLS[name]]]
+    if name in DICT_CALLS and len(args) > DICT_CALLS[name] and isinstance(values := args[DICT_CALLS[name]], ast.Dict):
+        return [k for k in values.keys if k is not None], []
+    return [], []
+
+
+def session_keys(source: str, module: str, others: dict[str, dict[str, str]] | None = None) -> dict[str, list[str]]:
+    """Every session-state key ``source`` spells out: the key (a pattern with ``*``) -> where.
+
+    ``others``: the string constants of the modules it may import (``address.SEEN``, ``keys.DATA_NAME``).
+    A key held in a variable (``bind``'s own ``key``) is not spelled out here: its callers spell it.
+    """
+    tree = ast.parse(source)
+    names, receivers = _names_and_receivers(tree, source, others or {})
+
+    def is_state(node: ast.expr) -> bool:
+        return ast.unparse(node).split(".")[-1] in receivers
+
+    found: dict[str, list[str]] = {}
+    for node in ast.walk(tree):
+        spots, prefixes = _key_spots(node, is_state)
+        for spot, suffix in [*((s, "") for s in spots), *((p, "*") for p in prefixes)]:
+            if (text := _key_text(spot, names)) is not None:
+                found.setdefault(text + suffix, []).append(f"{module}:{getattr(node, 'lineno', 0)}")
+    return found
+
+
 def test_no_module_but_the_run_store_builds_a_run_path_or_names_a_run_file():
     breaches = [b for p in CODE if p != RUN_STORE for b in run_folder_breaches(p.read_text(), _relative(p))]
     assert breaches == []
@@ -174,6 +267,55 @@ def test_lib_has_no_import_cycle():
     assert import_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
 
 
+def page_imports(source: str, module: str, pages: set[str]) -> list[str]:
+    """Where ``source`` imports one of ``pages`` (``from app_pages import draw``, ``"app_pages.draw"``)."""
+    out = []
+    for node in ast.walk(ast.parse(source)):
+        named: list[str] = []
+        if isinstance(node, ast.Import):
+            named = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module == "app_pages":
+            named = [f"app_pages.{a.name}" for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            named = [node.module]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            named = re.findall(r"^app_pages\.\w+$", node.value)  # importlib.import_module("app_pages.x")
+        hits = [n for n in named if n.startswith("app_pages.") and n.split(".")[1] in pages]
+        out += [f"{module}:{node.lineno} {n}" for n in hits]
+    return out
+
+
+def _page_names() -> set[str]:
+    from app_pages import PAGES
+
+    return {page.name for page in PAGES}
+
+
+def test_app_pages_holds_only_the_pages_and_no_page_is_imported():
+    """A module directly in app_pages/ is a page PAGES lists; its parts are in app_pages/parts/.
+
+    Pages are leaves: Streamlit runs a page's script afresh on each rerun, so a module that
+    imported one would run the page's widgets where it is imported.
+    """
+    pages = _page_names()
+    beside = {p.stem for p in (ROOT / "app_pages").glob("*.py")} - {"__init__"}
+    assert sorted(beside - pages) == [], "not a page: move it to app_pages/parts/"
+    assert sorted(pages - beside) == [], "a page PAGES lists has no script"
+    assert not {p.stem for p in (ROOT / "app_pages" / "parts").glob("*.py")} & pages
+    code = [ROOT / "app.py", *CODE, *(ROOT / "tests").rglob("*.py")]
+    assert [b for p in code for b in page_imports(p.read_text(), _relative(p), pages)] == []
+
+
+def test_the_page_import_rule_catches_a_breach():
+    bad = (
+        "from app_pages import training\nfrom app_pages.draw import PEN\nimport app_pages.runs\n"
+        'importlib.import_module("app_pages.home")\n'
+    )
+    assert len(page_imports(bad, "x.py", _page_names())) == 4
+    fine = 'from app_pages import PAGES\nfrom app_pages.parts import shared\nst.page_link("app_pages/lessons.py")\n'
+    assert page_imports(fine, "x.py", _page_names()) == []
+
+
 def test_architecture_md_names_only_files_that_exist():
     text = (ROOT / "ARCHITECTURE.md").read_text()
     named = set(re.findall(r"`((?:lib|app_pages|tests|bench|scripts)/[\w/.]+\.(?:py|json|md|sh))`", text))
@@ -198,3 +340,61 @@ def test_the_three_executors_keep_the_executor_protocol():
     for executor in (ThreadExecutor, ProcessExecutor, RayExecutor):
         assert all(callable(getattr(executor, name, None)) for name in ("run", "describe", "shutdown")), executor
     assert isinstance(ThreadExecutor(), Executor) and not isinstance(object(), Executor)
+
+
+def _keys_in_the_app() -> dict[str, list[str]]:
+    """Every session key ``app.py`` and ``app_pages/`` spell out, with where (keys.py's constants resolved)."""
+    constants = {p.stem: string_constants(p.read_text()) for p in APP_CODE}
+    found: dict[str, list[str]] = {}
+    for path in APP_CODE:
+        if path != KEYS_MODULE:
+            for key, where in session_keys(path.read_text(), _relative(path), constants).items():
+                found.setdefault(key, []).extend(where)
+    return found
+
+
+def _undeclared(found: dict[str, list[str]], declared: set[str]) -> list[str]:
+    families = [name for name in declared if "*" in name]
+    return sorted(
+        f"{key} ({where[0]})" for key, where in found.items()
+        if key not in declared and not any(fnmatch.fnmatchcase(key, f) for f in families if "*" not in key)
+    )  # fmt: skip
+
+
+def _unused(found: dict[str, list[str]], declared: set[str]) -> list[str]:
+    return sorted(k for k in declared if k not in found and not any(fnmatch.fnmatchcase(f, k) for f in found))
+
+
+def test_every_session_key_is_declared_in_keys_py_and_every_declared_key_is_used():
+    """A key's name, type and meaning are in app_pages/parts/keys.py; a key that is not there is a typo or news."""
+    from app_pages.parts.keys import KEY_BY_NAME, KEYS
+
+    assert len(KEY_BY_NAME) == len(KEYS), "a key declared twice"
+    found = _keys_in_the_app()
+    assert len(found) > 80  # the scanner sees the app's keys
+    assert _undeclared(found, set(KEY_BY_NAME)) == [], "declare these in app_pages/parts/keys.py"
+    assert _unused(found, set(KEY_BY_NAME)) == [], "declared in app_pages/parts/keys.py, used nowhere"
+
+
+def test_the_session_key_rule_catches_an_undeclared_key():
+    sample = (
+        "from app_pages.parts import keys\n"
+        "OPEN = 'demo.open'\n"
+        "st.session_state['train.run_idd'] = 1\n"  # a typo
+        "x = st.session_state.get('new.thing', 0)\n"
+        "if 'other.new' in st.session_state: pass\n"
+        "st.session_state[OPEN] = bind('data.name', 'digits')\n"
+        "st.session_state[keys.TRAIN_RUN_ID] = st.session_state.pop(f'les.run.{preset}')\n"
+        "state = st.session_state\n"
+        "state[f'{key}.oops'] = set_value('own.sidee', 3)\n"
+        "forget('train.w.')\n"
+    )
+    found = session_keys(sample, "x.py", {"keys": {"TRAIN_RUN_ID": "train.run_id"}})
+    assert set(found) == {"train.run_idd", "new.thing", "other.new", "demo.open", "data.name", "train.run_id",
+                          "les.run.*", "*.oops", "own.sidee", "train.w.*"}  # fmt: skip
+    from app_pages.parts.keys import KEY_BY_NAME
+
+    assert _undeclared(found, set(KEY_BY_NAME)) == [
+        "*.oops (x.py:9)", "new.thing (x.py:4)", "other.new (x.py:5)", "own.sidee (x.py:9)", "train.run_idd (x.py:3)"
+    ]  # fmt: skip
+    assert _unused(found, {"data.name", "les.run.*", "les.gone", "*.gone"}) == ["*.gone", "les.gone"]

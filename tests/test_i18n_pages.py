@@ -43,7 +43,7 @@ def test_the_scanner_catches_what_it_should():
 
 @pytest.fixture(scope="module")
 def finished_run() -> str:
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     submitted = manager().submit(digits_config(epochs=2, samples=300), nickname="scan")
     assert wait(manager(), submitted.run_id) == "done"

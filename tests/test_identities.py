@@ -132,7 +132,7 @@ def test_another_browser_asking_for_a_taken_nickname_is_refused():
 
 
 def test_the_intruder_cannot_delete_or_train_again_the_owners_run():
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
     from tests.job_helpers import wait
 
     jobs = manager()
@@ -157,7 +157,7 @@ def test_the_intruder_cannot_delete_or_train_again_the_owners_run():
 
 def test_teacher_mode_survives_a_reload_and_tries_are_limited(monkeypatch):
     monkeypatch.setenv("KP_TEACHER_PASSPHRASE", "correct horse")
-    from app_pages import identity
+    from app_pages.parts import identity
 
     frozen = PassphraseGuard(clock=lambda: 0.0)  # time stands still: the delay after a wrong try holds
     monkeypatch.setattr(identity, "passphrase_guard", lambda: frozen)

@@ -75,7 +75,7 @@ def test_a_student_draws_a_dataset_in_portuguese_and_makes_it(monkeypatch):
 
 
 def _as_teacher(at, monkeypatch) -> None:
-    from app_pages import identity
+    from app_pages.parts import identity
     from lib.classroom import PassphraseGuard
 
     monkeypatch.setenv("KP_TEACHER_PASSPHRASE", "quadro negro 42")

@@ -69,7 +69,7 @@ def test_a_frozen_start_keeps_the_base_runs_layers_and_learns_only_the_new_outpu
 
 
 def test_the_training_page_offers_augmentation_and_transfer_for_a_small_dataset():
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     base_id = manager().submit(digits_config(epochs=1, samples=300)).run_id
     assert wait(manager(), base_id) == "done"

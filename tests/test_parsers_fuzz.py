@@ -242,7 +242,7 @@ def test_an_import_never_follows_a_link_inside_keras_home(tmp_path, keras_home):
 
 def test_an_unwritable_runs_folder_gives_train_a_clear_error_and_other_pages_work(tmp_path):
     """The report: with the runs folder unwritable, Train did nothing at all: no status, no message."""
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")  # (tests run as root: permissions would not stop a write)

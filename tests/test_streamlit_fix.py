@@ -1,4 +1,4 @@
-"""app_pages/streamlit_fix.py: a click whose run is stopped before its widget states apply is kept."""
+"""app_pages/parts/streamlit_fix.py: a click whose run is stopped before its widget states apply is kept."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.runtime.state.safe_session_state import SafeSessionState
 from streamlit.runtime.state.session_state import SessionState
 
-from app_pages import streamlit_fix
-from app_pages.streamlit_fix import keep_clicks_across_interruptions
+from app_pages.parts import streamlit_fix
+from app_pages.parts.streamlit_fix import keep_clicks_across_interruptions
 
 BUTTON = "$$ID-0123456789abcdef-train.start"
 FIELD = "$$ID-fedcba9876543210-widget.patience"
@@ -69,7 +69,7 @@ def test_a_script_run_no_longer_clears_keras_and_still_closes_matplotlib_figures
     from streamlit.runtime.scriptrunner import script_runner
     from streamlit.testing.v1 import AppTest
 
-    from app_pages.streamlit_fix import keep_keras_state_across_runs
+    from app_pages.parts.streamlit_fix import keep_keras_state_across_runs
 
     calls = []
     monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: calls.append("cleared"))
@@ -99,7 +99,8 @@ def _in_fragment(monkeypatch, ctx: _Ctx, fragment_id: str | None) -> None:
     from streamlit.runtime.scriptrunner_utils import script_run_context
 
     monkeypatch.setattr(script_run_context, "get_script_run_ctx", lambda **_: ctx)
-    monkeypatch.setattr(script_run_context.ThreadState, "get", staticmethod(lambda: SimpleNamespace(fragment_id=fragment_id)))
+    thread_state = SimpleNamespace(fragment_id=fragment_id)
+    monkeypatch.setattr(script_run_context.ThreadState, "get", staticmethod(lambda: thread_state))
 
 
 def test_a_fragment_rerun_that_no_longer_polls_tells_the_browser_to_stop_its_timer(monkeypatch):

@@ -1,7 +1,7 @@
 """The five guided lessons: steps as data (text in pt-BR and English, code, the live part they embed).
 
 A lesson is a list of :class:`Step`; the Lessons page renders one step at a time. Nothing here
-imports Streamlit: the page maps each step's ``part`` to a page part (``app_pages/lesson_parts.py``).
+imports Streamlit: the page maps each step's ``part`` to a page part (``app_pages/parts/lesson_parts.py``).
 """
 
 from __future__ import annotations

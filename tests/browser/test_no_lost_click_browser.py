@@ -2,11 +2,11 @@
 
 Each press comes within 0.2 s of typing the value (the field commits on the click's blur)
 and is followed 0.1 s later by another edit, as a student who keeps typing does: the press
-then arrives during one rerun and the next interrupts it. Before app_pages/presses.py,
+then arrives during one rerun and the next interrupts it. Before app_pages/parts/presses.py,
 Streamlit reset the interrupted run's press and no job started, with no message; after it,
 two more ways were logged at the server (a press written into session state inside its
 callback, a trigger dropped with a replaced script runner or before its states applied): see
-app_pages/presses.py, app_pages/streamlit_fix.py and runner.fastReruns in .streamlit/config.toml.
+app_pages/parts/presses.py, app_pages/parts/streamlit_fix.py and runner.fastReruns in .streamlit/config.toml.
 """
 
 from __future__ import annotations

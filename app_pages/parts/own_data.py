@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import identity
-from app_pages.shared import dataset_label, lang, num, session_id, tr
-from app_pages.state import fraction_slider, set_value, switch_value
+from app_pages.parts import identity, keys
+from app_pages.parts.shared import dataset_label, lang, num, session_id, tr
+from app_pages.parts.state import fraction_slider, set_value, switch_value
 from lib.data import own_store
 from lib.own import image_upload, table_upload
 from lib.own.ingest_jobs import Ingests
@@ -159,7 +159,7 @@ def _progress() -> None:
             return
         if job.report is not None and st.session_state.get("own.opened") != job.report.name:
             st.session_state["own.opened"] = job.report.name  # open the new dataset, once
-            switch_value("data.name", job.report.name)
+            switch_value(keys.DATA_NAME, job.report.name)
             st.rerun(scope="app")  # the whole page: it shows the new dataset
         if job.error is not None:
             st.error(error_text(job.error, job.file, lang()))

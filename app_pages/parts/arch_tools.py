@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import arch_editor as editor
-from app_pages.shared import dataset_label, dataset_name, lang, public_address, tr
-from app_pages.state import set_value
-from app_pages.widgets import forget
+from app_pages.parts import arch_editor as editor
+from app_pages.parts import keys
+from app_pages.parts.shared import dataset_label, dataset_name, lang, public_address, tr
+from app_pages.parts.state import set_value
+from app_pages.parts.widgets import forget
 from lib.data import datasets
 from lib.i18n import pick
 from lib.model.analysis import Analysis, Target
@@ -31,18 +32,18 @@ def load_preset(preset_id: str, quiet: bool = False) -> None:
     current = datasets.REGISTRY.get(before)
     if current is not None and current.is_own and (fitted := for_dataset(preset, current)) is not None:
         _use_spec(fitted.spec, fitted.target_kind)  # the user's own data stays: the network is fitted to it
-        st.session_state["train.settings"] = fitted.settings
+        st.session_state[keys.TRAIN_SETTINGS] = fitted.settings
         forget("train.w.")
         if not quiet:
             note = tr("arch.preset_loaded", name=pick(preset.title, lang()))
-            st.session_state["arch.note"] = note + " " + tr("arch.preset_adapted", dataset=dataset_label(before))
+            st.session_state[keys.ARCH_NOTE] = note + " " + tr("arch.preset_adapted", dataset=dataset_label(before))
         return
     stand_in = None if quiet else datasets.offline_stand_in(preset.dataset)
     if not quiet:
-        set_value("data.name", stand_in or preset.dataset)
-    info = datasets.REGISTRY[st.session_state.get("data.name", preset.dataset)]
+        set_value(keys.DATA_NAME, stand_in or preset.dataset)
+    info = datasets.REGISTRY[st.session_state.get(keys.DATA_NAME, preset.dataset)]
     _use_spec(preset.spec(info.input_shape), preset.target_kind)
-    st.session_state["train.settings"] = preset.settings()
+    st.session_state[keys.TRAIN_SETTINGS] = preset.settings()
     forget("train.w.")
     if not quiet:
         note = tr("arch.preset_loaded", name=pick(preset.title, lang()))
@@ -51,19 +52,21 @@ def load_preset(preset_id: str, quiet: bool = False) -> None:
             note += " " + tr("arch.dataset_switched", before=dataset_label(before), after=dataset_label(after))
         if stand_in:  # its own dataset is not in the Keras cache, and there is no network here
             note += " " + tr("arch.stand_in", dataset=dataset_label(preset.dataset), other=dataset_label(stand_in))
-        st.session_state["arch.note"] = note
+        st.session_state[keys.ARCH_NOTE] = note
 
 
 def current_config(spec: ModelSpec, dataset: str, target: Target) -> RunConfig:
     """The run config this session's setup would train (what a share link carries)."""
-    settings = st.session_state.get("train.settings") or TrainSettings()
-    samples = st.session_state.get("data.train_samples") or 0
-    return make_config(spec, dataset, samples, target.kind, settings, st.session_state.get("train.backend") or "auto")
+    settings = st.session_state.get(keys.TRAIN_SETTINGS) or TrainSettings()
+    samples = st.session_state.get(keys.DATA_TRAIN_SAMPLES) or 0
+    return make_config(
+        spec, dataset, samples, target.kind, settings, st.session_state.get(keys.TRAIN_BACKEND) or "auto"
+    )
 
 
 def share_link(config: RunConfig, heading: bool = True) -> None:
     """The link that reopens this whole setup (rebuilt on every edit), with a copy button."""
-    page = st.session_state.get("app.page", "")
+    page = st.session_state.get(keys.APP_PAGE, "")
     base = public_address() + (f"/{page}" if page and page != "home" else "/")  # the public address, not localhost
     if heading:
         st.markdown(f"**{tr('arch.share')}**", help=tr("arch.share_help"))
@@ -73,12 +76,12 @@ def share_link(config: RunConfig, heading: bool = True) -> None:
 
 
 def apply_model_link() -> None:
-    """Restore the model in an older ``model`` link once, then drop it (``setup`` links: app_pages/address.py)."""
+    """Restore the model in an older ``model`` link once, then drop it (``setup`` links: app_pages/parts/address.py)."""
     if token := st.query_params.get("model"):
         del st.query_params["model"]
         try:
             _use_spec(from_link_token(token))
-            st.session_state["arch.note"] = tr("arch.link_loaded")
+            st.session_state[keys.ARCH_NOTE] = tr("arch.link_loaded")
         except SpecError as err:
             st.session_state["arch.link_error"] = tr(f"spec.err.{err.code}", **err.values)
         except Exception as exc:  # noqa: BLE001 - see above
@@ -88,28 +91,28 @@ def apply_model_link() -> None:
 def use_parts(parts: dict) -> None:
     """Make the restored parts of a setup (``lib.train.setup_link.restore_parts``) this session's."""
     if "dataset" in parts:
-        set_value("data.name", parts["dataset"])
-        set_value("data.train_samples", parts.get("train_samples", 0))
+        set_value(keys.DATA_NAME, parts["dataset"])
+        set_value(keys.DATA_TRAIN_SAMPLES, parts.get("train_samples", 0))
     if "backend" in parts:
-        set_value("train.backend", parts["backend"])
+        set_value(keys.TRAIN_BACKEND, parts["backend"])
     if "model" in parts:
         spec, target = parts["model"]
         _use_spec(spec, "input" if target == "input" else None)
     if "settings" in parts:
         settings = TrainSettings.from_dict(parts["settings"])  # a link's part: checked JSON
-        set_value("data.val_fraction", settings.fit.validation_split)
-        st.session_state["train.settings"] = settings
+        set_value(keys.DATA_VAL_FRACTION, settings.fit.validation_split)
+        st.session_state[keys.TRAIN_SETTINGS] = settings
         forget("train.w.")
 
 
 def use_config(config: RunConfig) -> None:
     """Make a run config this session's whole setup: dataset, subset, model, settings, backend."""
-    set_value("data.name", config.dataset)
-    set_value("data.train_samples", config.train_samples)
-    set_value("data.val_fraction", config.fit.validation_split)
-    set_value("train.backend", config.backend)
+    set_value(keys.DATA_NAME, config.dataset)
+    set_value(keys.DATA_TRAIN_SAMPLES, config.train_samples)
+    set_value(keys.DATA_VAL_FRACTION, config.fit.validation_split)
+    set_value(keys.TRAIN_BACKEND, config.backend)
     _use_spec(config.model_spec(), "input" if config.target == "input" else None)
-    st.session_state["train.settings"] = config.settings
+    st.session_state[keys.TRAIN_SETTINGS] = config.settings
     forget("train.w.")
 
 
@@ -117,7 +120,7 @@ def link_messages() -> None:
     """What opening a link did (shown once, on whichever page the link opened)."""
     if error := st.session_state.pop("arch.link_error", None):
         st.error(error)
-    if note := st.session_state.pop("arch.note", None):
+    if note := st.session_state.pop(keys.ARCH_NOTE, None):
         st.success(note)
 
 
@@ -133,28 +136,28 @@ def ensure_spec() -> ModelSpec:
     """
     name = dataset_name()
     auto = st.session_state.get(AUTO)
-    if auto and auto[0] != name and "arch.spec" in st.session_state:
-        if st.session_state["arch.spec"].to_json() == auto[1]:  # untouched since the app chose it
-            del st.session_state["arch.spec"]
+    if auto and auto[0] != name and keys.ARCH_SPEC in st.session_state:
+        if st.session_state[keys.ARCH_SPEC].to_json() == auto[1]:  # untouched since the app chose it
+            del st.session_state[keys.ARCH_SPEC]
         st.session_state.pop(AUTO)
-    if "arch.spec" not in st.session_state:
+    if keys.ARCH_SPEC not in st.session_state:
         info = datasets.REGISTRY.get(name)
         load_preset(next(iter(fitting(info) if info else []), "digits_mlp"), quiet=True)
-        st.session_state[AUTO] = (name, st.session_state["arch.spec"].to_json())
-    return st.session_state["arch.spec"]
+        st.session_state[AUTO] = (name, st.session_state[keys.ARCH_SPEC].to_json())
+    return st.session_state[keys.ARCH_SPEC]
 
 
 def _use_spec(spec: ModelSpec, target_kind: str | None = None) -> None:
     st.session_state.pop(AUTO, None)  # chosen now: it no longer follows the dataset (ensure_spec)
-    st.session_state["arch.spec"] = spec
+    st.session_state[keys.ARCH_SPEC] = spec
     st.session_state["arch.mode"] = spec.mode
-    st.session_state["arch.target_kind"] = target_kind
+    st.session_state[keys.ARCH_TARGET_KIND] = target_kind
     editor.forget_widgets()
 
 
 def target_for(info: datasets.DatasetInfo) -> Target:
     """The output the model must give on this dataset (an autoencoder gives its input)."""
-    kind = st.session_state.get("arch.target_kind")
+    kind = st.session_state.get(keys.ARCH_TARGET_KIND)
     if kind == "input" and info.kind == "image":
         return Target("input", info.num_classes)
     return Target("classes" if info.is_classification else "value", info.num_classes)
@@ -184,7 +187,7 @@ def _upload() -> None:
         st.session_state["arch.upload_error"] = tr("spec.err.unreadable", detail=type(exc).__name__)
         return
     _use_spec(spec)
-    st.session_state["arch.note"] = tr("arch.uploaded", name=spec.name)
+    st.session_state[keys.ARCH_NOTE] = tr("arch.uploaded", name=spec.name)
 
 
 def export_panel(spec: ModelSpec, analysis: Analysis, dataset: str, target: Target) -> None:
@@ -200,9 +203,9 @@ def export_panel(spec: ModelSpec, analysis: Analysis, dataset: str, target: Targ
     if not analysis.ok:
         st.caption(tr("arch.fix_first"))
         return
-    settings = st.session_state.get("train.settings") or TrainSettings()
+    settings = st.session_state.get(keys.TRAIN_SETTINGS) or TrainSettings()
     filename = script_filename(spec.name)
-    from app_pages.identity import nickname
+    from app_pages.parts.identity import nickname
 
     script = export_script(spec, analysis, dataset, target, settings, filename=filename, exported_by=nickname())
     st.download_button(tr("arch.download_script"), script, filename, "text/x-python", key="arch.script")

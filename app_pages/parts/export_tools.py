@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.shared import lang, live_view, tr
+from app_pages.parts.shared import lang, live_view, tr
 from lib.i18n import scientific
 from lib.train.export_jobs import ExportJobs, ExportState
 from lib.train.exports import CHECK_INPUTS, FORMATS, SNIPPETS, TOLERANCE, failure_text

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.arch_editor import forget_widgets
-from app_pages.shared import dataset_label, manager, num, tr
+from app_pages.parts.arch_editor import forget_widgets
+from app_pages.parts.shared import dataset_label, manager, num, tr
 from lib.data import datasets
 from lib.data.datasets import DatasetInfo
 from lib.demos.experiments import AUGMENT_DEFAULTS, augmentation_layers

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.identity import nickname
-from app_pages.shared import class_names, dataset_label, dataset_name, live_view, manager, plot, tr
-from app_pages.widgets import decimal_slider
+from app_pages.parts.identity import nickname
+from app_pages.parts.shared import class_names, dataset_label, dataset_name, live_view, manager, plot, tr
+from app_pages.parts.widgets import decimal_slider
 from lib import charts
 from lib.data import datasets, keras_cache
 from lib.demos import experiments

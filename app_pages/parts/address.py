@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.arch_tools import current_config, target_for, use_parts
-from app_pages.shared import dataset_label, tr
+from app_pages.parts import keys
+from app_pages.parts.arch_tools import current_config, target_for, use_parts
+from app_pages.parts.shared import dataset_label, tr
 from lib.data import datasets
 from lib.train.setup_link import PARAM, restore_parts, setup_token
 
@@ -42,7 +43,7 @@ def restore_from_address() -> None:
         st.session_state.setdefault(DROPPED, []).extend(dropped)
     if "model" in parts:
         name = dataset_label(parts.get("dataset") or datasets.DEFAULT_DATASET)
-        st.session_state["arch.note"] = tr("arch.setup_loaded", name=parts["model"][0].name, dataset=name)
+        st.session_state[keys.ARCH_NOTE] = tr("arch.setup_loaded", name=parts["model"][0].name, dataset=name)
 
 
 def page_choice(param: str, key: str, options: list[str]) -> None:
@@ -65,15 +66,15 @@ def show_choice(param: str, value: str, default: str) -> None:
 
 def keep_setup() -> None:
     """After every run: the session's setup into the address (once the session has one)."""
-    if "arch.spec" not in st.session_state:
-        if "data.name" not in st.session_state:
+    if keys.ARCH_SPEC not in st.session_state:
+        if keys.DATA_NAME not in st.session_state:
             return  # nothing chosen yet: a clean address
-        from app_pages.arch_tools import ensure_spec
+        from app_pages.parts.arch_tools import ensure_spec
 
         ensure_spec()  # a dataset chosen before any model: the address keeps it with its lesson network
-    name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+    name = st.session_state.get(keys.DATA_NAME, datasets.DEFAULT_DATASET)
     info = datasets.REGISTRY.get(name) or datasets.REGISTRY[datasets.DEFAULT_DATASET]
-    token = setup_token(current_config(st.session_state["arch.spec"], info.name, target_for(info)))
+    token = setup_token(current_config(st.session_state[keys.ARCH_SPEC], info.name, target_for(info)))
     if st.query_params.get(PARAM) != token:
         st.query_params[PARAM] = token
     st.session_state[SEEN] = token

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import identity
-from app_pages.own_data import ingests
-from app_pages.shared import dataset_label, lang, session_id, tr
-from app_pages.state import switch_value
+from app_pages.parts import identity, keys
+from app_pages.parts.own_data import ingests
+from app_pages.parts.shared import dataset_label, lang, session_id, tr
+from app_pages.parts.state import switch_value
 from lib.classroom import may_manage
 from lib.data import datasets, own_store
 from lib.own.messages import mapping_rows, note_text
@@ -39,7 +39,7 @@ def _delete(where, info: datasets.DatasetInfo) -> None:
         st.session_state["own.deleted"] = dataset_label(info.name)  # (its name, while it still has one)
         datasets.delete_cache(info.name)
         ingests().clear(session_id())  # its upload report would name a deleted dataset
-        switch_value("data.name", datasets.DEFAULT_DATASET)
+        switch_value(keys.DATA_NAME, datasets.DEFAULT_DATASET)
         st.rerun()
 
 

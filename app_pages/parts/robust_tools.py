@@ -11,10 +11,11 @@ import json
 import numpy as np
 import streamlit as st
 
-from app_pages.identity import nickname
-from app_pages.presses import press
-from app_pages.shared import config_messages, live_view, manager, num, plot, session_id, tr
-from app_pages.train_tools import show_run
+from app_pages.parts import keys
+from app_pages.parts.identity import nickname
+from app_pages.parts.presses import press
+from app_pages.parts.shared import config_messages, live_view, manager, num, plot, session_id, tr
+from app_pages.parts.train_tools import show_run
 from lib import charts
 from lib.infer import robustness
 from lib.infer.robustness import AXES, Curves
@@ -32,7 +33,7 @@ def _batch(config_json: str) -> tuple[np.ndarray, np.ndarray]:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _batch_curves(run_id: str, model_mtime: float, inputs_of: str) -> Curves:
     """A run's curves on the test batch of the run ``inputs_of`` (the same images for both runs)."""
-    from app_pages.inside_tools import inside
+    from app_pages.parts.inside_tools import inside
 
     config = manager().store.config(inputs_of)
     x, labels = _batch(json.dumps(config.to_dict(), sort_keys=True))  # the cache's key: its JSON form
@@ -40,7 +41,7 @@ def _batch_curves(run_id: str, model_mtime: float, inputs_of: str) -> Curves:
 
 
 def _curves(run_id: str, x: np.ndarray | None, inputs_of: str) -> Curves:
-    from app_pages.inside_tools import inside
+    from app_pages.parts.inside_tools import inside
 
     mtime = manager().store.best_model_path(run_id).stat().st_mtime
     if x is None:
@@ -167,5 +168,5 @@ def _train(run_id: str, config: RunConfig) -> None:
         st.error(tr("robust.failed"))
         return
     # The page stays on this run (the new one is listed first now): both runs' curves come here.
-    st.session_state["draw.chosen"] = {"run": run_id, "listed": [*manager().store.list(), submitted.run_id]}
+    st.session_state[keys.DRAW_CHOSEN] = {"run": run_id, "listed": [*manager().store.list(), submitted.run_id]}
     st.rerun()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.shared import num, tr
+from app_pages.parts.shared import num, tr
 
 
 def _node_rows(view: dict) -> list[dict]:
@@ -41,7 +41,7 @@ def _job_rows(view: dict) -> list[dict]:
 
 def cluster_panel() -> None:
     """The cluster's machines, runs per machine, queue and throughput (nothing without a cluster)."""
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     jobs = manager()
     if error := getattr(jobs.executor, "cluster_error", ""):

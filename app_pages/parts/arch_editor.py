@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.shared import lang, tr
-from app_pages.widgets import forget, param_widget
+from app_pages.parts import keys
+from app_pages.parts.shared import lang, tr
+from app_pages.parts.widgets import forget, param_widget
 from lib.i18n import pick
 from lib.model.layers import REGISTRY, normalise_config
 from lib.model.spec import INPUT_ID, ModelSpec, Node
 
-SPEC_KEY = "arch.spec"
 WIDGET_PREFIX = "arch.p."
 
 
@@ -20,14 +20,14 @@ def forget_widgets() -> None:
 
 
 def _move(index: int, delta: int) -> None:
-    spec: ModelSpec = st.session_state[SPEC_KEY]
+    spec: ModelSpec = st.session_state[keys.ARCH_SPEC]
     target = index + delta
     if 0 <= target < len(spec.nodes):
         spec.nodes[index], spec.nodes[target] = spec.nodes[target], spec.nodes[index]
 
 
 def _remove(index: int) -> None:
-    spec: ModelSpec = st.session_state[SPEC_KEY]
+    spec: ModelSpec = st.session_state[keys.ARCH_SPEC]
     removed = spec.nodes.pop(index)
     for node in spec.nodes:  # keep functional graphs connected where it is obvious
         node.inputs = [removed.inputs[0] if s == removed.id and removed.inputs else s for s in node.inputs]
@@ -35,7 +35,7 @@ def _remove(index: int) -> None:
 
 def add_layer(class_name: str) -> None:
     """Append a layer with its defaults (fed by the last layer in Functional mode)."""
-    spec: ModelSpec = st.session_state[SPEC_KEY]
+    spec: ModelSpec = st.session_state[keys.ARCH_SPEC]
     inputs = [spec.nodes[-1].id if spec.nodes else INPUT_ID]
     if REGISTRY[class_name].merge and len(spec.nodes) >= 2:
         inputs = [spec.nodes[-2].id, spec.nodes[-1].id]

@@ -6,8 +6,8 @@ import time
 
 import streamlit as st
 
-from app_pages.identity import is_teacher, nickname
-from app_pages.shared import dataset_label, live_view, manager, num, tr
+from app_pages.parts.identity import is_teacher, nickname
+from app_pages.parts.shared import dataset_label, live_view, manager, num, tr
 from lib.classroom import may_manage, may_restore, trash_runs
 from lib.train.run_views import best_validation, progress
 from lib.train.runstore import RunStore

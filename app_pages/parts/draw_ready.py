@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.identity import nickname
-from app_pages.presses import press
-from app_pages.shared import dataset_label, live_view, manager, session_id, tr
-from app_pages.train_tools import show_run
+from app_pages.parts.identity import nickname
+from app_pages.parts.presses import press
+from app_pages.parts.shared import dataset_label, live_view, manager, session_id, tr
+from app_pages.parts.train_tools import show_run
 from lib.data import datasets
 from lib.train.run_config import RunConfig
 from lib.train.training import lesson_config

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages import demo_experiments, demo_explainers, demo_playground, demo_transfer
-from app_pages.identity import nickname
-from app_pages.lesson_parts import PARTS, _gap_table, lesson_run, train_panel
-from app_pages.shared import class_names, lang, live_view, manager, num, plot, session_id, tr
-from app_pages.train_tools import show_run
+from app_pages.parts import demo_experiments, demo_explainers, demo_playground, demo_transfer
+from app_pages.parts.identity import nickname
+from app_pages.parts.lesson_parts import PARTS, _gap_table, lesson_run, train_panel
+from app_pages.parts.shared import class_names, lang, live_view, manager, num, plot, session_id, tr
+from app_pages.parts.train_tools import show_run
 from lib import charts
 from lib.data import datasets
 from lib.i18n import pick
@@ -206,7 +206,7 @@ def _method_base(preset_id: str) -> RunConfig:
 
 def baseline(params: dict) -> None:
     """The Experiments page's baseline panel, on the digits network."""
-    from app_pages.experiment_tools import baseline_panel
+    from app_pages.parts.experiment_tools import baseline_panel
 
     baseline_panel(_method_base(params["preset"]))
 
@@ -235,21 +235,21 @@ def transfer(params: dict) -> None:
 
 def sweep(params: dict) -> None:
     """The Experiments page's sweep panel, on the digits network."""
-    from app_pages.sweep_tools import sweep_panel
+    from app_pages.parts.sweep_tools import sweep_panel
 
     sweep_panel(_method_base(params["preset"]))
 
 
 def folds(params: dict) -> None:
     """The Experiments page's cross-validation panel, on the digits network."""
-    from app_pages.experiment_tools import folds_panel
+    from app_pages.parts.experiment_tools import folds_panel
 
     folds_panel(_method_base(params["preset"]))
 
 
 def imbalance(params: dict) -> None:
     """The Experiments page's imbalanced-classes panel, on the digits network."""
-    from app_pages.experiment_tools import imbalance_panel
+    from app_pages.parts.experiment_tools import imbalance_panel
 
     base = _method_base(params["preset"])
     imbalance_panel(base, base.dataset)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.arch_tools import use_config
-from app_pages.identity import is_teacher, nickname
-from app_pages.presses import press
-from app_pages.shared import config_messages, lang, live_view, manager, num, plot, session_id, tr
-from app_pages.train_tools import show_run
+from app_pages.parts.arch_tools import use_config
+from app_pages.parts.identity import is_teacher, nickname
+from app_pages.parts.presses import press
+from app_pages.parts.shared import config_messages, lang, live_view, manager, num, plot, session_id, tr
+from app_pages.parts.train_tools import show_run
 from lib import charts
 from lib.experiments import class_sweeps, sweeps
 from lib.train.config_check import ConfigError, config_problems
@@ -126,7 +126,7 @@ def results(base: RunConfig, cells: list[dict], key: str, who: list[str] | None 
     if st.session_state.pop("sweep.best_note", False):
         st.info(tr("sweep.best_loaded"))
     if rows[best].get("run"):
-        from app_pages.run_tools import best_run_inside
+        from app_pages.parts.run_tools import best_run_inside
 
         best_run_inside(rows[best]["run"], key=f"{key}.inside")
 

@@ -13,7 +13,7 @@ import json
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import lang, num, tr
+from app_pages.parts.shared import lang, num, tr
 from lib.i18n import SEPARATORS
 from lib.inside import figures
 from lib.inside.confusion import cell_members, clicked_cell, mistakes_first, most_confused, selected_indices
@@ -39,7 +39,7 @@ class Inside:
 @st.cache_resource(show_spinner=False, max_entries=4)
 def inside(run_id: str, model_mtime: float) -> Inside:
     """The run's model, loaded once per saved file, with everything built around it."""
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
     from lib.train.evaluation import load_run_model
 
     return Inside(load_run_model(manager().store, run_id))
@@ -47,7 +47,7 @@ def inside(run_id: str, model_mtime: float) -> Inside:
 
 def inside_for(run_id: str) -> Inside | None:
     """:func:`inside` for a run's current model file (None when it has none)."""
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     path = manager().store.best_model_path(run_id)
     return inside(run_id, path.stat().st_mtime) if path else None
@@ -148,7 +148,7 @@ def filters_panel(bundle: Inside, key: str) -> None:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _projector_data(run_id: str, model_mtime: float):
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
     from lib.inside.run_data import projector_data
 
     return projector_data(manager().store, run_id, inside(run_id, model_mtime).model)
@@ -220,7 +220,7 @@ def projector_panel(run_id: str, names: list[str], key: str, images=None, drawn:
     ``images(indices)`` returns test images to show for a selection; ``drawn`` is the current
     input (one sample), placed among the test samples as a star (PCA only).
     """
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     path = manager().store.best_model_path(run_id)
     if path is None:
@@ -269,7 +269,7 @@ def _selection_images(event, data, names: list[str], images) -> None:
 
 
 def _backend_note(run_id: str) -> None:
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
     from lib.inside.gradients import backend_name
 
     trained_on = manager().status(run_id).backend
@@ -299,7 +299,7 @@ def _displayable(image: np.ndarray) -> np.ndarray:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _test_outputs(run_id: str, model_mtime: float) -> tuple[np.ndarray, np.ndarray]:
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
     from lib.inside.run_data import test_outputs
 
     return test_outputs(manager().store, run_id)
@@ -335,7 +335,7 @@ def confusion_panel(
 
     Returns the indices of the cell's samples shown (the most confident first).
     """
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     k = len(names)
     default = most_confused(matrix)
@@ -381,7 +381,7 @@ def _member_caption(member, names: list[str]) -> str:
 
 def test_image_panel(run_id: str, config: RunConfig, names: list[str], cell: list[int], key: str) -> None:
     """What the model looks at for any test image: the cell's images first, then every mistake."""
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     bundle = inside_for(run_id)
     path = manager().store.best_model_path(run_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.identity import nickname
-from app_pages.shared import live_view, manager, num, plot, session_id, tr
-from app_pages.state import fraction_slider
+from app_pages.parts.identity import nickname
+from app_pages.parts.shared import live_view, manager, num, plot, session_id, tr
+from app_pages.parts.state import fraction_slider
 from lib import charts
 from lib.demos import playground as pg
 from lib.train.run_config import RunConfig

@@ -26,7 +26,7 @@ import time
 
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from app_pages import timings
+from app_pages.parts import timings
 
 PRESS_TTL_S = 120.0  # a press the page never reached (the student left the page) expires
 

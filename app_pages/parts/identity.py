@@ -26,7 +26,7 @@ import uuid
 
 import streamlit as st
 
-from app_pages.shared import tr
+from app_pages.parts.shared import tr
 from lib.classroom import (
     Identities,
     PassphraseGuard,

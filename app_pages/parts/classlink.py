@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import address
-from app_pages.arch_tools import use_parts
-from app_pages.identity import is_teacher, nickname
-from app_pages.shared import configured_address, lang, public_address, tr
+from app_pages.parts import address, keys
+from app_pages.parts.arch_tools import use_parts
+from app_pages.parts.identity import is_teacher, nickname
+from app_pages.parts.shared import configured_address, lang, public_address, tr
 from lib.classcode import PARAM, ClassBoard, clean_base, clean_code, is_local, join_url, qr_png, spaced
 from lib.train.setup_link import restore_parts
 
@@ -41,7 +41,7 @@ def _join(text: str) -> bool:
         st.session_state.setdefault(address.DROPPED, []).extend(dropped)
     st.session_state["class.goto"] = entry["page"]
     model = parts["model"][0].name if "model" in parts else "—"
-    st.session_state["arch.note"] = tr("class.joined", code=spaced(code), by=entry.get("by") or "—", model=model)
+    st.session_state[keys.ARCH_NOTE] = tr("class.joined", code=spaced(code), by=entry.get("by") or "—", model=model)
     return True
 
 
@@ -62,7 +62,7 @@ def join_from_address() -> None:
 def go_to_the_teachers_page(pages: dict) -> None:
     """After joining: open the page the teacher is on (``pages``: URL path → ``st.Page``)."""
     page = st.session_state.pop("class.goto", None)
-    if page in pages and page != st.session_state.get("app.page"):
+    if page in pages and page != st.session_state.get(keys.APP_PAGE):
         st.switch_page(pages[page])
 
 
@@ -90,7 +90,7 @@ def publish() -> None:
     """After every run of a teacher's page: republish their setup while the class follows them."""
     if not (is_teacher() and st.session_state.get(FOLLOW_KEY, True) and CODE_KEY in st.session_state):
         return
-    token, page = st.session_state.get(address.SEEN), st.session_state.get("app.page", "home")
+    token, page = st.session_state.get(address.SEEN), st.session_state.get(keys.APP_PAGE, "home")
     if token and st.session_state.get("class.published") != (token, page):
         st.session_state[CODE_KEY] = board().publish(nickname(), token, page, lang())
         st.session_state["class.published"] = (token, page)
@@ -99,7 +99,7 @@ def publish() -> None:
 def _start_class() -> None:
     address.keep_setup()
     token = st.session_state.get(address.SEEN) or ""
-    page = st.session_state.get("app.page", "home")
+    page = st.session_state.get(keys.APP_PAGE, "home")
     st.session_state[CODE_KEY] = board().publish(nickname(), token, page, lang())
     st.session_state["class.published"] = (token, page)
 

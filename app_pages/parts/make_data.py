@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import identity
-from app_pages.shared import dataset_label, lang, live_view, manager, num, session_id, tr
-from app_pages.state import switch_value
+from app_pages.parts import identity, keys
+from app_pages.parts.shared import dataset_label, lang, live_view, manager, num, session_id, tr
+from app_pages.parts.state import switch_value
 from lib.classroom import may_manage
 from lib.i18n import number
 from lib.own import sample_store as samples
@@ -232,7 +232,7 @@ def _building(work):
 def _build(collection: Collection) -> None:
     if (name := _building(lambda: samples.build_dataset(collection.id))) is None:
         return
-    switch_value("data.name", name)  # the new dataset is chosen everywhere (Training, Draw...)
+    switch_value(keys.DATA_NAME, name)  # the new dataset is chosen everywhere (Training, Draw...)
     _keep_open()
     st.session_state["make.built"] = name
     st.rerun()
@@ -289,7 +289,7 @@ def _compare(collection: Collection) -> None:
 
 
 def _comparison(runs: dict[str, str]) -> None:
-    from app_pages.train_tools import show_run
+    from app_pages.parts.train_tools import show_run
 
     cols = st.columns(2)
     for col, split in zip(cols, who_drew.SPLITS):

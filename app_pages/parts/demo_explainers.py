@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import dataset_label, dataset_name, lang, num, plot, tr
-from app_pages.widgets import decimal_slider
+from app_pages.parts.shared import dataset_label, dataset_name, lang, num, plot, tr
+from app_pages.parts.widgets import decimal_slider
 from lib import charts
 from lib.data import datasets
 from lib.demos import conv

@@ -9,9 +9,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.identity import is_teacher, nickname
-from app_pages.shared import class_names, dataset_label, lang, live_view, manager, num, plot, session_id, tr
-from app_pages.train_tools import show_run
+from app_pages.parts import keys
+from app_pages.parts.identity import is_teacher, nickname
+from app_pages.parts.shared import class_names, dataset_label, lang, live_view, manager, num, plot, session_id, tr
+from app_pages.parts.train_tools import show_run
 from lib import charts
 from lib.data import dataset_views, datasets
 from lib.lessons import explain, follow
@@ -22,14 +23,14 @@ from lib.model.spec import sequential
 
 
 def _dataset(name: str) -> datasets.Dataset | None:
-    from app_pages.shared import load_dataset
+    from app_pages.parts.shared import load_dataset
 
     return load_dataset(name)
 
 
 def presenting() -> bool:
     """True in the Lessons page's presenter view."""
-    return bool(st.session_state.get("les.present"))
+    return bool(st.session_state.get(keys.LES_PRESENT))
 
 
 # --- lesson 1 ---------------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def dense(params: dict) -> None:
 
 def dropout(params: dict) -> None:
     """The Demos page's dropout explainer, starting at the lesson's rate."""
-    from app_pages.demo_explainers import dropout_demo
+    from app_pages.parts.demo_explainers import dropout_demo
 
     dropout_demo(float(params.get("rate", 0.2)))
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.identity import nickname
-from app_pages.shared import lang, manager, presenting, session_id, styled, tr
-from app_pages.state import bind, fraction_slider
-from app_pages.widgets import param_widget
+from app_pages.parts import keys
+from app_pages.parts.identity import nickname
+from app_pages.parts.shared import lang, manager, presenting, session_id, styled, tr
+from app_pages.parts.state import bind, fraction_slider
+from app_pages.parts.widgets import param_widget
 from lib import charts
 from lib.i18n import pick, t
 from lib.model.compile_registry import FIT_PARAMS, LOSSES, METRICS, OPTIMIZERS, fit_bounds
@@ -65,7 +66,7 @@ def settings_form(current: TrainSettings, task: str) -> TrainSettings:
         ),
         validation_split=float(
             fraction_slider(
-                right, tr("ds.val_fraction"), "data.val_fraction", f.validation_split, tr("ds.val_fraction_help")
+                right, tr("ds.val_fraction"), keys.DATA_VAL_FRACTION, f.validation_split, tr("ds.val_fraction_help")
             )
         ),
         shuffle=a.checkbox(tr("train.shuffle"), f.shuffle, key=W + "shuffle"),
@@ -111,8 +112,8 @@ def backend_choice() -> str:
             BACKEND_CHOICES,  # from lib.train.config_check: the choices a config may hold
             format_func=lambda b: tr(f"train.backend.{b}"),
             help=tr("train.backend_help"),
-            **{k: v for k, v in bind("train.backend", "auto").items() if k != "value"},
-            default=st.session_state.get("train.backend") or "auto",
+            **{k: v for k, v in bind(keys.TRAIN_BACKEND, "auto").items() if k != "value"},
+            default=st.session_state.get(keys.TRAIN_BACKEND) or "auto",
         )
         or "auto"
     )
@@ -201,15 +202,15 @@ def show_submitted(submitted) -> None:
     """Make ``submitted`` (a :class:`lib.train.jobs.Submitted`) this page's current run, with a note."""
     st.session_state.pop("train.note", None)
     if submitted.outcome in ("queued", "active", "cached", "busy"):
-        st.session_state["train.run_id"] = submitted.run_id
-        st.session_state["train.cached"] = submitted.outcome == "cached"
+        st.session_state[keys.TRAIN_RUN_ID] = submitted.run_id
+        st.session_state[keys.TRAIN_CACHED] = submitted.outcome == "cached"
     owner = manager().store.owner(submitted.run_id).get("owner") if submitted.outcome == "not_owner" else ""
     if submitted.outcome in NOTE_KINDS:
         text = tr(f"train.{submitted.outcome}", run=submitted.run_id, owner=owner or "—")
         _note(NOTE_KINDS[submitted.outcome], text)
     elif submitted.outcome == "failed":  # the store refused the run (an unwritable or full runs folder)
         status = manager().status(submitted.run_id)
-        st.session_state["train.run_id"], st.session_state["train.cached"] = submitted.run_id, False
+        st.session_state[keys.TRAIN_RUN_ID], st.session_state[keys.TRAIN_CACHED] = submitted.run_id, False
         _note("error", tr(f"train.msg.{status.message or 'disk'}", detail=status.detail or "—"))
 
 
@@ -225,11 +226,11 @@ def _resume(run_id: str, more_epochs: int) -> None:
 def _note(kind: str, text: str) -> None:
     # Kept with the run it is about, not popped: the view that shows it may be rerun at once
     # (a button inside the polled view reruns the page when a job starts).
-    st.session_state["train.note"] = (kind, text, st.session_state.get("train.run_id"))
+    st.session_state["train.note"] = (kind, text, st.session_state.get(keys.TRAIN_RUN_ID))
 
 
 def show_note() -> None:
     """The last button's note, while the page shows the run it is about."""
     note = st.session_state.get("train.note")
-    if note and note[2] == st.session_state.get("train.run_id"):
+    if note and note[2] == st.session_state.get(keys.TRAIN_RUN_ID):
         getattr(st, note[0])(note[1])

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import streamlit as st
 
-from app_pages.shared import class_names, dataset_label, lang, num, plot, tr
+from app_pages.parts.shared import class_names, dataset_label, lang, num, plot, tr
 from lib import charts
 from lib.data import datasets
 from lib.train.evaluation import evaluate
@@ -20,7 +20,7 @@ from lib.train.training import class_ids, clean_detail, training_arrays
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _evaluate(run_id: str, model_mtime: float) -> dict:
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     return evaluate(manager().store, run_id)
 
@@ -112,7 +112,7 @@ def _classification(result: dict, config: RunConfig, run_id: str) -> None:
 
 def inside_sections(run_id: str, config: RunConfig, matrix: list, names: list[str], image_kind: bool, key: str) -> None:
     """Where it confuses (a clickable confusion matrix), what it looks at, and the projector."""
-    from app_pages.inside_tools import confusion_panel, projector_panel, test_image_panel, test_images
+    from app_pages.parts.inside_tools import confusion_panel, projector_panel, test_image_panel, test_images
 
     try:
         cell = confusion_panel(run_id, config, matrix, names, image_kind, key=f"{key}.cells")
@@ -130,7 +130,7 @@ def inside_sections(run_id: str, config: RunConfig, matrix: list, names: list[st
 
 def best_run_inside(run_id: str, key: str) -> None:
     """The confusion matrix's cells (and what the model looks at) for a sweep's or the folds' best run."""
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     store = manager().store
     path = store.best_model_path(run_id) if store.exists(run_id) else None
@@ -183,7 +183,7 @@ def import_panel(store: RunStore) -> None:
 
 def weights_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) -> None:
     """Load a ``.weights.h5`` file into a run's architecture (as a new run)."""
-    from app_pages.identity import nickname
+    from app_pages.parts.identity import nickname
     from lib.train.weights import WeightsError, load_weights
 
     with_models = [r for r in run_ids if store.best_model_path(r) and store.config(r).kind == "fit"]
@@ -219,7 +219,7 @@ def weights_panel(store: RunStore, run_ids: list[str], labels: dict[str, str]) -
 
 
 def _delete_damaged(run_id: str) -> None:
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     if not manager().is_active(run_id):
         manager().store.delete(run_id)
@@ -240,7 +240,7 @@ def damaged_panel(store: RunStore) -> None:
 
 def workers_panel() -> None:
     """What the training workers are doing: backend, state, memory, run; and the queue."""
-    from app_pages.shared import manager
+    from app_pages.parts.shared import manager
 
     view = manager().describe()
     with st.expander(tr("runs.workers", running=view["running"], queued=view["queued"])):

@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_pages.shared import lang, tr
+from app_pages.parts.shared import lang, tr
 from lib.i18n import decimal_text, number, parse_decimal, pick
 from lib.model.layers import Param
 

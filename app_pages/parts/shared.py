@@ -1,7 +1,7 @@
 """Streamlit glue shared by the pages: language, the chosen dataset, the job manager, live views.
 
 Not a page itself (``app.py`` lists the pages). Logic stays in ``lib``, values kept across
-pages in ``app_pages/state.py``; this file only turns them into widgets and messages.
+pages in ``app_pages/parts/state.py``; this file only turns them into widgets and messages.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import uuid
 
 import streamlit as st
 
-from app_pages import streamlit_fix, timings
-from app_pages.state import bind, set_value, switch_value
+from app_pages.parts import keys, streamlit_fix, timings
+from app_pages.parts.state import bind, set_value, switch_value
 from lib import heap
 from lib.data import dataset_views, datasets
 from lib.i18n import LANGUAGES, SEPARATORS, choose_language, number, t, uploader_css
@@ -64,7 +64,7 @@ def styled(fig, projector: bool | None = None):
 
 def presenting() -> bool:
     """Whether this session shows the Lessons page's presenter view (charts larger still)."""
-    return bool(st.session_state.get("les.present")) and st.session_state.get("app.page") == "lessons"
+    return bool(st.session_state.get(keys.LES_PRESENT)) and st.session_state.get(keys.APP_PAGE) == "lessons"
 
 
 def plot(where, fig, **kwargs) -> None:
@@ -142,7 +142,7 @@ def public_address() -> str:
         headers = dict(st.context.headers)
     except Exception:  # noqa: BLE001 - no request (AppTest): no headers
         headers = {}
-    return public_base(configured_address(), st.context.url, headers, st.session_state.get("app.page", ""))
+    return public_base(configured_address(), st.context.url, headers, st.session_state.get(keys.APP_PAGE, ""))
 
 
 WARM_UP_DELAY_S = 1.0
@@ -175,9 +175,9 @@ def warm_up() -> threading.Thread:
 
 def dataset_name() -> str:
     """The dataset chosen on the Datasets page (digits until one is chosen, or after it was deleted)."""
-    name = st.session_state.get("data.name", datasets.DEFAULT_DATASET)
+    name = st.session_state.get(keys.DATA_NAME, datasets.DEFAULT_DATASET)
     if name not in datasets.REGISTRY:  # an uploaded dataset someone deleted since
-        switch_value("data.name", datasets.DEFAULT_DATASET)
+        switch_value(keys.DATA_NAME, datasets.DEFAULT_DATASET)
         return datasets.DEFAULT_DATASET
     return name
 
@@ -193,7 +193,7 @@ def class_names(name: str) -> list[str]:
 
 
 def _use_dataset(name: str) -> None:
-    set_value("data.name", name)
+    set_value(keys.DATA_NAME, name)
 
 
 def _delete_and_retry(name: str) -> None:

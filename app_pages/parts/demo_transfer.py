@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.demo_experiments import demo_submit, preferred_images
-from app_pages.shared import class_names, dataset_label, live_view, manager, num, plot, tr
+from app_pages.parts.demo_experiments import demo_submit, preferred_images
+from app_pages.parts.shared import class_names, dataset_label, live_view, manager, num, plot, tr
 from lib import charts
 from lib.demos import pretrained
 from lib.demos.experiments import transfer_configs

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import streamlit as st
 
-from app_pages.identity import nickname
-from app_pages.presses import press
-from app_pages.shared import (
+from app_pages.parts.identity import nickname
+from app_pages.parts.presses import press
+from app_pages.parts.shared import (
     class_names,
     config_messages,
     dataset_label,
@@ -105,7 +105,7 @@ def _folds_view(run_ids: list[str]) -> None:
         plot(st, charts.compare_curves(histories, metric, tr("exp.cv.curves", metric=metric), tr("train.curve.epoch")),
              key="exp.cv.chart")  # fmt: skip
     if best := reports.best_fold(rows, metric):
-        from app_pages.run_tools import best_run_inside
+        from app_pages.parts.run_tools import best_run_inside
 
         best_run_inside(best, key="exp.cv.inside")
 
