@@ -147,6 +147,22 @@ class Student:
         self.tab, self.number, self.url = tab, number, url
         self.times: dict[str, float] = {}
         self.marks: dict[str, float] = {}  # wall-clock moments the bench compares with the store
+        # The page's websocket traffic (for a stuck page: does the server still answer?).
+        self.socket = {"opened": 0, "in": 0, "out": 0, "last_in": 0.0, "last_out": 0.0}
+        tab.on("websocket", self._watch)
+
+    def _watch(self, socket) -> None:
+        self.socket["opened"] += 1
+
+        def count(way: str):
+            def on_frame(_payload) -> None:
+                self.socket[way] += 1
+                self.socket[f"last_{way}"] = time.time()
+
+            return on_frame
+
+        socket.on("framereceived", count("in"))
+        socket.on("framesent", count("out"))
 
     async def idle(self) -> None:
         """The page's script has finished and no live view polls."""
@@ -232,6 +248,9 @@ class Student:
         try:
             await self.tab.screenshot(path=str(folder / f"stuck-{phase}-{self.number}.png"))
             facts.update(await self.tab.evaluate(STUCK_FACTS))
+            now = time.time()
+            facts["socket"] = {**self.socket, "last_in": round(now - self.socket["last_in"], 1),
+                               "last_out": round(now - self.socket["last_out"], 1)}  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a diagnosis must not end the benchmark
             facts["error"] = repr(exc)[:200]
         return facts

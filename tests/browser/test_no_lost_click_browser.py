@@ -70,7 +70,7 @@ def test_twenty_type_then_click_presses_over_three_students_make_twenty_jobs(bro
                 for each in tabs:
                     settle(each)
         new = [r for r in store.list() if r not in before]
-        assert sorted(store.config(r)["settings"]["fit"]["seed"] for r in new) == seeds  # every press, its own value
+        assert sorted(store.config(r).settings.fit.seed for r in new) == seeds  # every press, its own value
     finally:
         for number, tab in enumerate(tabs):
             screenshot(tab, f"no-lost-click-{number}")
