@@ -103,11 +103,15 @@ def test_ten_viewers_of_a_200_mb_dataset_cost_the_server_under_100_mb(browser):
             tab.goto(link)
             tab.get_by_text("big-photos.zip").first.wait_for()  # the dataset's own details part
             tab.get_by_role("button", name="Download the arrays").first.wait_for()
-            samples.append(_settled_rss(proc.pid))
+            # The bound is on the growth from the first viewer to all ten: the server's memory
+            # is read once it settles after the first and after the last (each settling read
+            # takes at least 6 s; reading after every viewer only printed the steps between).
+            if index in (0, SESSIONS - 1):
+                samples.append(_settled_rss(proc.pid))
             if index == 0:
                 screenshot(tab, "memory-big-dataset-en")
         growth = samples[-1] - samples[0]
-        print(f"\nserver RSS per viewer (MB): {[round(s) for s in samples]}; growth after the first: {growth:.0f} MB")
+        print(f"\nserver RSS, first viewer and all {SESSIONS} (MB): {[round(s) for s in samples]}; +{growth:.0f} MB")
         assert growth < GROWTH_LIMIT_MB, samples
     finally:
         for context in contexts:
