@@ -271,8 +271,11 @@ def live_view(render, busy, seconds: float = 2.0) -> None:
                      cpu=round(time.thread_time() - started, 4))  # fmt: skip
         if polling != still:
             st.rerun(scope="app")
+        # A view that does not poll reruns alone when a widget inside it changed, or when its
+        # browser timer outlived the page's last full run (seen with 30 students): stop that timer
+        # (harmless when there is none). The log counts both.
         if not polling and streamlit_fix.stop_polling_this_fragment():
-            timings.note("stray_poll", me)  # its browser timer had outlived the page's last full run
+            timings.note("stray_poll", me)
         if polling:
             budget.spent(time.thread_time() - started)
             budget.polling(me)
