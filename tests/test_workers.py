@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
+import types
 
 import numpy as np
 import pytest
@@ -91,6 +93,26 @@ def test_a_killed_or_crashed_worker_fails_only_its_run_and_is_replaced(manager, 
     assert pool.replaced == replaced + 1
     after = manager.submit(_config("jax", samples=300))
     assert wait(manager, after.run_id) == "done"  # the pool goes on with a new worker
+
+
+def test_a_worker_does_not_run_the_servers_main_script(tmp_path, monkeypatch):
+    # Under Streamlit, sys.modules["__main__"] is the app's script; a spawned child re-runs
+    # its parent's __main__ file unless told otherwise: each worker ran app.py in bare mode.
+    marker = tmp_path / "ran"
+    script = tmp_path / "app_script.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    app_main = types.ModuleType("__main__")
+    app_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", app_main)
+    executor = ProcessExecutor(1, warm=("jax",))
+    try:
+        manager = JobManager(RunStore(tmp_path / "runs"), workers=1, executor=executor)
+        run = manager.submit(_config("jax", epochs=1, samples=300))
+        assert wait(manager, run.run_id) == "done"  # the worker is up and has served a job
+    finally:
+        executor.shutdown()
+    assert not marker.exists()
+    assert sys.modules["__main__"] is app_main  # put back as it was
 
 
 def test_the_memory_ceiling_turns_a_too_large_job_into_a_message(tmp_path):

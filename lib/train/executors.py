@@ -21,8 +21,12 @@ import os
 import queue
 import shutil
 import subprocess
+import sys
 import threading
 import time
+import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -160,6 +164,27 @@ class Worker:
         return self.process.is_alive()
 
 
+@contextmanager
+def _no_main_script() -> Iterator[None]:
+    """While a worker is spawned, ``__main__`` is a module with no file.
+
+    A spawned child first re-runs the file of its parent's ``__main__``. Under Streamlit that
+    is the app's script (each script run installs it as ``sys.modules["__main__"]``), so every
+    worker ran ``app.py`` in bare mode before its own body: Streamlit, every page's parts and
+    a TensorFlow warm-up thread in each worker, and about 150 "missing ScriptRunContext"
+    warnings in the server's log. The worker needs nothing from ``__main__``: its target is
+    ``lib.train.worker_main.main``. (A script run starting in the same instant may still set
+    its module; it is put back as found.)
+    """
+    found = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if found is not None:
+            sys.modules["__main__"] = found
+
+
 class ProcessExecutor:
     """A pool of warm, spawned worker processes, one Keras backend each."""
 
@@ -212,7 +237,8 @@ class ProcessExecutor:
             target=worker_main.main, args=(child, stop_value, backend, env, os.getpid()), name=f"kp-worker-{backend}",
             daemon=True,
         )  # fmt: skip
-        process.start()
+        with _no_main_script():
+            process.start()
         child.close()
         return Worker(backend, process, parent, stop_value, gpu)
 
