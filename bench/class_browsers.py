@@ -119,13 +119,17 @@ class Meter:
 # --- the server -----------------------------------------------------------------------------
 
 
-def start_server(port: int, home: Path) -> subprocess.Popen:
-    """``streamlit run app.py`` with its own run store, Keras cache and timing log; returns when healthy."""
+def start_server(port: int, home: Path, options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """``streamlit run app.py`` with its own run store, Keras cache and timing log; returns when healthy.
+
+    ``options`` are more ``--section.name=value`` settings (to compare with a setting undone).
+    """
     env = {**os.environ, "KERAS_HOME": str(home / "keras"), "KP_RUNS_DIR": str(home / "runs"),
            "KP_DATA_DIR": str(home / "data"), "KP_TIMINGS": str(home / "timings.jsonl"),
            "TF_CPP_MIN_LOG_LEVEL": "3", "KP_EXECUTOR": "process"}  # fmt: skip
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
            str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]  # fmt: skip
+    cmd += [f"--{option}" for option in options]
     log = (home / "server.log").open("w")
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     for _ in range(600):
@@ -150,6 +154,11 @@ class Student:
         # The page's websocket traffic (for a stuck page: does the server still answer?).
         self.socket = {"opened": 0, "in": 0, "out": 0, "last_in": 0.0, "last_out": 0.0}
         tab.on("websocket", self._watch)
+        # The page's own errors: an uncaught one in Streamlit's message handling freezes the page
+        # (a cached-message miss stops every later message from being shown).
+        self.errors: list[str] = []
+        tab.on("pageerror", lambda error: self.errors.append(str(error)[:300]))
+        tab.on("console", lambda msg: self.errors.append(msg.text[:300]) if msg.type == "error" else None)
 
     def _watch(self, socket) -> None:
         self.socket["opened"] += 1
@@ -249,6 +258,7 @@ class Student:
             await self.tab.screenshot(path=str(folder / f"stuck-{phase}-{self.number}.png"))
             facts.update(await self.tab.evaluate(STUCK_FACTS))
             now = time.time()
+            facts["errors"] = self.errors[-3:]
             facts["socket"] = {**self.socket, "last_in": round(now - self.socket["last_in"], 1),
                                "last_out": round(now - self.socket["last_out"], 1)}  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a diagnosis must not end the benchmark
@@ -352,6 +362,11 @@ async def drive(url: str, count: int, meter: Meter, timings: Path) -> dict:
             }  # fmt: skip
             print(f"  {phase:8s} {json.dumps(figures['phases'][phase])}", flush=True)
         figures["marks"] = [s.marks for s in students]
+        errors = [e for s in students for e in s.errors]
+        figures["page_errors"] = len(errors)
+        figures["cache_misses"] = sum("ForwardMsg MISS" in e for e in errors)
+        for error in sorted(set(errors))[:5]:
+            print(f"  page error: {error}"[:300], flush=True)
         await browser.close()
     return figures
 
@@ -382,9 +397,11 @@ def main(argv: list[str]) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench class")
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--port", type=int, default=8660)
+    parser.add_argument("--server-option", action="append", default=[], metavar="SECTION.NAME=VALUE",
+                        help="a Streamlit setting for this run's server (to compare with the app's own)")  # fmt: skip
     args = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="kp-bench-class-"))
-    proc = start_server(args.port, home)
+    proc = start_server(args.port, home, tuple(args.server_option))
     meter = Meter(proc.pid)
     idle_mb = _rss_mb(proc.pid)
     try:
@@ -405,5 +422,6 @@ def main(argv: list[str]) -> dict:
         print(f"{name:12s} browser p50 {row['browser_p50']} s  p95 {row['browser_p95']} s")
     print(f"server + workers peak {figures['peak_mb']} MB (server {figures['peak_server_mb']} MB); "
           f"runs {figures['runs']}/{args.students}, lost clicks {figures['lost_clicks']}; "
-          f"exceptions {figures['exception_boxes']} on pages, {figures['tracebacks']} in the server log")  # fmt: skip
+          f"exceptions {figures['exception_boxes']} on pages, {figures['tracebacks']} in the server log; "
+          f"page errors {figures['page_errors']} ({figures['cache_misses']} cached-message misses)")  # fmt: skip
     return figures
