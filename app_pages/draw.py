@@ -148,17 +148,24 @@ if (examples := class_examples(info.name, ids[top])) is not None:  # None: the d
 plot(st, charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")
 
 st.subheader(tr("inside.title"))
+# Only the open tab is computed (a tab change reruns the page): each stroke reruns the page,
+# and the four tabs' charts together were most of a stroke's CPU.
 looks, layers, filters, among = st.tabs(
-    [tr("inside.tab.looks"), tr("inside.tab.layers"), tr("inside.tab.filters"), tr("inside.tab.among")]
-)
-with looks:
-    heatmap_panel(bundle, prepared.x, prepared.x[0], names, top, key="draw.heat")
-with layers:
-    layers_panel(bundle, prepared.x, names, top, key="draw.layers")
-with filters:
-    filters_panel(bundle, key="draw.filters")
-with among:
-    if st.toggle(tr("inside.proj_show"), key="draw.proj_on", help=tr("inside.proj_show_help")):
-        projector_panel(run_id, names, "draw.proj", test_images(store.config(run_id)), drawn=prepared.x)
+    [tr("inside.tab.looks"), tr("inside.tab.layers"), tr("inside.tab.filters"), tr("inside.tab.among")],
+    key="draw.inside", on_change="rerun",
+)  # fmt: skip
+if looks.open:
+    with looks:
+        heatmap_panel(bundle, prepared.x, prepared.x[0], names, top, key="draw.heat")
+if layers.open:
+    with layers:
+        layers_panel(bundle, prepared.x, names, top, key="draw.layers")
+if filters.open:
+    with filters:
+        filters_panel(bundle, key="draw.filters")
+if among.open:
+    with among:
+        if st.toggle(tr("inside.proj_show"), key="draw.proj_on", help=tr("inside.proj_show_help")):
+            projector_panel(run_id, names, "draw.proj", test_images(store.config(run_id)), drawn=prepared.x)
 
 robust_panel(run_id, names, prepared.x, recipe)

@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pytest
 
+from lib.i18n import t
 from lib.model.presets import PRESETS
 from lib.model.spec import sequential
 from lib.train.jobs import JobManager
@@ -53,6 +54,13 @@ def _figures(at) -> list[dict]:
     return [json.loads(spec) for spec in plotly_specs(at)]
 
 
+def _open_tab(at, name: str, lang: str) -> None:
+    """Open one of the Draw page's tabs of what is inside the network (as a click on it does)."""
+    at.session_state["draw.inside"] = t(f"inside.tab.{name}", lang)
+    at.run()
+    assert not at.exception, at.exception
+
+
 @pytest.mark.parametrize("lang", ["en", "pt"])
 def test_draw_page_shows_heatmap_layers_filters_and_projector(conv_run, lang):
     at = open_page("draw", lang)
@@ -68,6 +76,10 @@ def test_draw_page_shows_heatmap_layers_filters_and_projector(conv_run, lang):
     assert at.segmented_control(key="draw.heat.method").value == "gradcam"
     assert at.selectbox(key="draw.heat.layer").value == at.selectbox(key="draw.heat.layer").options[-1]
     assert {"en": "HiResCAM", "pt": "HiResCAM"}[lang] in page
+    # Only the open tab is drawn: no layer picker until its tab is opened.
+    assert not [w for w in at.selectbox if w.key == "draw.layers.pick"]
+    _open_tab(at, "layers", lang)
+    assert not [w for w in at.selectbox if w.key == "draw.heat.layer"]  # the first tab's content went
     # Every layer: the last one by default shows bars; picking the first conv layer shows its maps.
     pick = at.selectbox(key="draw.layers.pick")
     assert len(pick.options) == 4
@@ -76,16 +88,19 @@ def test_draw_page_shows_heatmap_layers_filters_and_projector(conv_run, lang):
     assert any("(8, 8, 6)" in f["layout"].get("title", {}).get("text", "") for f in _figures(at))
     at.selectbox(key="draw.layers.pick").set_value(3).run()
     assert {"en": "one bar per class", "pt": "uma barra por classe"}[lang] in texts(at)
+    _open_tab(at, "filters", lang)
     # Learned filters: 6 filters of 3×3 (one input channel).
     assert any("6" in f["layout"].get("title", {}).get("text", "") and "3×3" in f["layout"]["title"]["text"]
                for f in _figures(at))  # fmt: skip
     # Saliency for another class.
+    _open_tab(at, "looks", lang)
     at.segmented_control(key="draw.heat.method").set_value("saliency").run()
     at.segmented_control(key="draw.heat.which").set_value("other").run()
     at.selectbox(key="draw.heat.class").set_value(7).run()
     assert not at.exception
     assert any("“7”" in a.get("text", "") for f in _figures(at) for a in f["layout"].get("annotations", []))
     # The projector with the drawing among the test images.
+    _open_tab(at, "among", lang)
     at.toggle(key="draw.proj_on").set_value(True).run()
     assert not at.exception, at.exception
     projectors = [f for f in _figures(at) if any(t.get("type") == "scatter" and t.get("customdata") for t in f["data"])]

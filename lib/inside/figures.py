@@ -27,7 +27,7 @@ CLASS_COLOURS = [
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
-        title=title, height=height, template="plotly_white", font=dict(size=FONT),
+        title=title, height=height,
         margin=dict(l=10, r=10, t=50 if title else 10, b=10),
     )  # fmt: skip
     return fig

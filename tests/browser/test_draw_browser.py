@@ -98,6 +98,13 @@ def test_train_then_draw_then_predict(page, app_url):
     boxes = [page.locator("canvas.upper-canvas").first.bounding_box(), view.bounding_box()]
     assert boxes[1]["x"] > boxes[0]["x"] + boxes[0]["width"] - 1  # beside the canvas, not under it
     screenshot(page, "draw-en")
+    # What is inside: only the open tab is computed; a click on another tab draws its content.
+    page.get_by_text("Warm colours").first.wait_for()
+    page.get_by_role("tab", name="Every layer").click()
+    page.get_by_text("One bar per unit").first.wait_for()  # the first layer: its units
+    assert page.get_by_text("Warm colours").count() == 0
+    page.get_by_role("tab", name="What it looks at").click()
+    page.get_by_text("Warm colours").first.wait_for()
 
     # A "4" in two strokes with no pause: the second begins while the server still answers the
     # first (#26: the first stroke was erased, and the model read "1"). Both stay on the canvas,
