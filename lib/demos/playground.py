@@ -208,7 +208,7 @@ def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: 
 
 
 def fit_playground(
-    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
+    store: RunStore, run_id: str, config: RunConfig, stop: threading.Event, live: Live, more_epochs: int = 0
 ) -> Outcome:
     """Train the playground run ``run_id``; its frames, history and model go to the run store."""
     import keras
@@ -216,7 +216,6 @@ def fit_playground(
     from lib.model.analysis import Target, analyse
     from lib.model.builder import build_model
 
-    config = store.config(run_id)
     settings = config.settings
     spec = config.model_spec()
     hidden = [(n.config.get("units"), n.config.get("activation")) for n in spec.nodes[:-1]]

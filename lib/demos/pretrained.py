@@ -84,7 +84,7 @@ def build(input_shape: tuple[int, ...], num_classes: int):
 
 
 def fit_pretrained(
-    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
+    store: RunStore, run_id: str, config: RunConfig, stop: threading.Event, live: Live, more_epochs: int = 0
 ) -> Outcome:
     """Train the new head of run ``run_id`` on the frozen pretrained features."""
     import keras
@@ -94,7 +94,6 @@ def fit_pretrained(
 
     if not available():
         return Outcome("failed", "pretrained_missing", WEIGHTS_FILE)
-    config = store.config(run_id)
     settings = config.settings
     x_train, y_train, _, _ = training_arrays(config)
     keras.utils.set_random_seed(settings.fit.seed)
