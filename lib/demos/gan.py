@@ -23,6 +23,7 @@ from lib.train.runstore import RunStore
 
 LATENT = 32
 GRID = 16  # fixed-noise samples drawn after each epoch
+JOB_KINDS = {"gan": "fit_gan"}  # the GAN demo's own training loop (lib/train/kinds.py)
 
 
 def gan_config(dataset: str, samples: int, epochs: int) -> RunConfig:

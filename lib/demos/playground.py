@@ -26,6 +26,7 @@ from lib.train.progress import Live
 from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 
+JOB_KINDS = {"playground": "fit_playground"}  # the perceptron playground, frame by frame (lib/train/kinds.py)
 KIND = "playground"
 DATASET = POINTS_2D  # not a registry dataset: the points are made from the config
 SHAPES = ("blobs", "xor", "circles", "moons", "spiral")

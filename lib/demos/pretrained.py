@@ -20,6 +20,7 @@ from lib.train.progress import Live
 from lib.train.run_config import NO_BACKEND_KEYS, RunConfig
 from lib.train.runstore import RunStore
 
+JOB_KINDS = {"pretrained": "fit_pretrained"}  # a new head on frozen MobileNetV2 features (lib/train/kinds.py)
 KIND = "pretrained"
 SIZE, ALPHA = 96, 0.35
 # The file keras.applications.MobileNetV2(alpha=0.35, input_shape=(96, 96, 3), include_top=False)

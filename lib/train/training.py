@@ -32,6 +32,7 @@ from lib.train.runstore import RunStore
 
 __all__ = ["class_ids", "make_config", "run_target", "run_training", "test_labels", "training_arrays"]
 
+JOB_KINDS = {"fit": "fit_run"}  # this module trains the default kind: model.fit of a spec (lib/train/kinds.py)
 MAX_BATCH_POINTS = 400  # per-batch curve points kept per run
 # Batches per call into the backend: the same updates in the same order (same results),
 # with far less Python between them; a lesson MLP at batch 32 trains about twice as fast.
