@@ -138,14 +138,15 @@ def _tiny_config():
 
 
 def _show_in_bare_mode(jobs, run_id: str) -> None:
-    """The Training page's view of the run (``show_run``) with its manager as this one's."""
-    from streamlit import logger
-
-    logger.set_log_level("error")  # bare mode warns at each st call
+    """The Training page's view of the run (``show_run``), its job manager being ``jobs`` meanwhile."""
     from app_pages.parts import shared, train_tools
 
-    shared.manager, train_tools.manager = (lambda: jobs), (lambda: jobs)
-    train_tools.show_run(run_id)
+    was = shared.manager, train_tools.manager
+    shared.manager = train_tools.manager = lambda: jobs
+    try:
+        train_tools.show_run(run_id)
+    finally:
+        shared.manager, train_tools.manager = was
 
 
 def count(runs_dir: Path | None = None, timeout: float = 300.0) -> PathCount:
@@ -218,7 +219,9 @@ def summarise(tracer: Tracer, state: str = "") -> PathCount:
 
 def main() -> None:
     """Print the counts and the lists."""
-    os.environ.setdefault("KP_EXECUTOR", "thread")
+    from streamlit import logger
+
+    logger.set_log_level("error")  # bare mode warns at each st call
     result = count()
     print(f"run ended: {result.state}")
     print(f"all distinct project functions: {len(result.all_functions)}")

@@ -368,6 +368,20 @@ def test_a_job_kind_declared_twice_or_malformed_is_refused(tmp_path):
         discover(package)
 
 
+def test_a_run_s_path_has_few_stays_and_climbs_no_floor(tmp_path):
+    """One tiny real run traced from the Training page's calls to its curves (the rule: scripts/run_path.py)."""
+    from scripts.run_path import count
+
+    path = count(tmp_path / "runs")
+    assert path.state == "done"
+    ends = {"lib.train.jobs:JobManager.submit", "lib.train.training:fit_run", "lib.charts:training_curves"}
+    assert ends <= set(path.stays)  # the trace saw the whole path, from the submit to the figure
+    assert len(path.stays) <= 30, path.stays
+    assert len(path.climbs) <= 3, path.climbs
+    assert not [call for call in path.side_calls if call.endswith(("check_config", "analysis:analyse"))
+                and not call.startswith("lib.train.jobs:")]  # fmt: skip  # checked once, at the submit
+
+
 def test_the_three_executors_keep_the_executor_protocol():
     from lib.train.executors import Executor, ProcessExecutor, ThreadExecutor
     from lib.train.ray_executor import RayExecutor
