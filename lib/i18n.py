@@ -4,7 +4,9 @@ A language's catalog is ``<lang>.json`` plus any ``<area>.<lang>.json`` beside i
 per part of the app, so parts grow their texts without touching one shared file); a key
 defined twice is an error.
 
-Catalog values are strings (``str.format`` templates) or lists of strings (class names).
+Catalog values are strings (``str.format`` templates). A dataset's own words (its title,
+class and feature names) are not here: each built-in dataset declares them in both languages
+in its registry entry (``lib/data/datasets.py`` ``DatasetWords``), as each layer does its help.
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ FALLBACK = "en"
 
 
 @cache
-def catalog(lang: str) -> dict[str, str | list[str]]:
+def catalog(lang: str) -> dict[str, str]:
     """Return the catalog of ``lang`` (``"pt"`` or ``"en"``)."""
-    merged: dict[str, str | list[str]] = {}
+    merged: dict[str, str] = {}
     for path in [LOCALES_DIR / f"{lang}.json", *sorted(LOCALES_DIR.glob(f"*.{lang}.json"))]:
         part = json.loads(path.read_text(encoding="utf-8"))
         twice = merged.keys() & part.keys()
@@ -41,17 +43,7 @@ def t(key: str, lang: str, **values: object) -> str:
     shows up as a visible key instead of a crash (the catalog test keeps gaps out).
     """
     text = catalog(lang).get(key, catalog(FALLBACK).get(key, key))
-    if not isinstance(text, str):
-        raise TypeError(f"Catalog key {key!r} holds a list; use t_list().")
     return text.format(**values) if values else text
-
-
-def t_list(key: str, lang: str) -> list[str]:
-    """Return the list stored under ``key`` (e.g. class names) in ``lang``."""
-    value = catalog(lang).get(key, catalog(FALLBACK).get(key))
-    if not isinstance(value, list):
-        raise KeyError(f"Catalog key {key!r} is not a list.")
-    return value
 
 
 def pick(bilingual: Mapping[str, str], lang: str) -> str:

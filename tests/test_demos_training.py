@@ -16,7 +16,7 @@ def test_gan_job_writes_losses_samples_and_generator(tmp_path):
     store = RunStore(tmp_path)
     run_id = store.create(gan_config("digits", 300, 2))
     live = Live()
-    assert fit_gan(store, run_id, threading.Event(), live) == Outcome("done")
+    assert fit_gan(store, run_id, store.config(run_id), threading.Event(), live) == Outcome("done")
     assert live.now.epoch == 1 and live.now.batch == live.now.steps and live.now.sps > 0
     history = store.history(run_id)
     assert history["epoch"] == [1, 2] and all(np.isfinite(history["metrics"]["g_loss"]))

@@ -326,14 +326,60 @@ def test_architecture_md_names_only_files_that_exist():
     assert sorted(n for n in named if not (ROOT / n).exists()) == []
 
 
-def test_every_job_kind_in_the_table_is_a_function_and_no_other_kind_runs():
-    from lib.train.kinds import JOB_KINDS, trainer_for
+def test_every_declared_job_kind_is_a_function_and_no_other_kind_runs():
+    """A kind is declared in its own module (``JOB_KINDS = {"gan": "fit_gan"}``), found without importing it."""
+    import sys
+
+    from lib.train.kinds import discover, job_kinds, trainer_for
     from lib.train.run_config import RunConfig
 
-    assert all(callable(trainer_for(RunConfig(kind=kind))) for kind in JOB_KINDS)
+    demos_loaded = {m for m in sys.modules if m.startswith("lib.demos")}
+    assert discover() == {
+        "fit": "lib.train.training:fit_run",
+        "gan": "lib.demos.gan:fit_gan",
+        "playground": "lib.demos.playground:fit_playground",
+        "pretrained": "lib.demos.pretrained:fit_pretrained",
+    }
+    assert {m for m in sys.modules if m.startswith("lib.demos")} == demos_loaded  # found by reading, not importing
+    assert all(callable(trainer_for(RunConfig(kind=kind))) for kind in job_kinds())
     assert trainer_for(RunConfig.from_dict({})) is trainer_for(RunConfig.from_dict({"kind": "fit"}))
-    assert trainer_for(RunConfig(kind="os:system")) is None
+    assert trainer_for(RunConfig(kind="os:system")) is None  # a config names a kind, never a function
     assert trainer_for(RunConfig(kind="lib.train.training:fit_run")) is None
+    assert trainer_for(RunConfig(kind="undeclared")) is None
+
+
+def test_a_job_kind_declared_twice_or_malformed_is_refused(tmp_path):
+    from lib.train.kinds import KindDeclarationError, discover
+
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "a.py").write_text('JOB_KINDS = {"gan": "fit_gan"}\n')
+    (package / "sub" / "b.py").write_text('"""Mentions JOB_KINDS in words only."""\n')
+    assert discover(package) == {"gan": "pkg.a:fit_gan"}
+    (package / "sub" / "c.py").write_text('JOB_KINDS: dict[str, str] = {"gan": "my_gan"}\n')
+    twice = re.escape("'gan' is declared twice: by pkg.a:fit_gan and by pkg.sub.c:my_gan")
+    with pytest.raises(KindDeclarationError, match=twice):
+        discover(package)
+    (package / "sub" / "c.py").write_text('JOB_KINDS = {"other": some_function}\n')
+    with pytest.raises(KindDeclarationError, match="literal"):
+        discover(package)
+    (package / "sub" / "c.py").write_text('JOB_KINDS = {"other": "os.system"}\n')
+    with pytest.raises(KindDeclarationError, match="function names"):
+        discover(package)
+
+
+def test_a_run_s_path_has_few_stays_and_climbs_no_floor(tmp_path):
+    """One tiny real run traced from the Training page's calls to its curves (the rule: scripts/run_path.py)."""
+    from scripts.run_path import count
+
+    path = count(tmp_path / "runs")
+    assert path.state == "done"
+    ends = {"lib.train.jobs:JobManager.submit", "lib.train.training:fit_run", "lib.charts:training_curves"}
+    assert ends <= set(path.stays)  # the trace saw the whole path, from the submit to the figure
+    assert len(path.stays) <= 30, path.stays
+    assert len(path.climbs) <= 3, path.climbs
+    assert not [call for call in path.side_calls if call.endswith(("check_config", "analysis:analyse"))
+                and not call.startswith("lib.train.jobs:")]  # fmt: skip  # checked once, at the submit
 
 
 def test_the_three_executors_keep_the_executor_protocol():

@@ -8,7 +8,7 @@ import string
 import pytest
 
 from lib.data import datasets
-from lib.i18n import LANGUAGES, catalog, choose_language, number, t, t_list
+from lib.i18n import LANGUAGES, catalog, choose_language, number, t
 
 
 def _fields(text: str) -> set[str]:
@@ -39,16 +39,56 @@ def test_portuguese_is_really_portuguese():
     assert re.search(r"[ãçéêóú]", t("ds.err.download_failed", "pt", name="x", offline="y"))
 
 
-@pytest.mark.parametrize("name", [n for n, i in datasets.REGISTRY.items() if i.is_classification])
-def test_class_names_count_matches_the_dataset(name):
+def missing_words(info: datasets.DatasetInfo) -> list[str]:
+    """What a built-in dataset lacks of its own words, in each of the app's languages."""
+    out = []
     for lang in LANGUAGES:
-        assert len(t_list(f"classes.{name}", lang)) == datasets.REGISTRY[name].num_classes
+        words = info.words.get(lang)
+        if words is None:
+            out.append(f"{info.name}: no words in {lang}")
+            continue
+        classes = info.num_classes if info.is_classification else 0
+        features = info.input_shape[0] if info.kind == "tabular" else 0
+        if not words.title.strip():
+            out.append(f"{info.name}: no title in {lang}")
+        if len(words.classes) != classes or not all(c.strip() for c in words.classes):
+            out.append(f"{info.name}: {len(words.classes)} class names in {lang}, {classes} classes")
+        if not len(words.features) == len(words.feature_help) == features:
+            out.append(f"{info.name}: {len(words.features)} feature names in {lang}, {features} features")
+    return out
+
+
+@pytest.mark.parametrize("name", list(datasets.BUILT_IN))
+def test_every_built_in_dataset_has_its_words_in_every_language(name):
+    assert missing_words(datasets.BUILT_IN[name]) == []
+
+
+def test_the_dataset_words_check_catches_a_missing_language():
+    from dataclasses import replace
+
+    mnist = datasets.BUILT_IN["mnist"]
+    english_only = replace(mnist, words={"en": mnist.words["en"]})
+    assert missing_words(english_only) == ["mnist: no words in pt"]
+    short = replace(mnist, words={**mnist.words, "pt": replace(mnist.words["pt"], classes=("0", "1"))})
+    assert missing_words(short) == ["mnist: 2 class names in pt, 10 classes"]
+
+
+def test_dataset_texts_are_read_through_one_function():
+    from lib.data.dataset_views import class_labels, dataset_credit, dataset_title, feature_names
+
+    assert dataset_title("fashion_mnist", "pt") == "Fashion-MNIST" and dataset_title("imdb", "pt") == "Críticas do IMDB"
+    assert class_labels("imdb", "pt") == ["negativa", "positiva"] and class_labels("imdb", "en")[1] == "positive"
+    assert dataset_credit(datasets.BUILT_IN["cifar10"], "pt")[1] == "estilo MIT (CIFAR)"
+    assert dataset_credit(datasets.BUILT_IN["cifar10"], "en")[1] == datasets.BUILT_IN["cifar10"].license
+    assert len(feature_names(datasets.BUILT_IN["boston_housing"], "pt")) == 13
+    assert dataset_title(datasets.POINTS_2D, "en") == t("ds.name.points2d", "en")  # not a registry dataset
+    assert not [k for k in catalog("en") if k.startswith(("classes.", "features.", "ds.source.", "ds.license."))]
 
 
 def test_reuters_topics_follow_keras_order():
     import keras
 
-    assert t_list("classes.reuters", "en") == list(keras.datasets.reuters.get_label_names())
+    assert list(datasets.BUILT_IN["reuters"].words["en"].classes) == list(keras.datasets.reuters.get_label_names())
 
 
 def test_language_choice():

@@ -170,6 +170,19 @@ def test_an_exception_in_a_job_is_contained(store, monkeypatch):
     assert wait(manager, good.run_id) == "done"
 
 
+@pytest.mark.parametrize("damage", ["{broken", '{"dataset": "digits"}', "[1, 2]"])
+def test_a_config_damaged_after_submit_is_refused_by_the_worker_with_a_code(store, damage):
+    """The worker trusts the config the job manager checked, but reads it once: a damaged file is refused."""
+    from lib.train.progress import Live
+    from lib.train.training import run_training
+
+    run_id = store.create(_digits_config(epochs=1))
+    (store.root / run_id / "config.json").write_text(damage)
+    live = Live()
+    assert run_training(store, run_id, threading.Event(), live) == "failed"
+    assert store.status(run_id).message == "config_damaged" == live.now.outcome.message
+
+
 def test_label_encoding_follows_the_loss():
     ten, two = Target("classes", 10), Target("classes", 2)
     assert labels.encoding("sparse_categorical_crossentropy", ten) == "sparse"

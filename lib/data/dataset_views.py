@@ -7,8 +7,17 @@ import plotly.graph_objects as go
 
 from lib import charts
 from lib.data import own_store
-from lib.data.datasets import REGISTRY, Dataset, DatasetInfo, class_counts, decode_text, mean_images, samples_per_class
-from lib.i18n import catalog, number, t, t_list
+from lib.data.datasets import (
+    REGISTRY,
+    Dataset,
+    DatasetInfo,
+    DatasetWords,
+    class_counts,
+    decode_text,
+    mean_images,
+    samples_per_class,
+)
+from lib.i18n import FALLBACK, number, t
 
 GRID_PER_CLASS = 16  # a row per class as wide as the page: readable on a projector
 PIXEL_SAMPLE = 2000
@@ -16,32 +25,43 @@ MAX_CORRELATED = 30
 MAX_OWN_CLASSES = 100  # lib.own.table_upload.MAX_CLASSES (an upload never has more)
 
 
+def dataset_words(name: str, lang: str) -> DatasetWords:
+    """A dataset's own words in ``lang``: the one reader of every dataset's title, class and feature names.
+
+    A built-in dataset declares its words in each language (``DatasetInfo.words``); an
+    uploaded one has its own names (one language: its author's), marked as the user's; one
+    deleted since keeps its runs readable (classes by number); the playground's points are
+    named in the catalogs.
+    """
+    info = REGISTRY.get(name)
+    if own_store.looks_own(name):
+        if info is None:  # deleted since; its runs still name their classes by number
+            return DatasetWords(t("ds.own_deleted", lang, name=name), tuple(str(i) for i in range(MAX_OWN_CLASSES)))
+        return DatasetWords(t("ds.own_name", lang, title=info.title), info.class_names, info.feature_names)
+    if info is None:
+        return DatasetWords(t(f"ds.name.{name}", lang))  # the playground's points (datasets.POINTS_2D)
+    return info.words.get(lang) or info.words[FALLBACK]
+
+
 def class_labels(name: str, lang: str) -> list[str]:
     """Class names of a classification dataset: translated, or an uploaded dataset's own."""
-    if own_store.looks_own(name):
-        info = REGISTRY.get(name)  # None: deleted since; its runs still name their classes by number
-        return list(info.class_names) if info is not None else [str(i) for i in range(MAX_OWN_CLASSES)]
-    return t_list(f"classes.{name}", lang)
+    return list(dataset_words(name, lang).classes)
 
 
 def dataset_credit(info: DatasetInfo, lang: str) -> tuple[str, str]:
     """A built-in dataset's source and license lines in ``lang`` (citations stay as they are)."""
-    texts = catalog(lang)
-    source = texts.get(f"ds.source.{info.name}", info.source)
-    return str(source), str(texts.get(f"ds.license.{info.name}", info.license))
+    words = dataset_words(info.name, lang)
+    return words.source or info.source, words.license or info.license
 
 
 def dataset_title(name: str, lang: str) -> str:
     """A dataset's display name: translated, or an uploaded dataset's file name (marked as the user's)."""
-    if own_store.looks_own(name):
-        info = REGISTRY.get(name)
-        return t("ds.own_name", lang, title=info.title) if info is not None else t("ds.own_deleted", lang, name=name)
-    return t(f"ds.name.{name}", lang)
+    return dataset_words(name, lang).title
 
 
 def feature_names(info: DatasetInfo, lang: str) -> list[str]:
     """A tabular dataset's feature names: translated, or an uploaded table's (one-hot ones as ``column=value``)."""
-    return list(info.feature_names) if info.is_own else t_list(f"features.{info.name}", lang)
+    return list(dataset_words(info.name, lang).features)
 
 
 def overview_rows(ds: Dataset, lang: str) -> list[dict[str, object]]:
@@ -108,8 +128,9 @@ def decoded_samples(ds: Dataset, lang: str, count: int = 3, max_words: int = 120
 
 def feature_rows(ds: Dataset, lang: str) -> list[dict[str, object]]:
     """Each tabular feature with its description (built-in datasets) and summary statistics."""
-    names = feature_names(ds.info, lang)
-    helps = [None] * len(names) if ds.info.is_own else t_list(f"features.{ds.info.name}.help", lang)
+    words = dataset_words(ds.info.name, lang)
+    names = list(words.features)
+    helps = list(words.feature_help) or [None] * len(names)  # an uploaded table's columns have no help
     x = ds.x_train
     return [
         {

@@ -23,6 +23,27 @@ TEXT_INDEX_FROM = 3  # Keras reserves 0 (padding), 1 (start) and 2 (out of vocab
 
 
 @dataclass(frozen=True)
+class DatasetWords:
+    """A built-in dataset's own words in one language (the app's generic words are in the catalogs).
+
+    Attributes:
+        title: its display name.
+        classes: its class names, in label order (a classification dataset; else empty).
+        features: a table's column names; feature_help: a line on each, in the same order.
+        source, license: the citation and license lines in this language; "" keeps
+            ``DatasetInfo.source`` / ``license`` as declared (citations stay as they are).
+
+    """
+
+    title: str
+    classes: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
+    feature_help: tuple[str, ...] = ()
+    source: str = ""
+    license: str = ""
+
+
+@dataclass(frozen=True)
 class DatasetInfo:
     """What a dataset is, declared once.
 
@@ -42,8 +63,10 @@ class DatasetInfo:
         draw_recipe: how a drawing or photo becomes one of its images (a key of
             ``lib.infer.recipes.RECIPES``, each citing how the dataset was made); None when
             nothing can be drawn for it.
-        title, class_names, feature_names: an uploaded dataset's own names (the built-in
-            ones are translated in the catalogs).
+        words: a built-in dataset's own words in each of the app's languages
+            (``lib.i18n.LANGUAGES`` -> :class:`DatasetWords`: title, class and feature names).
+        title, class_names, feature_names: an uploaded dataset's own names (one language:
+            the user's).
         standardized: tabular features were already standardised when the dataset was made
             (an uploaded table: numbers standardised, categories one-hot encoded).
         loader: how a built-in dataset is read, a key of :data:`LOADERS` (``keras``:
@@ -71,6 +94,7 @@ class DatasetInfo:
     feature_names: tuple[str, ...] = ()
     standardized: bool = False
     loader: str = "keras"
+    words: dict[str, DatasetWords] = field(default_factory=dict, hash=False)
 
     @property
     def is_own(self) -> bool:
@@ -159,6 +183,96 @@ def is_known(name: object) -> bool:
 
 
 _KERAS_SOURCE = "keras.datasets"
+_DIGIT_CLASSES = tuple("0123456789")
+# fmt: off
+_FASHION_MNIST_CLASSES = {
+    "en": (
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ),
+    "pt": (
+        "Camiseta/top", "Calça", "Suéter", "Vestido", "Casaco", "Sandália", "Camisa", "Tênis", "Bolsa", "Bota",
+    ),
+}
+_CIFAR10_CLASSES = {
+    "en": (
+        "airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck",
+    ),
+    "pt": (
+        "avião", "automóvel", "pássaro", "gato", "cervo", "cachorro", "sapo", "cavalo", "navio", "caminhão",
+    ),
+}
+_CIFAR100_CLASSES = {
+    "en": (
+        "apple", "aquarium fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle", "bottle", "bowl",
+        "boy", "bridge", "bus", "butterfly", "camel", "can", "castle", "caterpillar", "cattle", "chair",
+        "chimpanzee", "clock", "cloud", "cockroach", "couch", "crab", "crocodile", "cup", "dinosaur", "dolphin",
+        "elephant", "flatfish", "forest", "fox", "girl", "hamster", "house", "kangaroo", "keyboard", "lamp",
+        "lawn mower", "leopard", "lion", "lizard", "lobster", "man", "maple tree", "motorcycle", "mountain", "mouse",
+        "mushroom", "oak tree", "orange", "orchid", "otter", "palm tree", "pear", "pickup truck", "pine tree",
+        "plain", "plate", "poppy", "porcupine", "possum", "rabbit", "raccoon", "ray", "road", "rocket", "rose",
+        "sea", "seal", "shark", "shrew", "skunk", "skyscraper", "snail", "snake", "spider", "squirrel", "streetcar",
+        "sunflower", "sweet pepper", "table", "tank", "telephone", "television", "tiger", "tractor", "train",
+        "trout", "tulip", "turtle", "wardrobe", "whale", "willow tree", "wolf", "woman", "worm",
+    ),
+    "pt": (
+        "maçã", "peixe de aquário", "bebê", "urso", "castor", "cama", "abelha", "besouro", "bicicleta", "garrafa",
+        "tigela", "menino", "ponte", "ônibus", "borboleta", "camelo", "lata", "castelo", "lagarta", "gado",
+        "cadeira", "chimpanzé", "relógio", "nuvem", "barata", "sofá", "caranguejo", "crocodilo", "xícara",
+        "dinossauro", "golfinho", "elefante", "linguado", "floresta", "raposa", "menina", "hamster", "casa",
+        "canguru", "teclado", "luminária", "cortador de grama", "leopardo", "leão", "lagarto", "lagosta", "homem",
+        "bordo", "motocicleta", "montanha", "camundongo", "cogumelo", "carvalho", "laranja", "orquídea", "lontra",
+        "palmeira", "pera", "caminhonete", "pinheiro", "planície", "prato", "papoula", "porco-espinho", "gambá",
+        "coelho", "guaxinim", "raia", "estrada", "foguete", "rosa", "mar", "foca", "tubarão", "musaranho",
+        "cangambá", "arranha-céu", "caracol", "cobra", "aranha", "esquilo", "bonde", "girassol", "pimentão", "mesa",
+        "tanque", "telefone", "televisão", "tigre", "trator", "trem", "truta", "tulipa", "tartaruga", "guarda-roupa",
+        "baleia", "salgueiro", "lobo", "mulher", "minhoca",
+    ),
+}
+_REUTERS_CLASSES = {  # Keras's order: keras.datasets.reuters.get_label_names()
+    "en": (
+        "cocoa", "grain", "veg-oil", "earn", "acq", "wheat", "copper", "housing", "money-supply", "coffee", "sugar",
+        "trade", "reserves", "ship", "cotton", "carcass", "crude", "nat-gas", "cpi", "money-fx", "interest", "gnp",
+        "meal-feed", "alum", "oilseed", "gold", "tin", "strategic-metal", "livestock", "retail", "ipi", "iron-steel",
+        "rubber", "heat", "jobs", "lei", "bop", "zinc", "orange", "pet-chem", "dlr", "gas", "silver", "wpi", "hog",
+        "lead",
+    ),
+    "pt": (
+        "cacau", "grãos", "óleo vegetal", "lucros", "aquisições", "trigo", "cobre", "habitação", "oferta de moeda",
+        "café", "açúcar", "comércio", "reservas", "navegação", "algodão", "carcaças", "petróleo bruto",
+        "gás natural", "inflação (IPC)", "câmbio", "juros", "PNB", "ração", "alumínio", "oleaginosas", "ouro",
+        "estanho", "metais estratégicos", "pecuária", "varejo", "produção industrial", "ferro e aço", "borracha",
+        "óleo de aquecimento", "empregos", "indicadores antecedentes", "balanço de pagamentos", "zinco", "laranja",
+        "petroquímicos", "dólar", "gasolina", "prata", "preços no atacado", "suínos", "chumbo",
+    ),
+}
+_BOSTON_FEATURES = (
+    "CRIM", "ZN", "INDUS", "CHAS", "NOX", "RM", "AGE", "DIS", "RAD", "TAX", "PTRATIO", "B", "LSTAT",
+)  # the same in every language
+_BOSTON_FEATURE_HELP = {
+    "en": (
+        "Per-capita crime rate by town", "Share of residential land zoned for lots over 25,000 sq.ft.",
+        "Share of non-retail business acres per town", "Charles River dummy (1 if the tract bounds the river)",
+        "Nitric oxide concentration (parts per 10 million)", "Average number of rooms per dwelling",
+        "Share of owner-occupied units built before 1940", "Weighted distance to five Boston employment centres",
+        "Index of accessibility to radial highways", "Property-tax rate per US$ 10,000",
+        "Pupil-teacher ratio by town",
+        "1000(Bk − 0.63)², Bk the share of Black residents (a problematic feature, kept as Keras ships it)",
+        "% lower status of the population",
+    ),
+    "pt": (
+        "Taxa de criminalidade per capita do bairro",
+        "Parcela de terrenos residenciais com lotes acima de 25.000 pés²",
+        "Parcela de área comercial não varejista do bairro",
+        "Indicador do rio Charles (1 se o setor faz divisa com o rio)",
+        "Concentração de óxido nítrico (partes por 10 milhões)", "Número médio de cômodos por moradia",
+        "Parcela de imóveis próprios construídos antes de 1940",
+        "Distância ponderada a cinco centros de emprego de Boston", "Índice de acesso a rodovias radiais",
+        "Alíquota de imposto predial por US$ 10.000", "Razão alunos por professor no bairro",
+        "1000(Bk − 0,63)², Bk a parcela de moradores negros (atributo problemático, mantido como o Keras o distribui)",
+        "% da população de baixa renda",
+    ),
+}
+# fmt: on
 BUILT_IN: dict[str, DatasetInfo] = {
     info.name: info
     for info in (
@@ -176,6 +290,14 @@ BUILT_IN: dict[str, DatasetInfo] = {
             origin_host=None,
             draw_recipe="uci_digits",
             loader="sklearn_digits",
+            words={
+                "en": DatasetWords("Digits 8×8 (scikit-learn)", _DIGIT_CLASSES),
+                "pt": DatasetWords(
+                    "Dígitos 8×8 (scikit-learn)",
+                    _DIGIT_CLASSES,
+                    source="load_digits do scikit-learn (dígitos manuscritos da UCI, 1.797 imagens)",
+                ),
+            },
         ),
         DatasetInfo(
             "mnist",
@@ -190,6 +312,10 @@ BUILT_IN: dict[str, DatasetInfo] = {
             cache_files=("mnist.npz",),
             download_mb=11,
             draw_recipe="mnist",
+            words={
+                "en": DatasetWords("MNIST digits", _DIGIT_CLASSES),
+                "pt": DatasetWords("Dígitos MNIST", _DIGIT_CLASSES),
+            },
         ),
         DatasetInfo(
             "fashion_mnist",
@@ -204,6 +330,10 @@ BUILT_IN: dict[str, DatasetInfo] = {
             cache_files=tuple(f"fashion-mnist/{f}" for f in keras_cache.FASHION_FILES),
             download_mb=30,
             draw_recipe="fashion_mnist",
+            words={
+                "en": DatasetWords("Fashion-MNIST", _FASHION_MNIST_CLASSES["en"]),
+                "pt": DatasetWords("Fashion-MNIST", _FASHION_MNIST_CLASSES["pt"]),
+            },
         ),
         DatasetInfo(
             "cifar10",
@@ -220,6 +350,10 @@ BUILT_IN: dict[str, DatasetInfo] = {
             origin_host="www.cs.toronto.edu",
             download_mb=163,
             draw_recipe="photo",
+            words={
+                "en": DatasetWords("CIFAR-10", _CIFAR10_CLASSES["en"]),
+                "pt": DatasetWords("CIFAR-10", _CIFAR10_CLASSES["pt"], license="estilo MIT (CIFAR)"),
+            },
         ),
         DatasetInfo(
             "cifar100",
@@ -236,6 +370,10 @@ BUILT_IN: dict[str, DatasetInfo] = {
             origin_host="www.cs.toronto.edu",
             download_mb=161,
             draw_recipe="photo",
+            words={
+                "en": DatasetWords("CIFAR-100", _CIFAR100_CLASSES["en"]),
+                "pt": DatasetWords("CIFAR-100", _CIFAR100_CLASSES["pt"], license="estilo MIT (CIFAR)"),
+            },
         ),
         DatasetInfo(
             "imdb",
@@ -249,6 +387,12 @@ BUILT_IN: dict[str, DatasetInfo] = {
             "Research use (Stanford AI Lab)",
             cache_files=("imdb.npz", "imdb_word_index.json"),
             download_mb=18,
+            words={
+                "en": DatasetWords("IMDB reviews", ("negative", "positive")),
+                "pt": DatasetWords(
+                    "Críticas do IMDB", ("negativa", "positiva"), license="uso em pesquisa (Stanford AI Lab)"
+                ),
+            },
         ),
         DatasetInfo(
             "reuters",
@@ -262,6 +406,12 @@ BUILT_IN: dict[str, DatasetInfo] = {
             "Research use (Reuters / UCI)",
             cache_files=("reuters.npz", "reuters_word_index.json"),
             download_mb=3,
+            words={
+                "en": DatasetWords("Reuters newswires", _REUTERS_CLASSES["en"]),
+                "pt": DatasetWords(
+                    "Notícias da Reuters", _REUTERS_CLASSES["pt"], license="uso em pesquisa (Reuters / UCI)"
+                ),
+            },
         ),
         DatasetInfo(
             "boston_housing",
@@ -275,6 +425,17 @@ BUILT_IN: dict[str, DatasetInfo] = {
             "Public domain (StatLib); see the dataset's known ethical problems",
             cache_files=("boston_housing.npz",),
             download_mb=0.06,
+            words={
+                "en": DatasetWords(
+                    "Boston housing", features=_BOSTON_FEATURES, feature_help=_BOSTON_FEATURE_HELP["en"]
+                ),
+                "pt": DatasetWords(
+                    "Imóveis de Boston",
+                    features=_BOSTON_FEATURES,
+                    feature_help=_BOSTON_FEATURE_HELP["pt"],
+                    license="domínio público (StatLib); veja os conhecidos problemas éticos deste conjunto de dados",
+                ),
+            },
         ),
     )
 }

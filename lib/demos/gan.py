@@ -23,6 +23,7 @@ from lib.train.runstore import RunStore
 
 LATENT = 32
 GRID = 16  # fixed-noise samples drawn after each epoch
+JOB_KINDS = {"gan": "fit_gan"}  # the GAN demo's own training loop (lib/train/kinds.py)
 
 
 def gan_config(dataset: str, samples: int, epochs: int) -> RunConfig:
@@ -77,11 +78,12 @@ def _models(shape: tuple[int, ...], lr: float, beta_1: float):
     return generator, discriminator
 
 
-def fit_gan(store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0) -> Outcome:
+def fit_gan(
+    store: RunStore, run_id: str, config: RunConfig, stop: threading.Event, live: Live, more_epochs: int = 0
+) -> Outcome:
     """Train the GAN of ``run_id``; write losses, samples and the generator; return the outcome."""
     import keras
 
-    config = store.config(run_id)
     info = datasets.REGISTRY[config.dataset]
     fit, params = config.fit, config.compile.optimizer_params
     keras.utils.set_random_seed(fit.seed)

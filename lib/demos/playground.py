@@ -26,6 +26,7 @@ from lib.train.progress import Live
 from lib.train.run_config import RunConfig
 from lib.train.runstore import RunStore
 
+JOB_KINDS = {"playground": "fit_playground"}  # the perceptron playground, frame by frame (lib/train/kinds.py)
 KIND = "playground"
 DATASET = POINTS_2D  # not a registry dataset: the points are made from the config
 SHAPES = ("blobs", "xor", "circles", "moons", "spiral")
@@ -208,7 +209,7 @@ def _frames_callback(store: RunStore, run_id: str, stop: threading.Event, live: 
 
 
 def fit_playground(
-    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
+    store: RunStore, run_id: str, config: RunConfig, stop: threading.Event, live: Live, more_epochs: int = 0
 ) -> Outcome:
     """Train the playground run ``run_id``; its frames, history and model go to the run store."""
     import keras
@@ -216,7 +217,6 @@ def fit_playground(
     from lib.model.analysis import Target, analyse
     from lib.model.builder import build_model
 
-    config = store.config(run_id)
     settings = config.settings
     spec = config.model_spec()
     hidden = [(n.config.get("units"), n.config.get("activation")) for n in spec.nodes[:-1]]

@@ -20,6 +20,7 @@ from lib.train.progress import Live
 from lib.train.run_config import NO_BACKEND_KEYS, RunConfig
 from lib.train.runstore import RunStore
 
+JOB_KINDS = {"pretrained": "fit_pretrained"}  # a new head on frozen MobileNetV2 features (lib/train/kinds.py)
 KIND = "pretrained"
 SIZE, ALPHA = 96, 0.35
 # The file keras.applications.MobileNetV2(alpha=0.35, input_shape=(96, 96, 3), include_top=False)
@@ -84,7 +85,7 @@ def build(input_shape: tuple[int, ...], num_classes: int):
 
 
 def fit_pretrained(
-    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
+    store: RunStore, run_id: str, config: RunConfig, stop: threading.Event, live: Live, more_epochs: int = 0
 ) -> Outcome:
     """Train the new head of run ``run_id`` on the frozen pretrained features."""
     import keras
@@ -94,7 +95,6 @@ def fit_pretrained(
 
     if not available():
         return Outcome("failed", "pretrained_missing", WEIGHTS_FILE)
-    config = store.config(run_id)
     settings = config.settings
     x_train, y_train, _, _ = training_arrays(config)
     keras.utils.set_random_seed(settings.fit.seed)

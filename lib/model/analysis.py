@@ -175,6 +175,16 @@ def _wiring_problems(spec: ModelSpec, inputs: dict[str, list[str]]) -> list[Prob
     return out
 
 
+def wiring(spec: ModelSpec) -> tuple[list[int], str | None]:
+    """The order to call a sound spec's layers in, and its output layer's id (what building needs).
+
+    A run's spec was analysed when the run was submitted; the worker builds it with only this.
+    """
+    inputs = {n.id: spec.inputs_of(i) for i, n in enumerate(spec.nodes)}
+    sinks = [n.id for n in spec.nodes if not any(n.id in v for v in inputs.values())]
+    return _topological_order(spec, inputs) or [], sinks[-1] if sinks else None
+
+
 def _topological_order(spec: ModelSpec, inputs: dict[str, list[str]]) -> list[int] | None:
     index = {n.id: i for i, n in enumerate(spec.nodes)}
     done: set[str] = {INPUT_ID}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from lib.model.analysis import Analysis
+from lib.model.analysis import Analysis, wiring
 from lib.model.layers import REGISTRY, normalise_config
 from lib.model.spec import INPUT_ID, ModelSpec
 
@@ -21,8 +21,12 @@ def keras_config(class_name: str, config: dict) -> dict:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in merged.items()}
 
 
-def build_model(spec: ModelSpec, analysis: Analysis):
-    """Return the ``keras.Model`` for ``spec``: ``keras.Sequential`` or Functional."""
+def build_model(spec: ModelSpec, analysis: Analysis | None = None):
+    """Return the ``keras.Model`` for ``spec``: ``keras.Sequential`` or Functional.
+
+    ``analysis`` (when the caller has it) gives the layers' order; without it the order is
+    read from the spec's wiring alone (a run's worker: the spec was analysed at submit).
+    """
     import keras
 
     inputs = keras.Input(shape=tuple(spec.input_shape), dtype=input_dtype(spec), name=INPUT_ID)
@@ -31,12 +35,13 @@ def build_model(spec: ModelSpec, analysis: Analysis):
     }
     if spec.mode == "sequential":
         return keras.Sequential([inputs, *(layers[n.id] for n in spec.nodes)], name=spec.name)
+    order, output_id = (analysis.order, analysis.output_id) if analysis is not None else wiring(spec)
     tensors = {INPUT_ID: inputs}
-    for index in analysis.order:
+    for index in order:
         node = spec.nodes[index]
         sources = [tensors[s] for s in spec.inputs_of(index)]
         tensors[node.id] = layers[node.id](sources if REGISTRY[node.class_name].merge else sources[0])
-    return keras.Model(inputs, tensors[analysis.output_id], name=spec.name)
+    return keras.Model(inputs, tensors[output_id], name=spec.name)
 
 
 def summary_text(model) -> str:

@@ -178,6 +178,11 @@ class RunStore:
         """The run's config (all defaults when its folder has none: a deleted parent, a damaged run)."""
         return RunConfig.from_dict(self.config_json(run_id))
 
+    def sound_config(self, run_id: str) -> RunConfig | None:
+        """The run's config, or None when its file is unreadable or lacks what a run needs (damaged)."""
+        data = read_json(self.path(run_id) / "config.json")
+        return RunConfig.from_dict(data) if isinstance(data, dict) and _config_complete(data) else None
+
     def config_json(self, run_id: str) -> dict[str, Any]:
         """The run's ``config.json`` as it is on disk (a download, a check of a damaged folder)."""
         data = read_json(self.path(run_id) / "config.json", {})

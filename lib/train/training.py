@@ -15,13 +15,12 @@ import time
 import numpy as np
 
 from lib.data import datasets
-from lib.model.analysis import analyse
 from lib.model.builder import build_model
 from lib.model.compile_registry import OPTIMIZERS, metric_object
 from lib.model.labels import encode, encoding
 from lib.model.spec import ModelSpec
 from lib.model.train_config import TrainSettings
-from lib.train.config_check import ConfigError, check_config, class_ids, run_target
+from lib.train.config_check import class_ids, run_target
 from lib.train.device import device_name
 from lib.train.folds import fold_split, label_ids
 from lib.train.imbalance import balanced_class_weight, kept_indices, oversample
@@ -33,6 +32,7 @@ from lib.train.runstore import RunStore
 
 __all__ = ["class_ids", "make_config", "run_target", "run_training", "test_labels", "training_arrays"]
 
+JOB_KINDS = {"fit": "fit_run"}  # this module trains the default kind: model.fit of a spec (lib/train/kinds.py)
 MAX_BATCH_POINTS = 400  # per-batch curve points kept per run
 # Batches per call into the backend: the same updates in the same order (same results),
 # with far less Python between them; a lesson MLP at batch 32 trains about twice as fast.
@@ -314,9 +314,7 @@ def fit_callbacks(settings: TrainSettings, progress) -> list:
     return callbacks
 
 
-def run_training(
-    store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0
-) -> str:
+def run_training(store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int = 0) -> str:
     """Train run ``run_id`` (or resume it for ``more_epochs``); return its final state (its outcome: in ``live``)."""
     try:
         outcome = _dispatch(store, run_id, stop, live, more_epochs)
@@ -340,27 +338,30 @@ def run_training(
 
 
 def _dispatch(store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int) -> Outcome:
-    """Train with the function registered for the run's kind (``lib.train.kinds``)."""
-    config = store.config(run_id)
+    """Train with the function declared for the run's kind (``lib.train.kinds``).
+
+    The config is read here, once, and handed down: the job manager checked it (and analysed
+    its model) when the run was asked for, so the trainers trust it. A config file damaged
+    since then is refused here.
+    """
+    config = store.sound_config(run_id)
+    if config is None:
+        return Outcome("failed", "config_damaged")
     trainer = trainer_for(config)
     if trainer is None:
         return Outcome("failed", "unknown_kind", str(config.kind)[:40])
-    return trainer(store, run_id, stop, live, more_epochs)
+    return trainer(store, run_id, config, stop, live, more_epochs)
 
 
-def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: Live, more_epochs: int) -> Outcome:
-    """Train run ``run_id`` with ``model.fit`` (the ``fit`` kind)."""
+def fit_run(
+    store: RunStore, run_id: str, config: RunConfig, stop: threading.Event, live: Live, more_epochs: int
+) -> Outcome:
+    """Train run ``run_id`` (its ``config``, checked at submit) with ``model.fit`` (the ``fit`` kind)."""
     import keras
 
-    config = store.config(run_id)
-    try:
-        check_config(config)
-    except ConfigError as err:
-        return Outcome("failed", "invalid_model", ", ".join(p.code for p in err.problems))
     settings = config.settings
     target = config.run_target()
     spec = config.model_spec()
-    analysis = analyse(spec, target, settings.fit.batch_size)
     status = store.update_status(
         run_id, state="running", device=device_name(), backend=keras.config.backend(), message="", detail=""
     )
@@ -371,7 +372,7 @@ def fit_run(store: RunStore, run_id: str, stop: threading.Event, live: Live, mor
     if more_epochs:
         model = keras.saving.load_model(store.best_model_path(run_id))
     else:
-        model = build_model(spec, analysis)
+        model = build_model(spec)
         if init := config.init_from:
             if store.best_model_path(init.run) is None:
                 return Outcome("failed", "base_missing", init.run)  # deleted since it was chosen
