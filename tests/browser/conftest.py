@@ -91,13 +91,20 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def app_url():
-    """Start the app on a free port with its own KERAS_HOME and run store; stop it after."""
+def app_url(request):
+    """Start the app on a free port with its own KERAS_HOME and run store; stop it after.
+
+    When a test failed, the server's log is kept as tests/output/server-<port>.log (what the
+    server did while a browser waited is the first thing a failure's reader needs).
+    """
     home = Path(tempfile.mkdtemp(prefix="kp-browser-home-"))
     proc, url = start_server(home, int(os.environ.get("KP_BROWSER_PORT") or 0))  # a fixed port when asked
     SERVER.update(home=home, runs=home / "runs")
     yield url
     stop_server(proc)
+    if request.session.testsfailed:
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        shutil.copy(home / "server.log", OUTPUT / f"server-{url.rsplit(':', 1)[1]}.log")
     shutil.rmtree(home, ignore_errors=True)
 
 
