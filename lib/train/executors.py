@@ -16,6 +16,7 @@ it from its dispatcher threads, so queueing, fairness and the run store stay in 
 
 from __future__ import annotations
 
+import importlib.machinery
 import multiprocessing
 import os
 import queue
@@ -166,18 +167,23 @@ class Worker:
 
 @contextmanager
 def _no_main_script() -> Iterator[None]:
-    """While a worker is spawned, ``__main__`` is a module with no file.
+    """While a worker is spawned, ``__main__`` names no script for the child to run.
 
-    A spawned child first re-runs the file of its parent's ``__main__``. Under Streamlit that
-    is the app's script (each script run installs it as ``sys.modules["__main__"]``), so every
-    worker ran ``app.py`` in bare mode before its own body: Streamlit, every page's parts and
-    a TensorFlow warm-up thread in each worker, and about 150 "missing ScriptRunContext"
-    warnings in the server's log. The worker needs nothing from ``__main__``: its target is
-    ``lib.train.worker_main.main``. (A script run starting in the same instant may still set
-    its module; it is put back as found.)
+    A spawned child first re-runs its parent's ``__main__`` (by its module name, else by its
+    file). Under Streamlit that is the app's script (each script run installs it as
+    ``sys.modules["__main__"]``), so every worker ran ``app.py`` in bare mode before its own
+    body: Streamlit, every page's parts and a TensorFlow warm-up thread in each worker, and
+    about 150 "missing ScriptRunContext" warnings in the server's log. The stand-in is named
+    ``__main__`` (which the child skips) and keeps the script's ``__file__`` for any reader in
+    the server meanwhile. (A script run starting in the same instant may still set its
+    module; it is put back as found.)
     """
     found = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
+    stand_in = types.ModuleType("__main__")
+    stand_in.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+    if getattr(found, "__file__", None):
+        stand_in.__file__ = found.__file__
+    sys.modules["__main__"] = stand_in
     try:
         yield
     finally:
