@@ -58,6 +58,8 @@ def styled(fig, projector: bool | None = None):
     if not charts.has_house_template(fig):  # made before the pages' Plotly default was in place
         charts.use_house_template()
         fig.update_layout(template=charts.HOUSE_TEMPLATE)
+    # The font again at the figure level (the template has it too): a figure-level font is what
+    # every figure carried before the template, whatever Streamlit's chart theme does with templates.
     fig.update_layout(separators=SEPARATORS[lang()], font={"size": 15, "color": "#111"})
     if presenting() if projector is None else projector:
         charts.for_projector(fig)
