@@ -14,6 +14,7 @@ import re
 import pytest
 
 from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot, settle, train_from_training_page
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -143,8 +144,10 @@ def test_a_page_link_clicked_as_the_app_opens_is_followed_and_the_secret_is_kept
     context, tab = _context(browser)
     try:
         tab.goto(f"{app_url}/training?lang=en")
-        nick = _nickname(tab)
         settle(tab)
+        # The first visit's nickname is given by its first run: read it once it is there (read
+        # at once on a loaded machine, it was still empty).
+        nick = wait_until(lambda: _nickname(tab), "the nickname the first visit was given")
         tab.goto(f"{app_url}/training?lang=en")  # the address without the nickname: the browser's secret says who
         tab.get_by_role("button", name="Train", exact=True).wait_for()
         assert _nickname(tab) == nick
