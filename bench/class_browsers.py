@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import json
 import os
 import signal
@@ -141,6 +142,49 @@ def start_server(port: int, home: Path, options: tuple[str, ...] = ()) -> subpro
     raise RuntimeError("the server never answered: " + (home / "server.log").read_text()[-2000:])
 
 
+FRAMES_KEPT = 200
+
+
+def _frame_lines(frames) -> list[str]:
+    """One line per websocket frame: when, which way, and what Streamlit message it carried."""
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    lines, start = [], frames[0][0] if frames else 0.0
+    for at, way, payload in frames:
+        raw = payload if isinstance(payload, bytes) else payload.encode("latin-1")
+        try:
+            if way == "in":
+                msg = ForwardMsg.FromString(raw)
+                kind = msg.WhichOneof("type")
+                run = f"run={msg.metadata.run.script_run_id[:8]} frags={list(msg.metadata.run.fragment_ids)}"
+                what = kind
+                if kind == "delta":
+                    what += f" path={list(msg.metadata.delta_path)} frag={msg.delta.fragment_id or '-'}"
+                    if msg.delta.WhichOneof("type") == "new_element":
+                        element = msg.delta.new_element
+                        what += f" {element.WhichOneof('type')}"
+                        if element.WhichOneof("type") == "html":
+                            what += f" {element.html.body[:60]!r}"
+                elif kind == "script_finished":
+                    what += f" {ForwardMsg.ScriptFinishedStatus.Name(msg.script_finished)}"
+                elif kind in ("auto_rerun", "stop_auto_rerun"):
+                    what += f" {str(getattr(msg, kind)).strip()!r}"
+                elif kind == "ref_hash":
+                    what += f" {msg.ref_hash[:8]}"
+                lines.append(f"{at - start:8.3f} in  {what} {run}")
+            else:
+                msg = BackMsg.FromString(raw)
+                kind = msg.WhichOneof("type")
+                what = kind
+                if kind == "rerun_script":
+                    what += f" frag={msg.rerun_script.fragment_id or '-'} auto={msg.rerun_script.is_auto_rerun}"
+                lines.append(f"{at - start:8.3f} out {what}")
+        except Exception as exc:  # noqa: BLE001 - a frame that does not parse is itself a finding
+            lines.append(f"{at - start:8.3f} {way} unparsed ({len(raw)} bytes): {exc!r}"[:200])
+    return lines
+
+
 # --- one student ----------------------------------------------------------------------------
 
 
@@ -153,6 +197,8 @@ class Student:
         self.marks: dict[str, float] = {}  # wall-clock moments the bench compares with the store
         # The page's websocket traffic (for a stuck page: does the server still answer?).
         self.socket = {"opened": 0, "in": 0, "out": 0, "last_in": 0.0, "last_out": 0.0}
+        # Its last frames, both ways: what a stuck page was sent and asked, in order (diagnose).
+        self.frames: collections.deque = collections.deque(maxlen=FRAMES_KEPT)
         tab.on("websocket", self._watch)
         # The page's own errors: an uncaught one in Streamlit's message handling freezes the page
         # (a cached-message miss stops every later message from being shown).
@@ -164,9 +210,10 @@ class Student:
         self.socket["opened"] += 1
 
         def count(way: str):
-            def on_frame(_payload) -> None:
+            def on_frame(payload) -> None:
                 self.socket[way] += 1
                 self.socket[f"last_{way}"] = time.time()
+                self.frames.append((time.time(), way, payload))
 
             return on_frame
 
@@ -259,6 +306,7 @@ class Student:
             facts.update(await self.tab.evaluate(STUCK_FACTS))
             now = time.time()
             facts["errors"] = self.errors[-3:]
+            (folder / f"frames-{phase}-{self.number}.txt").write_text("\n".join(_frame_lines(self.frames)))
             facts["socket"] = {**self.socket, "last_in": round(now - self.socket["last_in"], 1),
                                "last_out": round(now - self.socket["last_out"], 1)}  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a diagnosis must not end the benchmark
