@@ -11,6 +11,7 @@ from app_pages.parts import address, arch_tools, classlink, identity, keys, shar
 
 streamlit_fix.keep_clicks_across_interruptions()  # a click a newer request interrupts is kept (#26)
 streamlit_fix.keep_keras_state_across_runs()  # no clear_session (a full garbage collection) after every run
+streamlit_fix.deliver_a_replaced_runners_last_runs()  # a run's output is not lost to a new runner (#26)
 
 st.set_page_config(page_title="Keras Playground", page_icon="🧠", layout="wide")
 shared.language_switch()

@@ -119,3 +119,83 @@ def test_in_a_full_run_or_outside_a_fragment_nothing_is_sent(monkeypatch):
     _in_fragment(monkeypatch, outside, None)
     assert not streamlit_fix.stop_polling_this_fragment()
     assert full_run.sent == outside.sent == []
+
+
+class _StoppingRunner:
+    """A script runner that has finished its last run and is stopping: it refuses new requests."""
+
+    def request_rerun(self, _data) -> bool:
+        return False
+
+    def request_stop(self) -> None:
+        pass
+
+
+def _session_whose_runner_is_stopping(tmp_path):
+    """A real AppSession whose current runner refuses a rerun; its replacement is recorded, not started."""
+    from streamlit.runtime.app_session import AppSession
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.script_data import ScriptData
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+
+    script = tmp_path / "app.py"
+    script.write_text("")
+    session = AppSession(ScriptData(str(script)), MemoryUploadedFileManager("/upload"), ScriptCache(), None, {})
+    stopping, replacement = _StoppingRunner(), _StoppingRunner()
+    session._scriptrunner = stopping
+    session._create_scriptrunner = lambda _data: setattr(session, "_scriptrunner", replacement)
+    return session, stopping, replacement
+
+
+def _last_run_of(session, runner) -> list[str]:
+    """The events of ``runner``'s last full run (start, one element, success, shutdown), handled in order."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+    from streamlit.runtime.scriptrunner_utils.run_descriptor import RunDescriptor
+
+    run = RunDescriptor("closing-run", ())
+    element = ForwardMsg()
+    element.delta.new_element.markdown.body = "done"
+    element.metadata.delta_path[:] = [0, 0]
+    handle = session._handle_scriptrunner_event_on_event_loop
+    page = session._client_state.page_script_hash or "p"
+    handle(runner, ScriptRunnerEvent.SCRIPT_STARTED, page_script_hash=page, fragment_ids_this_run=None, pages={},
+           run_descriptor=run)  # fmt: skip
+    handle(runner, ScriptRunnerEvent.ENQUEUE_FORWARD_MSG, forward_msg=element)
+    handle(runner, ScriptRunnerEvent.SCRIPT_STOPPED_WITH_SUCCESS, run_descriptor=run)
+    handle(runner, ScriptRunnerEvent.SHUTDOWN)
+    return [m.WhichOneof("type") for m in session._browser_queue.flush()]
+
+
+def test_a_run_whose_runner_was_replaced_before_its_events_were_handled_still_reaches_the_browser(tmp_path):
+    """The race of the class benchmark's stuck page: a request arrives after the runner finished its
+    last run but before the server's loop handled that run's events. Streamlit starts a new runner
+    and dropped them all (tried without the fix: this test saw no message at all)."""
+    import asyncio
+
+    streamlit_fix.deliver_a_replaced_runners_last_runs()
+
+    async def race() -> list[str]:
+        session, stopping, replacement = _session_whose_runner_is_stopping(tmp_path)
+        session.request_rerun(None)  # refused by the stopping runner: a new one takes the session
+        assert session._scriptrunner is replacement
+        sent = _last_run_of(session, stopping)
+        assert session._scriptrunner is replacement  # still the session's runner, before and after
+        return sent
+
+    sent = asyncio.run(race())
+    run = [kind for kind in sent if kind != "session_status_changed"]
+    assert run == ["new_session", "delta", "script_finished"], sent
+
+
+def test_a_runner_that_is_not_replaced_is_handled_as_streamlit_does(tmp_path):
+    """Events of a runner the session never replaced (e.g. one long gone) stay ignored."""
+    import asyncio
+
+    streamlit_fix.deliver_a_replaced_runners_last_runs()
+
+    async def stranger() -> list[str]:
+        session, _stopping, _replacement = _session_whose_runner_is_stopping(tmp_path)
+        return _last_run_of(session, _StoppingRunner())
+
+    assert asyncio.run(stranger()) == []

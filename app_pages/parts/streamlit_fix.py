@@ -1,10 +1,12 @@
-"""Three changes to what Streamlit (1.67) does around script runs, all for a class on one server.
+"""Four changes to what Streamlit (1.67) does around script runs, all for a class on one server.
 
 1. A click that reaches the server is kept when a newer request stops its run at the start
    (:func:`keep_clicks_across_interruptions`).
 2. Keras's global state is not cleared after every run (:func:`keep_keras_state_across_runs`).
 3. A fragment that no longer polls can stop the browser's timer that still reruns it
    (:func:`stop_polling_this_fragment`).
+4. A run's output still reaches the browser when a request arrives just after its script
+   runner finished (:func:`deliver_a_replaced_runners_last_runs`).
 
 The click:
 
@@ -136,4 +138,68 @@ def stop_polling_this_fragment() -> bool:
     msg = ForwardMsg()
     msg.stop_auto_rerun.fragment_ids.append(fragment_id)
     ctx.enqueue(msg)
+    return True
+
+
+_DELIVERS = "_kp_delivers_replaced_runners"
+
+
+def deliver_a_replaced_runners_last_runs() -> bool:
+    """Keep the output of a session's last runs when a new request replaced their script runner; False if it cannot.
+
+    A script runner posts each event of a run (its start, every element, its end) to the
+    server's event loop, which handles them in order and drops those whose runner is no
+    longer the session's current one. When a request reaches a session whose runner has
+    finished its last run but whose events still wait in the loop's queue (the loop lags
+    with 30 students on 2 cores), the runner refuses it (it is stopping), the session starts
+    a new runner, and every waiting event of the old one is then dropped: that run never
+    reaches the browser. Seen in the class benchmark's websocket frames (1 page of 30 per
+    run): a live view's closing full run, which turns its polling off, was logged by the
+    server and never sent; the page kept its last poll's content and the mark of a view
+    still polling, while the session's fragment already stopped the browser's timer.
+
+    The fix lets a runner replaced that way (not one stopped on purpose, ``runner.fastReruns``)
+    deliver the events it had posted, up to its shutdown, which stays ignored as before.
+    Order is kept: its events were all posted before the new runner existed.
+    """
+    try:
+        from streamlit import config
+        from streamlit.runtime.app_session import AppSession
+        from streamlit.runtime.scriptrunner import ScriptRunnerEvent
+    except ImportError:
+        return False
+    request_rerun = getattr(AppSession, "request_rerun", None)
+    handle = getattr(AppSession, "_handle_scriptrunner_event_on_event_loop", None)
+    if request_rerun is None or handle is None or not hasattr(ScriptRunnerEvent, "SHUTDOWN"):
+        return False
+    if getattr(AppSession, _DELIVERS, False):
+        return True
+
+    @functools.wraps(request_rerun)
+    def request_rerun_keeping(self, *args, **kwargs):
+        before = getattr(self, "_scriptrunner", None)
+        result = request_rerun(self, *args, **kwargs)
+        after = getattr(self, "_scriptrunner", None)
+        if before is not None and after is not before and not config.get_option("runner.fastReruns"):
+            self.__dict__.setdefault("_kp_replaced_runners", set()).add(before)  # it refused: it was stopping
+        return result
+
+    @functools.wraps(handle)
+    def handle_keeping(self, sender, event, *args, **kwargs):
+        replaced = self.__dict__.get("_kp_replaced_runners")
+        if not replaced or sender not in replaced or sender is self._scriptrunner:
+            return handle(self, sender, event, *args, **kwargs)
+        if event == ScriptRunnerEvent.SHUTDOWN:  # its last event: ignored, as Streamlit does
+            replaced.discard(sender)
+            return None
+        current = self._scriptrunner
+        self._scriptrunner = sender  # handled as it would have been before the new runner started
+        try:
+            return handle(self, sender, event, *args, **kwargs)
+        finally:
+            self._scriptrunner = current
+
+    AppSession.request_rerun = request_rerun_keeping
+    AppSession._handle_scriptrunner_event_on_event_loop = handle_keeping
+    setattr(AppSession, _DELIVERS, True)
     return True
