@@ -167,12 +167,20 @@ def _last_run_of(session, runner) -> list[str]:
     return [m.WhichOneof("type") for m in session._browser_queue.flush()]
 
 
+def _on_a_loop_of_its_own(make):
+    """Run the coroutine ``make()`` on an event loop of its own thread: an AppSession belongs to a
+    running loop, and this test process may already run one (Playwright's, for the browser tests)."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(make())).result()
+
+
 def test_a_run_whose_runner_was_replaced_before_its_events_were_handled_still_reaches_the_browser(tmp_path):
     """The race of the class benchmark's stuck page: a request arrives after the runner finished its
     last run but before the server's loop handled that run's events. Streamlit starts a new runner
     and dropped them all (tried without the fix: this test saw no message at all)."""
-    import asyncio
-
     streamlit_fix.deliver_a_replaced_runners_last_runs()
 
     async def race() -> list[str]:
@@ -183,19 +191,17 @@ def test_a_run_whose_runner_was_replaced_before_its_events_were_handled_still_re
         assert session._scriptrunner is replacement  # still the session's runner, before and after
         return sent
 
-    sent = asyncio.run(race())
+    sent = _on_a_loop_of_its_own(race)
     run = [kind for kind in sent if kind != "session_status_changed"]
     assert run == ["new_session", "delta", "script_finished"], sent
 
 
 def test_a_runner_that_is_not_replaced_is_handled_as_streamlit_does(tmp_path):
     """Events of a runner the session never replaced (e.g. one long gone) stay ignored."""
-    import asyncio
-
     streamlit_fix.deliver_a_replaced_runners_last_runs()
 
     async def stranger() -> list[str]:
         session, _stopping, _replacement = _session_whose_runner_is_stopping(tmp_path)
         return _last_run_of(session, _StoppingRunner())
 
-    assert asyncio.run(stranger()) == []
+    assert _on_a_loop_of_its_own(stranger) == []
