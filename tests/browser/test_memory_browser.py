@@ -3,12 +3,12 @@
 The report: the Datasets page read an uploaded dataset's whole ``.npz`` on every rerun, in
 every session that showed it (for its download button), so each viewer of a large dataset
 cost the server the file's size again. Here ten browser sessions view one ~200 MB own
-dataset on a server of their own (its memory, 1 GB and more, would make the shared test
-server's memory guard hold later tests' jobs); after the first (which loads the dataset once
-for the whole server, while the server's background TensorFlow import also lands), the other
-nine, opened together as a class does, may add less than 100 MB to the server's resident
-memory (a bound on memory, not on time). Nine viewers each holding the file again would add
-1.7 GB.
+dataset on a server of their own (tried on the shared test server, later browser tests of
+that process failed in a full run, for a reason not found: the pair passed alone); after
+the first (which loads the dataset once for the whole server, while the server's background
+TensorFlow import also lands), the other nine, opened together as a class does, may add
+less than 100 MB to the server's resident memory (a bound on memory, not on time). Nine
+viewers each holding the file again would add 1.7 GB.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ def test_ten_viewers_of_a_200_mb_dataset_cost_the_server_under_100_mb(browser):
     arrays = _big_dataset(home / "data")
     assert arrays.stat().st_size > 190 * 2**20
     proc, url = start_server(home)
+    link = _link(url)
     contexts = []
 
     def viewer():
@@ -109,7 +110,6 @@ def test_ten_viewers_of_a_200_mb_dataset_cost_the_server_under_100_mb(browser):
         tab.get_by_role("button", name="Download the arrays").first.wait_for()
 
     try:
-        link = _link(url)
         first = viewer()
         shown(first)
         screenshot(first, "memory-big-dataset-en")
