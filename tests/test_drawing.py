@@ -223,6 +223,36 @@ def test_a_photo_object_is_found_in_both_polarities(dark_on_light):
     assert found.ink[80:180, 255:285].mean() > 0.8
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_the_grown_region_on_the_box_alone_is_the_whole_pictures(seed):
+    """The photo region computed on the box and a margin equals the whole picture's computation.
+
+    Random sparse and dense masks, half of them framed (a hole to fill), some against the
+    picture's corner (where the margin is cut), with growths from 3 to 15 pixels.
+    """
+    from scipy import ndimage
+
+    from lib.infer.drawing import _box, grown_region
+
+    rng = np.random.default_rng(seed)
+    h, w = (int(v) for v in rng.integers(20, 90, 2))
+    mask = np.zeros((h, w), bool)
+    top, left = int(rng.integers(0, h - 8)), int(rng.integers(0, w - 8))
+    bottom, right = int(rng.integers(top + 5, h + 1)), int(rng.integers(left + 5, w + 1))
+    if seed % 4 == 0:  # the object against the picture's top-left corner
+        top, left = 0, 0
+    mask[top:bottom, left:right] = rng.random((bottom - top, right - left)) < (0.03, 0.1, 0.3)[seed % 3]
+    mask[(top + bottom) // 2, (left + right) // 2] = True  # never empty
+    if seed % 2:  # a frame: a hole to fill inside it, larger than some growths
+        mask[top:bottom, left] = mask[top:bottom, right - 1] = True
+        mask[top, left:right] = mask[bottom - 1, left:right] = True
+    box, grow = _box(mask), 2 * int(rng.integers(1, 8)) + 1
+    whole = ndimage.binary_fill_holes(ndimage.maximum_filter(mask.view(np.uint8), size=grow) > 0)
+    inside = np.zeros_like(whole)
+    inside[box] = True
+    assert np.array_equal(grown_region(mask, box, grow), whole & inside)
+
+
 def test_blank_paper_finds_nothing():
     from lib.infer.drawing import find_object, to_gray
 
