@@ -150,9 +150,15 @@ def settle(tab) -> None:
     A job's live view shows "done", then reruns the whole page once to stop polling; a click
     that lands inside that rerun can be lost. ``shared.live_view`` marks each view with
     ``kp-live-polling`` or ``kp-live-idle`` in the sidebar: wait for the idle one.
+
+    Then every element is drawn: Streamlit shows an element whose code is still loading as a
+    skeleton (a fresh page's first text field: 40 px, then 68 px with its label), and
+    everything below it moves when the code arrives. A click aimed before that lands on
+    whatever moved into its place (the sidebar's "Teacher mode" once hit the nickname field).
     """
     tab.locator(".kp-live-polling").first.wait_for(state="detached")
     tab.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(state="attached")
+    tab.locator("[data-testid=stSkeleton]").first.wait_for(state="detached")
 
 
 def screenshot(tab, name: str) -> Path:
@@ -175,8 +181,21 @@ def screenshot(tab, name: str) -> Path:
 
 def become_teacher(tab) -> None:
     """Turn teacher mode on in the sidebar with the test server's passphrase; wait until it is on."""
-    tab.get_by_text("Teacher mode", exact=True).click()
+    label = tab.get_by_text("Teacher mode", exact=True)
+    before = label.bounding_box()
+    label.click()
     passphrase = tab.get_by_label("Teacher passphrase")
+    try:
+        passphrase.wait_for(state="visible")
+    except Exception as exc:
+        # Seen once in a full run (the field stayed hidden 300 s) before ``settle`` waited for the
+        # skeletons: keep what tells a click that missed (the label moved) from an expander closed again.
+        shot = screenshot(tab, "become-teacher-hidden")
+        details = tab.locator("details", has=label).first.get_attribute("open", timeout=5000)  # "" when open
+        state = tab.locator("[data-testid=stApp]").get_attribute("data-test-script-state")
+        after = label.bounding_box(timeout=5000)
+        raise AssertionError(f"teacher passphrase still hidden: label box {before} -> {after}, "
+                             f"details open={details!r}, script state {state}; {shot}") from exc
     passphrase.fill(TEACHER_PASSPHRASE)
     passphrase.press("Enter")
     tab.get_by_text("Teacher mode: you see and manage every run.").wait_for()
