@@ -144,7 +144,7 @@ top = int(probabilities.argmax())
 answer_slot.markdown("#### " + tr("draw.answer", label=names[top], p=num(100 * probabilities[top], 1)))
 if (examples := class_examples(info.name, ids[top])) is not None:  # None: the dataset is not on this machine
     right.markdown(f"**{tr('draw.examples', label=names[top])}**", help=tr("draw.examples_help"))
-    plot(right, charts.training_examples(examples, "", height=260), key="draw.examples")
+    plot(right, charts.training_examples_once(examples, "", height=260), key="draw.examples")
 plot(st, charts.probability_bars(probabilities, names, tr("draw.probabilities"), top), key="draw.probs")
 
 st.subheader(tr("inside.title"))

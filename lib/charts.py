@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -329,6 +332,31 @@ def training_examples(images: np.ndarray, title: str, cols: int = 3, height: int
     fig.update_xaxes(showticklabels=False, showgrid=False)
     fig = _layout(fig, title, height=height)
     fig.update_layout(margin=dict(l=4, r=4, t=40 if title else 4, b=4))
+    return fig
+
+
+_SHEETS: OrderedDict[tuple, go.Figure] = OrderedDict()  # the last few sheets made, newest last
+_SHEETS_LOCK = threading.Lock()
+
+
+def training_examples_once(images: np.ndarray, title: str, height: int = 300) -> go.Figure:
+    """:func:`training_examples`, made once for the same images, title and height (the last 64 kept).
+
+    The Draw page shows the same examples of the answer stroke after stroke (6 ms of a
+    stroke's server CPU to remake). Keyed by the images' bytes, so other images never get
+    an older sheet; the figure is shared, and Streamlit only reads it.
+    """
+    images = np.ascontiguousarray(images)
+    key = (hashlib.blake2b(images.tobytes(), digest_size=16).digest(), images.shape, str(images.dtype), title, height)
+    with _SHEETS_LOCK:
+        if key in _SHEETS:
+            _SHEETS.move_to_end(key)
+            return _SHEETS[key]
+    fig = training_examples(images, title, height=height)
+    with _SHEETS_LOCK:
+        _SHEETS[key] = fig
+        while len(_SHEETS) > 64:
+            _SHEETS.popitem(last=False)
     return fig
 
 

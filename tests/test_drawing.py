@@ -322,6 +322,20 @@ def test_training_examples_of_a_class_and_none_without_the_data(datasets_dir, mo
     assert class_examples("mnist", 3) is None  # not in this (empty) Keras cache, and no probe asked
 
 
+def test_the_examples_sheet_is_made_once_per_set_of_images_and_never_shown_for_others():
+    from lib.charts import training_examples, training_examples_once
+
+    threes = datasets.scale_images(datasets.load("digits").x_train[:9], datasets.REGISTRY["digits"])
+    first = training_examples_once(threes, "", height=260)
+    assert training_examples_once(threes.copy(), "", height=260) is first  # the same images: the same figure
+    assert first.to_dict() == training_examples(threes, "", height=260).to_dict()
+    other = threes.copy()
+    other[4, 3, 3] += 0.25  # one pixel of one image differs: a sheet of its own
+    changed = training_examples_once(other, "", height=260)
+    assert changed is not first and changed.to_dict() == training_examples(other, "", height=260).to_dict()
+    assert training_examples_once(threes, "", height=300) is not first  # another size too
+
+
 def test_a_phone_sized_photo_is_shrunk_before_the_work():
     # What shrinking saves per rerun is measured by ./scripts/bench.sh draw; here: that it happens.
     photo = np.full((3000, 4000), 220, dtype="uint8")

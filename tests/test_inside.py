@@ -3,6 +3,7 @@ TensorFlow and JAX heatmaps equal for the same weights, layer activations, filte
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -246,3 +247,25 @@ def test_best_fold_is_the_highest_accuracy_or_the_lowest_loss():
     assert best_fold(rows, "val_accuracy") == "b"
     assert best_fold(rows, "val_loss") == "a"
     assert best_fold([{"run": "a", "state": "running", "value": None}], "val_loss") is None
+
+
+@pytest.mark.parametrize("channels", [1, 3], ids=["grey", "colour"])
+def test_the_heatmap_overlay_copied_from_its_frame_is_the_one_made_from_scratch(channels):
+    """The Draw page's overlay copies a cached layout; each figure equals one made afresh,
+    in both languages, and one call's pictures never show in another's (the frame is shared).
+    """
+    import plotly.io
+
+    from lib.inside.figures import heatmap_overlay, overlay_figure
+
+    rng = np.random.default_rng(channels)
+    languages = ((("Input", "Heat: 7", "Both"), "influence"), (("Entrada", "Calor: 7", "Ambos"), "influência"))
+    for titles, scale in languages:
+        shown = []
+        for _ in range(3):
+            image, heat = rng.random((8, 8, channels)).astype("float32"), rng.random((8, 8))
+            fig = heatmap_overlay(image, heat, titles, scale)
+            sent = json.loads(plotly.io.to_json(fig))  # what reaches the browser (key order aside)
+            assert sent == json.loads(plotly.io.to_json(overlay_figure(image, heat, titles, scale)))
+            shown.append(json.dumps(sent, sort_keys=True))
+        assert len(set(shown)) == 3
