@@ -30,6 +30,13 @@ from lib.train.weights import weights_file
 
 st.title(tr("runs.title"))
 store = manager().store
+
+
+def _config_file(store, run_id: str) -> str:
+    """The run's config file as it is on disk (a download made when clicked)."""
+    return json.dumps(store.config_json(run_id), indent=1)
+
+
 import_panel(store)
 damaged_panel(store)
 workers_panel()
@@ -101,7 +108,7 @@ if chosen:
             )  # fmt: skip
         cols[3].download_button(
             tr("runs.download_config"),
-            json.dumps(store.config_json(run_id), indent=1),  # the file as it is on disk
+            partial(_config_file, store, run_id),  # made when clicked, as the model and weights are
             f"{run_id}.json",
             "application/json",
             key=f"runs.dl_config.{run_id}",

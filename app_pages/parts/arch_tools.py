@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from app_pages.parts import arch_editor as editor
@@ -193,8 +195,10 @@ def _upload() -> None:
 def export_panel(spec: ModelSpec, analysis: Analysis, dataset: str, target: Target) -> None:
     """Download/upload JSON, the share link, and the runnable script."""
     st.subheader(tr("arch.export"))
+    # Files made when clicked (callables), not stored on every rerun: an inline file is replaced by
+    # the next rerun, and its button's check of the old address then fails (404s with 30 students).
     st.download_button(
-        tr("arch.download_json"), spec.to_json(), f"{spec.name}.json", "application/json", key="arch.download_json"
+        tr("arch.download_json"), spec.to_json, f"{spec.name}.json", "application/json", key="arch.download_json"
     )
     st.file_uploader(tr("arch.upload_json"), type=["json"], key="arch.upload", on_change=_upload)
     if error := st.session_state.pop("arch.upload_error", None):
@@ -207,6 +211,7 @@ def export_panel(spec: ModelSpec, analysis: Analysis, dataset: str, target: Targ
     filename = script_filename(spec.name)
     from app_pages.parts.identity import nickname
 
-    script = export_script(spec, analysis, dataset, target, settings, filename=filename, exported_by=nickname())
+    script = partial(export_script, spec, analysis, dataset, target, settings, filename=filename,
+                     exported_by=nickname())  # fmt: skip
     st.download_button(tr("arch.download_script"), script, filename, "text/x-python", key="arch.script")
     st.caption(dataset_label(dataset))

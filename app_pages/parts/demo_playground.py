@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from app_pages.parts.identity import nickname
@@ -102,8 +104,8 @@ def playground(default_model: str = "perceptron") -> None:
     # from the run before, which a quick click after changing a setting would train instead).
     if buttons[0].button(tr("demo.pg_train"), type="primary", key=P + "train"):
         _start(config)
-    buttons[1].download_button(tr("arch.download_script"), pg.script(config), "playground.py", "text/x-python",
-                               key=P + "script")  # fmt: skip
+    buttons[1].download_button(tr("arch.download_script"), partial(pg.script, config), "playground.py",
+                               "text/x-python", key=P + "script")  # fmt: skip
     if note := st.session_state.pop(P + "note", None):
         st.warning(note)
     if run_id := st.session_state.get(P + "run"):
