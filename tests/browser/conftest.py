@@ -121,6 +121,11 @@ def browser():
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: the test command installs Debian's chromium (scripts/setup.sh)")
+    from playwright.sync_api import expect
+
+    # An ``expect`` waits 5 s by default: a clock, not a state (a drawing's button took longer to
+    # enable on a loaded machine). It gets the same hang guard as every other wait.
+    expect.set_options(timeout=DEADLINE_MS)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
@@ -194,8 +199,10 @@ def become_teacher(tab) -> None:
         details = tab.locator("details", has=label).first.get_attribute("open", timeout=5000)  # "" when open
         state = tab.locator("[data-testid=stApp]").get_attribute("data-test-script-state")
         after = label.bounding_box(timeout=5000)
-        raise AssertionError(f"teacher passphrase still hidden: label box {before} -> {after}, "
-                             f"details open={details!r}, script state {state}; {shot}") from exc
+        raise AssertionError(
+            f"teacher passphrase still hidden: label box {before} -> {after}, "
+            f"details open={details!r}, script state {state}; {shot}"
+        ) from exc
     passphrase.fill(TEACHER_PASSPHRASE)
     passphrase.press("Enter")
     tab.get_by_text("Teacher mode: you see and manage every run.").wait_for()

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from lib.train.setup_link import restore_parts
-from tests.browser.conftest import TEACHER_PASSPHRASE, screenshot, settle
+from tests.browser.conftest import DEADLINE_MS, TEACHER_PASSPHRASE, screenshot, settle
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ PROJECTOR = {"viewport": {"width": 683, "height": 512}, "device_scale_factor": 1
 
 
 def _wait_address(tab, part: str) -> None:
-    tab.wait_for_function("part => window.location.search.includes(part)", arg=part, timeout=60_000)
+    tab.wait_for_function("part => window.location.search.includes(part)", arg=part)
 
 
 def _set(tab, label: str, value: str) -> None:
@@ -67,7 +67,7 @@ def test_every_page_keeps_its_setup_across_a_reload(browser, app_url):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR")
     try:
         tab = context.new_page()
-        tab.set_default_timeout(240_000)  # a busy shared machine: first runs import TensorFlow
+        tab.set_default_timeout(DEADLINE_MS)  # the hang guard of every browser wait
         tab.goto(f"{app_url}/datasets?lang=pt&nick=caio")
         _edit(tab, "Amostras de treino a usar (0 = todas)", "500", lambda p: p.get("train_samples") == 500)
         tab.reload()
@@ -111,7 +111,7 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
     bia_context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR")
     try:
         prof = prof_context.new_page()
-        prof.set_default_timeout(240_000)
+        prof.set_default_timeout(DEADLINE_MS)
         prof.goto(f"{app_url}/training?lang=pt&nick=Prof%20Elisa")
         prof.get_by_label("Épocas", exact=True).wait_for()
         screenshot(prof, "projector-training-pt")
@@ -131,12 +131,12 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
         if expanded:  # on a narrow window the open sidebar lies over the page: close it, as the teacher would
             prof.get_by_role("button", name="Collapse sidebar").click()
         prof.get_by_role("button", name="Treinar", exact=True).click()
-        prof.get_by_text("· concluído ·").first.wait_for(timeout=180_000)
+        prof.get_by_text("· concluído ·").first.wait_for()
         line = prof.get_by_text(re.compile(r"^Execução \w{16}")).first.inner_text()
         teachers = re.search(r"Execução `?(\w{16})", line)[1]
 
         bia = bia_context.new_page()
-        bia.set_default_timeout(240_000)
+        bia.set_default_timeout(DEADLINE_MS)
         bia.goto(f"{app_url}/?lang=pt&nick=duda")
         _set(bia, "Código da turma", code.lower())
         bia.wait_for_url(re.compile(r"/training"))
@@ -144,7 +144,7 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
         assert bia.get_by_label("Épocas", exact=True).input_value() == "1"
         assert bia.get_by_label("Semente aleatória", exact=True).input_value() == "58"
         bia.get_by_role("button", name="Treinar", exact=True).click()
-        bia.get_by_text("· concluído ·").first.wait_for(timeout=180_000)
+        bia.get_by_text("· concluído ·").first.wait_for()
         line = bia.get_by_text(re.compile(r"^Execução \w{16}")).first.inner_text()
         own = re.search(r"Execução `?(\w{16})", line)[1]
         assert own != teachers  # her own run, not the teacher's answer
