@@ -200,6 +200,35 @@ def test_a_silent_head_never_blocks_a_page_and_is_reported(cluster):
     wait_until(lambda: not cluster.head_error, "a successful refresh to clear the error")
 
 
+def test_an_answer_asked_before_a_failure_does_not_hide_it(cluster):
+    """A slow read of one fact that succeeds after another fact's read failed: the failure stays.
+
+    Seen in a full run: the silent head's error was cleared by a read that had left before it.
+    """
+    slow_started, release = threading.Event(), threading.Event()
+
+    def slow():
+        slow_started.set()
+        release.wait(DEADLINE)
+        return "slow"
+
+    def gone():
+        raise ConnectionError("head gone")
+
+    cluster._cache.update(slow=(0.0, "old"), probe_b=(0.0, "old"))  # both stale
+    cluster._cached("slow", slow)
+    assert slow_started.wait(DEADLINE)
+    cluster._cached("probe_b", gone)
+    wait_until(lambda: "probe_b" not in cluster._refreshing, "the failing read to end")
+    assert "head gone" in cluster.head_error
+    release.set()
+    wait_until(lambda: "slow" not in cluster._refreshing, "the slow read to end")
+    assert "head gone" in cluster.head_error  # it was asked before the failure: proves nothing
+    cluster._cache["probe_b"] = (0.0, "old")
+    cluster._cached("probe_b", lambda: "back")  # asked after the failure, and answered
+    wait_until(lambda: not cluster.head_error, "a later successful read to clear the error")
+
+
 # --- configuration (no cluster needed) ------------------------------------------------------------
 
 

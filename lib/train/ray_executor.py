@@ -220,6 +220,7 @@ class RayExecutor:
         self._cache: dict[str, tuple[float, Any]] = {}
         self._refreshing: set[str] = set()
         self.head_error = ""  # why the last read of the cluster's state failed, if it did
+        self._failed_at = 0.0  # when it failed (monotonic)
         self._since = time.monotonic()
         self.replaced = 0  # workers lost mid-job
         for backend in warm:
@@ -253,11 +254,16 @@ class RayExecutor:
         return entry[1]
 
     def _refresh(self, name: str, read: Callable[[], Any]) -> None:
+        asked = time.monotonic()
         try:
             self._cache[name] = (time.monotonic(), read())
-            self.head_error = ""
+            # Only an answer asked for after the last failure says the head is back: one that
+            # left before it (a slow read of another fact) proves nothing (it hid the failure).
+            if asked > self._failed_at:
+                self.head_error = ""
         except Exception as exc:  # noqa: BLE001 - shown on the Runs page; the old value stays
             self.head_error = clean_detail(f"{type(exc).__name__}: {exc}", 200)
+            self._failed_at = time.monotonic()
         finally:
             self._refreshing.discard(name)
 
