@@ -48,7 +48,8 @@ STUCK_FACTS = """() => ({
     status: [...document.querySelectorAll('[data-testid=stMarkdownContainer]')].map(el => el.innerText)
         .filter(t => t.includes(' · ')).slice(0, 3),
 })"""
-PAGES = {"open": "home", "dataset": "datasets", "network": "architecture", "train": "training", "draw": "draw"}
+PAGES = {"open": "home", "dataset": "datasets", "network": "architecture", "train": "training", "draw": "draw",
+         "stroke": "draw"}
 
 
 # --- /proc ------------------------------------------------------------------------------------
@@ -282,22 +283,29 @@ class Student:
         await self.idle()
 
     async def draw(self) -> None:
-        """The Draw page, one stroke, until its probabilities are shown."""
+        """Open the Draw page, until its canvas is shown and the page is idle."""
         await self.timed("draw_page", lambda: self.nav("Draw"),
                          self.tab.locator("canvas.upper-canvas").first.wait_for)  # fmt: skip
         await self.idle()
+
+    async def stroke(self) -> None:
+        """One stroke on the Draw page, until its probabilities are shown.
+
+        A phase of its own: the server's runs in the ``draw`` phase are page opens (each loads
+        its student's model), which a stroke's run figures must not include.
+        """
         canvas = self.tab.locator("canvas.upper-canvas").first
         box = await canvas.bounding_box()
         x, y = box["x"] + box["width"] / 2, box["y"] + 40
 
-        async def stroke():
+        async def one_stroke():
             await self.tab.mouse.move(x, y)
             await self.tab.mouse.down()
             for step in range(1, 21):
                 await self.tab.mouse.move(x + step % 3, y + step * 10, steps=2)
             await self.tab.mouse.up()
 
-        await self.timed("stroke", stroke, self.tab.get_by_text("The model says").first.wait_for)
+        await self.timed("stroke", one_stroke, self.tab.get_by_text("The model says").first.wait_for)
         await self.idle()
 
     async def diagnose(self, folder: Path, phase: str) -> dict:
@@ -428,7 +436,7 @@ async def drive(url: str, count: int, meter: Meter, timings: Path, cold: bool = 
             tab = await context.new_page()
             tab.set_default_timeout(DEADLINE_MS)
             students.append(Student(tab, number, url))
-        for phase in ("open", "dataset", "network", "train", "curves", "draw"):
+        for phase in ("open", "dataset", "network", "train", "curves", "draw", "stroke"):
             cpu_before = meter.cpu()
             since, until = await _phase(students, phase, figures["exceptions"], timings.parent)
             cpu_after = meter.cpu()

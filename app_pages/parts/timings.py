@@ -17,7 +17,7 @@ from collections.abc import Callable
 _LOCK = threading.Lock()
 
 
-def timed(run: Callable[[], None], page: str, session: Callable[[], str]) -> None:
+def timed(run: Callable[[], None], page: str, session: Callable[[], str], kind: str = "page") -> None:
     """Call ``run()`` (a page's script run); with ``$KP_TIMINGS`` set, append its cost to that file."""
     path = os.environ.get("KP_TIMINGS")
     if not path:
@@ -31,8 +31,23 @@ def timed(run: Callable[[], None], page: str, session: Callable[[], str]) -> Non
         raise
     finally:
         line = {"t": time.time(), "page": page, "session": session(), "wall": time.perf_counter() - wall,
-                "cpu": time.thread_time() - cpu, "how": how}  # fmt: skip
+                "cpu": time.thread_time() - cpu, "how": how, "kind": kind}  # fmt: skip
         _append(path, line)
+
+
+def timed_part(run: Callable[[], None], page: str, session: Callable[[], str]) -> None:
+    """Call ``run()``, a fragment's body; timed as a run of its own only in a fragment-only rerun.
+
+    A full run that draws the fragment is timed whole by :func:`timed`; a rerun of the fragment
+    alone (a widget in it changed, e.g. a stroke on the Draw page) is logged with ``kind="fragment"``.
+    """
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is None or not ctx.fragment_ids_this_run:
+        run()
+        return
+    timed(run, page, session, kind="fragment")
 
 
 def note(event: str, session: str, **fields: object) -> None:

@@ -56,6 +56,7 @@ def start_server(home: Path, port: int = 0, **extra_env: str) -> tuple[subproces
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "KP_EXECUTOR": "process",  # the real default: jobs train in warm worker processes
         "KP_TEACHER_PASSPHRASE": TEACHER_PASSPHRASE,
+        "KP_TIMINGS": str(home / "timings.jsonl"),  # each script run's page and kind (tests read what reran)
         **extra_env,
     }
     log = (home / "server.log").open("w")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import io
+import json
+import time
 
 import numpy as np
 import pytest
@@ -12,7 +14,7 @@ from PIL import Image
 
 from lib.data import datasets
 from lib.infer.drawing import prepare_drawing
-from tests.browser.conftest import screenshot, settle, train_from_training_page
+from tests.browser.conftest import SERVER, screenshot, settle, train_from_training_page
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -75,6 +77,12 @@ def _matches(seen: list[list[float]] | None, expected: np.ndarray) -> bool:
     return seen is not None and np.abs(np.array(seen) - expected).max() < 0.02
 
 
+def _runs_since(since: float, kind: str) -> list[dict]:
+    """The Draw page's script runs of ``kind`` ("page" or "fragment") the server logged after ``since``."""
+    lines = (json.loads(line) for line in (SERVER["home"] / "timings.jsonl").read_text().splitlines())
+    return [r for r in lines if r.get("page") == "draw" and r.get("kind") == kind and r["t"] > since]
+
+
 def test_train_then_draw_then_predict(page, app_url):
     page.goto(f"{app_url}/?lang=en")  # open the default page first, then navigate (see STACK.md)
     page.get_by_role("link", name="Training").first.click()
@@ -111,11 +119,15 @@ def test_train_then_draw_then_predict(page, app_url):
     # and the last prediction is made on both.
     page.get_by_role("button", name="Clear").click()
     page.get_by_text("The canvas is empty").wait_for()
+    settle(page)
+    marker = time.time()
     _line(page, (0.25, 0.15), (0.25, 0.55))  # down the left,
     _line(page, (0.25, 0.55), (0.75, 0.55))  # across,
     _line(page, (0.60, 0.15), (0.60, 0.90))  # and the long vertical stroke: three strokes, no pause
     page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(state="attached")
     assert _ink_at(page, [(0.25, 0.35), (0.45, 0.55), (0.60, 0.80)]) == [True, True, True]
+    # A stroke reruns the drawing's part of the page, not the page with its sidebar and run list.
+    assert _runs_since(marker, "fragment") and not _runs_since(marker, "page")
 
     # The model's input must become what the recipe makes of the canvas as the student sees it
     # (every stroke): a lost last update never matches, and the wait fails at its deadline.
