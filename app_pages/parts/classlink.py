@@ -14,6 +14,7 @@ import streamlit as st
 from app_pages.parts import address, keys
 from app_pages.parts.arch_tools import use_parts
 from app_pages.parts.identity import is_teacher, nickname
+from app_pages.parts.presses import press
 from app_pages.parts.shared import configured_address, lang, public_address, tr
 from lib.classcode import PARAM, ClassBoard, clean_base, clean_code, is_local, join_url, qr_png, spaced
 from lib.train.setup_link import restore_parts
@@ -96,22 +97,22 @@ def publish() -> None:
         st.session_state["class.published"] = (token, page)
 
 
-def _start_class() -> None:
-    address.keep_setup()
-    token = st.session_state.get(address.SEEN) or ""
-    page = st.session_state.get(keys.APP_PAGE, "home")
-    st.session_state[CODE_KEY] = board().publish(nickname(), token, page, lang())
-    st.session_state["class.published"] = (token, page)
-
-
 def _teacher_panel() -> None:
     with st.sidebar.expander(tr("class.panel"), expanded=CODE_KEY in st.session_state):
         if CODE_KEY not in st.session_state and (code := board().code_of(nickname())):
             st.session_state[CODE_KEY] = code  # a teacher who reloaded keeps their code
         if CODE_KEY not in st.session_state:
             st.caption(tr("class.panel_help"))
-            st.button(tr("class.start"), key="class.start", on_click=_start_class, type="primary")
-            return
+            # A callback could be stopped at its first session-state access by a newer request,
+            # before it published anything (a full test run saw the code never appear): the
+            # press is kept (press()), and between taking it and publishing nothing touches the
+            # session. A code published and then cut short is found again above, on the next run.
+            token, page = st.session_state.get(address.SEEN) or "", st.session_state.get(keys.APP_PAGE, "home")
+            name, language, classes = nickname(), lang(), board()
+            if not press(st, tr("class.start"), "class.start", type="primary"):
+                return
+            st.session_state[CODE_KEY] = classes.publish(name, token, page, language)
+            st.session_state["class.published"] = (token, page)
         code = st.session_state[CODE_KEY]
         base = public_address()
         link = join_url(base, code, lang())
