@@ -187,6 +187,7 @@ def screenshot(tab, name: str) -> Path:
 
 def become_teacher(tab) -> None:
     """Turn teacher mode on in the sidebar with the test server's passphrase; wait until it is on."""
+    settle(tab)  # a click on the expander during a run can miss it, or the run can close it again
     label = tab.get_by_text("Teacher mode", exact=True)
     before = label.bounding_box()
     label.click()

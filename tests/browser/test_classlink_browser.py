@@ -118,11 +118,14 @@ def test_a_student_joins_by_class_code_and_trains_their_own_run(browser, app_url
         expanded = not prof.get_by_text("Modo professor").first.is_visible()
         if expanded:
             prof.get_by_test_id("stExpandSidebarButton").click()  # the projector's narrow window collapses it
+        settle(prof)  # (a click on a sidebar expander during a run can miss, or the run can close it)
         prof.get_by_text("Modo professor").first.click()
         _set(prof, "Senha do professor", TEACHER_PASSPHRASE)
         _edit(prof, "Épocas", "1", lambda p: p.get("settings", {}).get("fit", {}).get("epochs") == 1)
         _edit(prof, "Semente aleatória", "58", lambda p: p.get("settings", {}).get("fit", {}).get("seed") == 58)
+        settle(prof)
         prof.get_by_text("Turma: código e QR code").first.click()
+        settle(prof)
         prof.get_by_role("button", name="Criar o código da turma").click()
         code = prof.locator(".kp-class-code").inner_text().replace(" ", "")
         assert re.fullmatch(r"[A-Z2-9]{6}", code)

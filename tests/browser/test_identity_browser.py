@@ -96,6 +96,7 @@ def test_teacher_mode_is_kept_after_a_reload(browser, app_url):
     stranger_context, stranger = _context(browser, "pt-BR")
     try:
         teacher.goto(f"{app_url}/runs?lang=pt&nick=prof-rita")
+        settle(teacher)  # the first run drawn: a click on the sidebar's expander during it missed once
         teacher.get_by_text("Modo professor", exact=True).click()
         passphrase = teacher.get_by_label("Senha do professor")
         passphrase.fill(TEACHER_PASSPHRASE)
