@@ -53,12 +53,13 @@ def jax_cache_dir() -> Path | None:
 def use_jax_compilation_cache(folder: Path | None) -> bool:
     """Keep JAX's compiled train and test steps in ``folder``, for every later job of any worker.
 
-    A job's model is new, so JAX compiles its steps again in every job: about 2.5 s of CPU
-    for a lesson MLP's 1-epoch run, 5x its training (measured, ``bench/``). A class trains the same network
-    on the same data, and a compiled step depends on neither the seed nor the weights: from
-    the second job on, the steps come from disk, the same executable, so the same numbers.
-    A folder that cannot be written leaves the cache off (JAX would fail the job); a
-    damaged entry is JAX's to skip (it compiles again and warns). Returns whether it is on.
+    A job's model is new, so JAX compiles its steps again in every job: 2.4-3.2 s of CPU for
+    a lesson MLP's 1-epoch run in a fresh process, 4-5x the rest of the job (README, "Training:
+    worker processes and Keras backends"). A class trains the same network on the same data,
+    and a compiled step depends on neither the seed nor the weights: from the second job on,
+    the steps come from disk, the same executable, so the same numbers. A folder that cannot
+    be written leaves the cache off (JAX would fail the job); a damaged entry is JAX's to skip
+    (it compiles again and warns). Returns whether it is on.
     """
     if folder is None:
         return False
