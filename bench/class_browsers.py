@@ -49,7 +49,7 @@ STUCK_FACTS = """() => ({
         .filter(t => t.includes(' · ')).slice(0, 3),
 })"""
 PAGES = {"open": "home", "dataset": "datasets", "network": "architecture", "train": "training", "draw": "draw",
-         "stroke": "draw"}
+         "stroke": "draw"}  # fmt: skip
 
 
 # --- /proc ------------------------------------------------------------------------------------
