@@ -18,6 +18,7 @@ def test_a_student_joins_by_code_lands_on_the_teachers_setup_and_trains_their_ow
     code = prof.session_state["class.code"]
     assert len(code) == 6 and f"{code[:3]} {code[3:]}" in "".join(m.value for m in prof.markdown)
     assert any(f"?class={code}&lang=pt" in c.value for c in prof.code)
+    assert not [b for b in prof.button if b.key == "class.start"]  # the offer is gone once the code is shown
     prof.button(key="train.start").click().run()
     teachers = prof.session_state["train.run_id"]
     rerun_until(prof, lambda a: "· **concluído** ·" in texts(a))

@@ -102,15 +102,19 @@ def _teacher_panel() -> None:
         if CODE_KEY not in st.session_state and (code := board().code_of(nickname())):
             st.session_state[CODE_KEY] = code  # a teacher who reloaded keeps their code
         if CODE_KEY not in st.session_state:
-            st.caption(tr("class.panel_help"))
             # A callback could be stopped at its first session-state access by a newer request,
             # before it published anything (a full test run saw the code never appear): the
             # press is kept (press()), and between taking it and publishing nothing touches the
             # session. A code published and then cut short is found again above, on the next run.
             token, page = st.session_state.get(address.SEEN) or "", st.session_state.get(keys.APP_PAGE, "home")
             name, language, classes = nickname(), lang(), board()
-            if not press(st, tr("class.start"), "class.start", type="primary"):
+            offer = st.empty()  # the help and the button, gone in the run that takes the press
+            with offer.container():
+                st.caption(tr("class.panel_help"))
+                pressed = press(st, tr("class.start"), "class.start", type="primary")
+            if not pressed:
                 return
+            offer.empty()
             st.session_state[CODE_KEY] = classes.publish(name, token, page, language)
             st.session_state["class.published"] = (token, page)
         code = st.session_state[CODE_KEY]
