@@ -13,6 +13,8 @@ import plotly.io as pio
 
 HOUSE_TEMPLATE = "playground"  # Plotly's white template with text legible on a projector
 HOUSE_TICK_SIZE = 14
+# The trace kinds the app draws (image traces take nothing from a template).
+HOUSE_TRACES = ("bar", "contour", "heatmap", "parcoords", "scatter", "scatter3d")
 
 
 def use_house_template() -> None:
@@ -25,7 +27,11 @@ def use_house_template() -> None:
     installs its own default when it is imported: the pages call this again (``styled``).
     """
     if HOUSE_TEMPLATE not in pio.templates:
-        house = go.layout.Template(pio.templates["plotly_white"])
+        white = pio.templates["plotly_white"]
+        # Only the trace kinds the app draws: every figure carries a copy of its template, and
+        # Streamlit deep-copies and sends it on each chart (plotly_white has 24 kinds; tests/
+        # test_house_rules.py checks that every kind the code makes is here).
+        house = go.layout.Template(layout=white.layout, data={kind: white.data[kind] for kind in HOUSE_TRACES})
         house.layout.font = {"size": 15, "color": "#111"}
         for axis in (house.layout.xaxis, house.layout.yaxis):  # Plotly's are 12 px grey
             axis.tickfont = {"size": HOUSE_TICK_SIZE, "color": "#222"}
@@ -51,6 +57,19 @@ MAX_IMAGE_HEIGHT_PX = 900
 def _layout(fig: go.Figure, title: str, height: int = 320) -> go.Figure:
     fig.update_layout(title=title, height=height, margin=_MARGIN)
     return fig
+
+
+def from_dicts(traces: list[dict], layout: dict) -> go.Figure:
+    """A figure made from plain dicts in one step (validated once, as ``go.Figure(dict)`` is).
+
+    For the figures remade on every Draw stroke: each ``update_layout``/``update_yaxes`` call
+    after the fact walks Plotly's object tree again (a few ms each), and a figure copied
+    from a finished one revalidates its whole template (12 ms for the heatmap overlay).
+    """
+    return go.Figure({"data": traces, "layout": layout})
+
+
+IMAGE_AXIS = {"showticklabels": False, "showgrid": False}
 
 
 def montage(images: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -272,11 +291,11 @@ def probability_bars(probabilities: Sequence[float], labels: Sequence[str], titl
     """Class probabilities in percent, the predicted class highlighted."""
     values = [100 * float(p) for p in probabilities]
     colors = ["#e4572e" if i == highlight else "#7f9cc9" for i in range(len(values))]
-    fig = go.Figure(
-        go.Bar(x=list(labels), y=values, marker_color=colors, texttemplate="%{y:.1f}%", textposition="outside")
-    )
-    fig.update_yaxes(range=[0, 110], title="%")
-    return _layout(fig, title, height=320)
+    bars = {"type": "bar", "x": list(labels), "y": values, "marker": {"color": colors}, "texttemplate": "%{y:.1f}%",
+            "textposition": "outside"}  # fmt: skip
+    layout = {"yaxis": {"range": [0, 110], "title": {"text": "%"}}, "title": {"text": title}, "height": 320,
+              "margin": _MARGIN}  # fmt: skip
+    return from_dicts([bars], layout)
 
 
 def feature_maps(maps: np.ndarray, title: str, limit: int = 32) -> go.Figure:
@@ -300,23 +319,25 @@ def model_view(image: np.ndarray, title: str, height: int = 300) -> go.Figure:
     (H, W, 3) in [0, 1] as their colours. Never smoothed.
     """
     if image.ndim == 3:
-        fig = go.Figure(go.Image(z=(np.clip(image, 0, 1) * 255).astype("uint8")))
+        trace = {"type": "image", "z": (np.clip(image, 0, 1) * 255).astype("uint8")}
     else:
-        fig = go.Figure(
-            go.Heatmap(
-                z=image,
-                colorscale="gray",
-                zmin=0,
-                zmax=1,
-                showscale=False,
-                hovertemplate="(%{y}, %{x}): %{z:.2f}<extra></extra>",  # row, column: the same in every language
-            )
-        )
-    fig.update_yaxes(autorange="reversed", scaleanchor="x", showticklabels=False, showgrid=False)
-    fig.update_xaxes(showticklabels=False, showgrid=False)
-    fig = _layout(fig, title, height=height)
-    fig.update_layout(margin=dict(l=4, r=4, t=40 if title else 4, b=4))
-    return fig
+        trace = {
+            "type": "heatmap",
+            "z": image,
+            "colorscale": "gray",
+            "zmin": 0,
+            "zmax": 1,
+            "showscale": False,
+            "hovertemplate": "(%{y}, %{x}): %{z:.2f}<extra></extra>",
+        }  # (row, column): the same in every language
+    layout = {
+        "yaxis": {"autorange": "reversed", "scaleanchor": "x", **IMAGE_AXIS},
+        "xaxis": IMAGE_AXIS,
+        "title": {"text": title},
+        "height": height,
+        "margin": {"l": 4, "r": 4, "t": 40 if title else 4, "b": 4},
+    }
+    return from_dicts([trace], layout)
 
 
 def training_examples(images: np.ndarray, title: str, cols: int = 3, height: int = 300) -> go.Figure:

@@ -447,3 +447,27 @@ def test_the_session_key_rule_catches_an_undeclared_key():
         "*.oops (x.py:9)", "new.thing (x.py:4)", "other.new (x.py:5)", "own.sidee (x.py:9)", "train.run_idd (x.py:3)"
     ]  # fmt: skip
     assert _unused(found, {"data.name", "les.run.*", "les.gone", "*.gone"}) == ["*.gone", "les.gone"]
+
+
+def _trace_kinds(source: str) -> set[str]:
+    """The Plotly trace kinds ``source`` makes: ``go.Heatmap(...)`` calls and ``"type": "heatmap"`` dicts."""
+    import plotly.graph_objects as go
+    from plotly.basedatatypes import BaseTraceType
+
+    kinds = {name.lower() for name in dir(go) if isinstance(getattr(go, name), type)
+             and issubclass(getattr(go, name), BaseTraceType)}  # fmt: skip
+    made = {m.lower() for m in re.findall(r"\bgo\.([A-Z][A-Za-z0-9]*)\(", source)}
+    made |= set(re.findall(r"""["']type["']\s*:\s*["']([a-z0-9]+)["']""", source))
+    return made & kinds
+
+
+def test_every_trace_kind_the_app_draws_has_its_look_in_the_house_template():
+    from lib import charts
+
+    drawn = set().union(*(_trace_kinds(p.read_text()) for p in [*CODE, *APP_CODE]))
+    assert {"bar", "heatmap", "scatter", "image"} <= drawn  # the scan finds the kinds it must
+    assert drawn - {"image"} <= set(charts.HOUSE_TRACES), drawn - set(charts.HOUSE_TRACES)
+
+
+def test_the_trace_kind_scan_catches_a_new_kind():
+    assert _trace_kinds('fig = go.Figure(go.Pie(values=v))\nx = {"type": "sunburst", "z": 1}') == {"pie", "sunburst"}

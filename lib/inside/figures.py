@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from lib.charts import montage, sheet_height
+from lib.charts import from_dicts, montage, sheet_height
 
 FONT = 16
 HEAT_SCALE = "Turbo"  # dark blue (cold: no influence) to dark red (warm: strong influence)
@@ -55,16 +55,21 @@ def heatmap_overlay(image: np.ndarray, heat: np.ndarray, titles: tuple[str, str,
     kind of picture (:func:`_overlay_frame`, a third of a stroke's server CPU when remade)
     and copied, and only the pictures change.
     """
-    fig = go.Figure(_overlay_frame(titles, scale_label, image.ndim == 3 and image.shape[-1] == 3))  # a copy
+    traces, layout = _overlay_frame(titles, scale_label, image.ndim == 3 and image.shape[-1] == 3)
     picture = _picture(image).z
-    fig.data[0].z, fig.data[1].z, fig.data[2].z, fig.data[3].z = picture, heat, picture, heat
-    return fig
+    return from_dicts([{**trace, "z": z} for trace, z in zip(traces, (picture, heat, picture, heat))], layout)
 
 
 @functools.lru_cache(maxsize=32)
-def _overlay_frame(titles: tuple[str, str, str], scale_label: str, colour: bool) -> go.Figure:
-    """:func:`heatmap_overlay`'s figure with placeholder pictures (never changed: it is shared)."""
-    return overlay_figure(np.zeros((1, 1, 3 if colour else 1), "float32"), np.zeros((1, 1)), titles, scale_label)
+def _overlay_frame(titles: tuple[str, str, str], scale_label: str, colour: bool) -> tuple[tuple[dict, ...], dict]:
+    """:func:`heatmap_overlay`'s traces (placeholder pictures) and layout, as dicts (shared: never changed).
+
+    Without the template: a new figure takes the default one as it is, where a template in
+    the dict would be validated again.
+    """
+    frame = overlay_figure(np.zeros((1, 1, 3 if colour else 1), "float32"), np.zeros((1, 1)), titles, scale_label)
+    as_dicts = frame.to_dict()
+    return tuple(as_dicts["data"]), {k: v for k, v in as_dicts["layout"].items() if k != "template"}
 
 
 def overlay_figure(image: np.ndarray, heat: np.ndarray, titles: tuple[str, str, str], scale_label: str) -> go.Figure:
