@@ -48,6 +48,8 @@ def test_a_big_host_gets_more_workers_and_both_backends_and_the_environment_wins
     chosen = plan_pool(HostLimits(2700.0, 2.0, "cgroup"), env=env)
     assert (chosen.workers, chosen.worker_memory_mb, chosen.warm) == (3, 1500, ("tensorflow",))
     assert chosen.overridden == ("KP_WORKERS", "KP_WORKER_MEMORY_MB", "KP_WARM_BACKENDS")
+    cold = plan_pool(HostLimits(2700.0, 2.0, "cgroup"), env={"KP_WARM_BACKENDS": "none"})
+    assert cold.warm == () and cold.overridden == ("KP_WARM_BACKENDS",)  # no worker until a run needs one
 
 
 def test_the_plan_is_told_in_both_languages():

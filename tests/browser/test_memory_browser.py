@@ -93,7 +93,8 @@ def test_ten_viewers_of_a_200_mb_dataset_cost_the_server_under_100_mb(browser):
     home = Path(tempfile.mkdtemp(prefix="kp-memory-home-"))
     arrays = _big_dataset(home / "data")
     assert arrays.stat().st_size > 190 * 2**20
-    proc, url = start_server(home)
+    # No warm training worker: nothing trains here, and its start only competed for the cores.
+    proc, url = start_server(home, KP_WARM_BACKENDS="none")
     link = _link(url)
     contexts = []
 
