@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.parts import identity, keys
+from app_pages.parts.presses import press
 from app_pages.parts.shared import dataset_label, lang, live_view, manager, num, session_id, tr
 from app_pages.parts.state import switch_value
 from lib.classroom import may_manage
@@ -126,7 +127,8 @@ def _add(collection: Collection, who: str) -> None:
                                  accept_multiple_files=True, key=f"make.upload.{round_}")  # fmt: skip
         pictures = [f.getvalue() for f in files or []]
     label = tr("make.add_button", n=len(pictures) or 1, name=names[class_id])
-    if st.button(label, type="primary", key="make.add", disabled=not pictures):
+    # press(): a click is kept until a run that is not interrupted reaches this line (presses.py).
+    if press(st, label, "make.add", type="primary", disabled=not pictures):
         _store(collection, class_id, pictures, who)
 
 

@@ -31,11 +31,37 @@ def _open_datasets(tab, app_url: str, nick: str, lang: str) -> None:
     settle(tab)
 
 
+def _steady_box(tab, locator) -> dict:
+    """``locator``'s box once it stops moving: two reads two animation frames apart agree.
+
+    A box read while something above the canvas is still being laid out puts the stroke
+    where the canvas was, not where it is.
+    """
+
+    def steady() -> dict | None:
+        before = locator.bounding_box()
+        tab.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        after = locator.bounding_box()
+        return after if after and after == before else None
+
+    return wait_until(steady, "the canvas to stop moving", seen=locator.bounding_box)
+
+
+def _ink_at(tab, points: list[tuple[float, float]]) -> int:
+    """How many of ``points`` (canvas fractions) have ink on the canvas the student sees."""
+    return tab.locator("canvas.dc-canvas.lower-canvas").first.evaluate(  # (the drawing; not the background)
+        """(el, points) => points.filter(([fx, fy]) =>
+            el.getContext('2d').getImageData(Math.round(fx * el.width), Math.round(fy * el.height), 1, 1).data[0] > 128
+        ).length""",
+        points,
+    )
+
+
 def _stroke(tab, points: list[tuple[float, float]]) -> None:
     """One stroke through ``points`` (canvas fractions), mouse down to mouse up."""
     canvas = tab.locator("canvas.upper-canvas").first
     canvas.wait_for()
-    box = canvas.bounding_box()
+    box = _steady_box(tab, canvas)
     at = [(box["x"] + fx * box["width"], box["y"] + fy * box["height"]) for fx, fy in points]
     tab.mouse.move(*at[0])
     tab.mouse.down()
@@ -73,9 +99,14 @@ def _draw_samples(tab, lang: str, seed: int) -> None:
         for name, shape in (("line", _line), ("circle", _circle)):
             tab.locator("[data-testid=stRadio]").filter(has_text=ADD_TO[lang]).get_by_text(name, exact=True).click()
             settle(tab)
-            _stroke(tab, shape(0.04 * ((i + seed) % 3) - 0.04))
+            points = shape(0.04 * ((i + seed) % 3) - 0.04)
+            _stroke(tab, points)
             button = tab.get_by_role("button", name=re.compile(f"^{ADD[lang]} “{name}”"))
-            expect(button).to_be_enabled()  # the drawing reached the server
+            try:
+                expect(button).to_be_enabled()  # the drawing reached the server
+            except AssertionError as err:  # say whether the stroke was on the canvas (a lost stroke) or missed it
+                raise AssertionError(f"{_ink_at(tab, points)} of the stroke's {len(points)} points have ink "
+                                     f"on the canvas; the Add button stayed disabled") from err  # fmt: skip
             button.click()
             added += 1
             wait_until(lambda n=added: _own_samples(tab) == n, f"{added} samples in the grid",
@@ -137,6 +168,10 @@ def test_two_students_draw_a_class_dataset_and_the_teacher_trains_on_it(browser,
         offered = prof.get_by_role("button", name="Make and check")
         wait_until(lambda: offered.count() == 2, "the two other formats offered", seen=offered.count)
         screenshot(prof, "exports-en")
+    except Exception:
+        for name, tab in (("teacher", prof), ("kiko", kiko), ("lara", lara)):  # what each page showed
+            screenshot(tab, f"make-failed-{name}")
+        raise
     finally:
         for tab in (prof, kiko, lara):
             tab.context.close()
