@@ -532,11 +532,14 @@ def main(argv: list[str]) -> dict:
     figures.update(_store_figures(home / "runs", figures.pop("marks"), args.students))
     figures.update(students=args.students, idle_server_mb=round(idle_mb), peak_mb=round(meter.peak_mb),
                    peak_server_mb=round(meter.peak_server_mb), tracebacks=log.count("Traceback"),
-                   exception_boxes=sum(figures["exceptions"].values()), home=str(home))  # fmt: skip
+                   exception_boxes=sum(figures["exceptions"].values()), home=str(home),
+                   # A view that no longer polls but was rerun by a browser timer that outlived it.
+                   stray_polls=len(_events(home / "timings.jsonl", "stray_poll")))  # fmt: skip
     for name, row in figures["interactions"].items():
         print(f"{name:12s} browser p50 {row['browser_p50']} s  p95 {row['browser_p95']} s")
     print(f"server + workers peak {figures['peak_mb']} MB (server {figures['peak_server_mb']} MB); "
           f"runs {figures['runs']}/{args.students}, lost clicks {figures['lost_clicks']}; "
           f"exceptions {figures['exception_boxes']} on pages, {figures['tracebacks']} in the server log; "
-          f"page errors {figures['page_errors']} ({figures['cache_misses']} cached-message misses)")  # fmt: skip
+          f"page errors {figures['page_errors']} ({figures['cache_misses']} cached-message misses); "
+          f"stray polls {figures['stray_polls']}")  # fmt: skip
     return figures
