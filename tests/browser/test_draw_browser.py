@@ -125,7 +125,12 @@ def test_train_then_draw_then_predict(page, app_url):
     _line(page, (0.25, 0.55), (0.75, 0.55))  # across,
     _line(page, (0.60, 0.15), (0.60, 0.90))  # and the long vertical stroke: three strokes, no pause
     page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for(state="attached")
-    assert _ink_at(page, [(0.25, 0.35), (0.45, 0.55), (0.60, 0.80)]) == [True, True, True]
+    # The canvas paints a finished stroke on its next animation frame, which a page busy drawing
+    # the last answer's charts can delay: read it until all three are there (an erased stroke
+    # never comes back, and the wait fails at its deadline with what the canvas showed).
+    strokes = [(0.25, 0.35), (0.45, 0.55), (0.60, 0.80)]
+    wait_until(lambda: _ink_at(page, strokes) == [True, True, True], "all three strokes on the canvas",
+               seen=lambda: _ink_at(page, strokes))  # fmt: skip
     # A stroke reruns the drawing's part of the page, not the page with its sidebar and run list.
     assert _runs_since(marker, "fragment") and not _runs_since(marker, "page")
 
