@@ -167,6 +167,17 @@ def settle(tab) -> None:
     tab.locator("[data-testid=stSkeleton]").first.wait_for(state="detached")
 
 
+def ink_at(tab, fractions: list[tuple[float, float]]) -> list[bool]:
+    """Whether the canvas the student sees has ink (a bright pixel) at each point (canvas fractions)."""
+    return tab.locator("canvas.dc-canvas.lower-canvas").first.evaluate(  # (the drawing; not the background)
+        """(el, points) => points.map(([fx, fy]) => {
+            const x = Math.round(fx * el.width), y = Math.round(fy * el.height);
+            return el.getContext('2d').getImageData(x, y, 1, 1).data[0] > 128;
+        })""",
+        fractions,
+    )
+
+
 def screenshot(tab, name: str) -> Path:
     """Save a screenshot of the whole page under tests/output/ and return its path.
 

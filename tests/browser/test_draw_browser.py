@@ -14,7 +14,7 @@ from PIL import Image
 
 from lib.data import datasets
 from lib.infer.drawing import prepare_drawing
-from tests.browser.conftest import SERVER, screenshot, settle, train_from_training_page
+from tests.browser.conftest import SERVER, ink_at, screenshot, settle, train_from_training_page
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -42,17 +42,6 @@ def _line(page, start: tuple[float, float], end: tuple[float, float], steps: int
         t = step / steps
         page.mouse.move(*point((start[0] + t * (end[0] - start[0]), start[1] + t * (end[1] - start[1]))))
     page.mouse.up()
-
-
-def _ink_at(page, fractions: list[tuple[float, float]]) -> list[bool]:
-    """Whether the canvas the student sees has ink (a bright pixel) at each point (canvas fractions)."""
-    return page.locator("canvas.dc-canvas.lower-canvas").first.evaluate(  # (the drawing; not the background)
-        """(el, points) => points.map(([fx, fy]) => {
-            const x = Math.round(fx * el.width), y = Math.round(fy * el.height);
-            return el.getContext('2d').getImageData(x, y, 1, 1).data[0] > 128;
-        })""",
-        fractions,
-    )
 
 
 def _canvas_pixels(page) -> np.ndarray:
@@ -129,8 +118,8 @@ def test_train_then_draw_then_predict(page, app_url):
     # the last answer's charts can delay: read it until all three are there (an erased stroke
     # never comes back, and the wait fails at its deadline with what the canvas showed).
     strokes = [(0.25, 0.35), (0.45, 0.55), (0.60, 0.80)]
-    wait_until(lambda: _ink_at(page, strokes) == [True, True, True], "all three strokes on the canvas",
-               seen=lambda: _ink_at(page, strokes))  # fmt: skip
+    wait_until(lambda: ink_at(page, strokes) == [True, True, True], "all three strokes on the canvas",
+               seen=lambda: ink_at(page, strokes))  # fmt: skip
     # A stroke reruns the drawing's part of the page, not the page with its sidebar and run list.
     assert _runs_since(marker, "fragment") and not _runs_since(marker, "page")
 

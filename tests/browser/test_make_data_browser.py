@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import become_teacher, new_tab, screenshot, settle
+from tests.browser.conftest import become_teacher, ink_at, new_tab, screenshot, settle
 from tests.waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -45,16 +45,6 @@ def _steady_box(tab, locator) -> dict:
         return after if after and after == before else None
 
     return wait_until(steady, "the canvas to stop moving", seen=locator.bounding_box)
-
-
-def _ink_at(tab, points: list[tuple[float, float]]) -> int:
-    """How many of ``points`` (canvas fractions) have ink on the canvas the student sees."""
-    return tab.locator("canvas.dc-canvas.lower-canvas").first.evaluate(  # (the drawing; not the background)
-        """(el, points) => points.filter(([fx, fy]) =>
-            el.getContext('2d').getImageData(Math.round(fx * el.width), Math.round(fy * el.height), 1, 1).data[0] > 128
-        ).length""",
-        points,
-    )
 
 
 def _stroke(tab, points: list[tuple[float, float]]) -> None:
@@ -105,7 +95,7 @@ def _draw_samples(tab, lang: str, seed: int) -> None:
             try:
                 expect(button).to_be_enabled()  # the drawing reached the server
             except AssertionError as err:  # say whether the stroke was on the canvas (a lost stroke) or missed it
-                raise AssertionError(f"{_ink_at(tab, points)} of the stroke's {len(points)} points have ink "
+                raise AssertionError(f"{sum(ink_at(tab, points))} of the stroke's {len(points)} points have ink "
                                      f"on the canvas; the Add button stayed disabled") from err  # fmt: skip
             button.click()
             added += 1
