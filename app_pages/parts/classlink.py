@@ -121,7 +121,7 @@ def _teacher_panel() -> None:
         base = public_address()
         link = join_url(base, code, lang())
         st.markdown(f"<div class='kp-class-code'>{spaced(code)}</div>", unsafe_allow_html=True)
-        st.image(qr_png(link), width=240, caption=tr("class.scan"))
+        st.image(qr_png(link), width="stretch", caption=tr("class.scan"))  # never wider than the sidebar
         st.code(link, language=None, wrap_lines=True)
         st.toggle(tr("class.follow"), key=FOLLOW_KEY, value=st.session_state.get(FOLLOW_KEY, True),
                   help=tr("class.follow_help"))  # fmt: skip
